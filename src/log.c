@@ -63,7 +63,7 @@ put_quoted(char *out, size_t off, size_t size, const char *s)
 void
 log_emit(enum log_level lvl, const char *fn, const char *fmt, ...)
 {
-	char msg[2048], line[4608], ts[40];
+	char msg[2048], line[4608], ts[64];
 	struct timeval tv;
 	struct tm tm;
 	va_list ap;
