@@ -1,0 +1,28 @@
+/* app.h: what the whole daemon shares: config, runtime backend, templates.
+ * Set up on the main thread before any other thread starts; read-only
+ * afterwards except where a function says it locks. */
+#ifndef BERTH_APP_H
+#define BERTH_APP_H
+
+#include <jansson.h>
+
+#include "config.h"
+
+struct rt;
+
+struct app {
+	struct config	 cfg;
+	struct rt	*rt;
+	char		*db_path;
+	volatile int	 stopping;
+};
+
+/* Templates, reloadable on SIGHUP: a new reference to the template named
+ * name, or NULL. Thread-safe. */
+json_t	*app_template(struct app *, const char *name);
+/* A new reference to the array of all templates. Thread-safe. */
+json_t	*app_templates(struct app *);
+/* 1 when image may be used: a template's image or in allowed_images. */
+int	 app_image_allowed(struct app *, const char *image);
+
+#endif

@@ -1,0 +1,91 @@
+/* http.h: the HTTP layer (civetweb underneath): one router over per-
+ * resource route tables. Each api-<resource>.c exports one const table,
+ * listed once in http-routes.c. Handlers run on civetweb worker threads,
+ * one request per thread; a struct req lives for one request. */
+#ifndef BERTH_HTTP_H
+#define BERTH_HTTP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+struct req;
+struct app;
+struct db;
+struct rt;
+
+enum {
+	ROUTE_NOAUTH = 0x1,	/* no API key needed */
+	ROUTE_ADMIN = 0x2,	/* admin only (403 otherwise) */
+};
+
+/* A handler replies itself and returns 0, or returns a negative ERR_*
+ * without replying, and the router sends the error with err_msg(). */
+typedef int (*route_fn)(struct req *);
+
+struct route {
+	const char	*method;	/* "GET", "POST", ... */
+	const char	*pattern;	/* "/v1/workspaces/{id}/stop" */
+	route_fn	 fn;
+	int		 flags;
+	const char	*summary;	/* one line, for /v1/openapi.json */
+};
+
+/* Who made the request (after auth). */
+struct principal {
+	char	user[40];
+	int	admin;
+	char	key_id[40];
+};
+
+const char	*req_method(const struct req *);
+const char	*req_path(const struct req *);
+/* A {name} from the pattern, URL-decoded; NULL when absent. */
+const char	*req_param(const struct req *, const char *name);
+/* A query parameter, URL-decoded; NULL when absent. Valid for the
+ * request's lifetime. */
+const char	*req_query(struct req *, const char *name);
+const char	*req_header(const struct req *, const char *name);
+const char	*req_remote_addr(const struct req *);
+const struct principal *req_who(const struct req *);
+struct app	*req_app(const struct req *);
+/* This thread's store connection and the runtime backend. */
+struct db	*req_db(const struct req *);
+struct rt	*req_rt(const struct req *);
+/* The civetweb connection, for streaming handlers. */
+struct mg_connection *req_conn(const struct req *);
+
+/* Reads and parses a JSON object body (<= LIMIT_HTTP_BODY): ERR_INVAL
+ * with a message naming line/column, ERR_TOOBIG. *out is the caller's. */
+int		 req_json_body(struct req *, json_t **out);
+/* Streams the raw body: >0 bytes, 0 at end, <0 error. */
+ssize_t		 req_read(struct req *, void *buf, size_t len);
+/* Content-Length of the body, -1 when chunked/unknown. */
+int64_t		 req_content_length(const struct req *);
+
+/* Replies with a JSON value (stolen) and status. Returns 0. */
+int	 reply_json(struct req *, int status, json_t *);
+/* Replies with the SPEC's error shape for code and a formatted message.
+ * Returns 0. */
+int	 reply_error(struct req *, int code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* 204 No Content. */
+int	 reply_empty(struct req *);
+/* Streaming replies: length -1 means chunked. Extra headers are full
+ * "Name: value\r\n" lines or NULL. */
+int	 reply_start(struct req *, int status, const char *content_type,
+	    int64_t length, const char *extra_headers);
+int	 reply_write(struct req *, const void *, size_t);
+int	 reply_end(struct req *);
+
+/* Route tables, NULL-method terminated, one per api-*.c. */
+extern const struct route api_meta_routes[];
+extern const struct route api_users_routes[];
+extern const struct route api_keys_routes[];
+extern const struct route api_templates_routes[];
+extern const struct route api_volumes_routes[];
+extern const struct route api_workspaces_routes[];
+extern const struct route api_events_routes[];
+
+#endif

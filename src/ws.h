@@ -1,0 +1,61 @@
+/* ws.h: workspaces, the central record: how they are looked up, created,
+ * moved through their states and turned into JSON. Called from request
+ * threads, the SSH gateway and the lifecycle thread; each call uses the
+ * caller's store connection. */
+#ifndef BERTH_WS_H
+#define BERTH_WS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct app;
+struct db;
+struct principal;
+
+/* A workspace record as stored. Strings are owned (ws_free). */
+struct ws {
+	char	*id;		/* UUID */
+	char	*name;
+	char	*owner;
+	char	*template;
+	char	*image;
+	char	*state;		/* creating|running|stopped|failed|deleting */
+	char	*error;		/* "" when none */
+	char	*container_id;	/* "" when none */
+	char	*ssh_mode;	/* gateway|direct */
+	char	*gpu_request;	/* "" = none */
+	json_t	*spec;		/* env, ports, volumes, command, user, workdir, shell */
+	double	 cpus;
+	int64_t	 memory;	/* bytes */
+	int64_t	 pids_limit;
+	int64_t	 ttl;		/* seconds, 0 = none */
+	int64_t	 expires_at;	/* epoch, 0 = none */
+	int64_t	 idle_timeout;	/* seconds, 0 = never */
+	int64_t	 last_activity_at;
+	int64_t	 created_at, started_at, stopped_at;
+	int	 ssh_port;	/* direct mode host port, 0 = none */
+};
+
+void	 ws_free(struct ws *);
+/* Resolves ref (full UUID, unique id prefix of >= 4 chars, or the owner's
+ * workspace name) among the workspaces who may see (admin: all).
+ * ERR_NOTFOUND; ERR_CONFLICT when ambiguous (message lists candidates). */
+int	 ws_resolve(struct db *, const struct principal *who, const char *ref,
+	    struct ws **out);
+/* Loads by exact id. */
+int	 ws_get(struct db *, const char *id, struct ws **out);
+/* The API's JSON for a workspace (new reference). */
+json_t	*ws_to_json(struct app *, struct db *, const struct ws *);
+/* Records activity now (exec, SSH, terminal, task). */
+void	 ws_touch(struct db *, const char *id);
+/* Lifecycle transitions, as the API and the gateway use them:
+ * "start", "stop", "restart", "redeploy". actor is recorded in events;
+ * reason ("user", "ttl", "idle") too. */
+int	 ws_action(struct app *, struct db *, const char *id,
+	    const char *action, const char *actor, const char *reason);
+/* Ensures the workspace runs (start it when stopped); for the gateway. */
+int	 ws_ensure_running(struct app *, struct db *, const char *id,
+	    const char *actor, int *started);
+
+#endif
