@@ -1,0 +1,14 @@
+/* docker-rt.h: what docker-exec.c needs from the Docker runtime backend.
+ * Internal to docker-*.c. Any thread. */
+#ifndef BERTH_DOCKER_RT_H
+#define BERTH_DOCKER_RT_H
+
+struct rt;
+struct dc;
+
+/* The engine client of a Docker runtime (borrowed; lives as long as rt). */
+struct dc	*docker_rt_client(struct rt *);
+/* 1 when s is a safe container id or name for a URL path. */
+int		 docker_safe_name(const char *s);
+
+#endif
