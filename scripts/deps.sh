@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# deps.sh: install, only if missing, the Debian packages berth needs, then
+# make sure a Docker engine answers on /var/run/docker.sock.
+#
+# Idempotent and non-interactive; fast (< 2 s) when everything is there.
+# Runs as root, or through sudo when not root.
+#
+# Environment:
+#   BERTH_EXTRA_PKGS   more packages to install (space separated)
+#   BERTH_SKIP_DOCKER  =1: do not check or start the Docker engine
+#   DOCKER_WAIT_S      how long to wait for dockerd to answer (default 60)
+set -euo pipefail
+
+# Every Debian package the project needs. Others may append to this list.
+DEPS_PKGS="build-essential cmake pkg-config git libcivetweb-dev libjansson-dev
+libcurl4-openssl-dev libsqlite3-dev sqlite3 libssl-dev libssh-dev docker.io
+debootstrap busybox-static curl jq openssh-client rsync wrk clang tmux procps
+psmisc iproute2 ca-certificates debian-archive-keyring"
+DEPS_PKGS="$DEPS_PKGS ${BERTH_EXTRA_PKGS:-}"
+
+DOCKER_SOCK=/var/run/docker.sock
+DOCKER_WAIT_S=${DOCKER_WAIT_S:-60}
+
+die() {
+	printf 'deps.sh: error: %s\n' "$*" >&2
+	exit 1
+}
+
+say() {
+	printf 'deps.sh: %s\n' "$*" >&2
+}
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo -n"
+	else
+		die "not root and no sudo: run as root"
+	fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Debian/Ubuntu's needrestart would otherwise ask or print noise.
+export NEEDRESTART_MODE=a NEEDRESTART_SUSPEND=1
+
+# Packages whose dpkg status is not "installed".
+missing_pkgs() {
+	local p st
+	declare -A have=()
+	while read -r p st; do
+		[ "$st" = installed ] && have[$p]=1
+	done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' \
+	    $DEPS_PKGS 2>/dev/null || true)
+	for p in $DEPS_PKGS; do
+		[ -n "${have[$p]:-}" ] || printf '%s ' "$p"
+	done
+}
+
+command -v dpkg-query >/dev/null 2>&1 ||
+	die "dpkg-query not found: this script needs Debian or Ubuntu"
+
+missing=$(missing_pkgs)
+if [ -n "$missing" ]; then
+	say "installing: $missing"
+	t0=$SECONDS
+	$SUDO apt-get update -q </dev/null ||
+		die "apt-get update failed"
+	# shellcheck disable=SC2086
+	$SUDO env DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=a \
+	    NEEDRESTART_SUSPEND=1 apt-get install -y -q \
+	    --no-install-recommends -o Dpkg::Options::=--force-confdef \
+	    -o Dpkg::Options::=--force-confold $missing </dev/null ||
+		die "apt-get install failed for: $missing"
+	still=$(missing_pkgs)
+	[ -z "$still" ] || die "still missing after install: $still"
+	say "packages installed in $((SECONDS - t0)) s"
+fi
+
+[ "${BERTH_SKIP_DOCKER:-0}" = 1 ] && exit 0
+
+docker_ok() {
+	$SUDO docker version >/dev/null 2>&1
+}
+
+if docker_ok; then
+	exit 0
+fi
+
+command -v dockerd >/dev/null 2>&1 || die "dockerd not found (docker.io missing?)"
+
+started=
+if command -v systemctl >/dev/null 2>&1 &&
+    [ -d /run/systemd/system ] &&
+    $SUDO systemctl start docker </dev/null >/dev/null 2>&1; then
+	started="systemctl start docker"
+fi
+if [ -z "$started" ]; then
+	if pgrep -x dockerd >/dev/null 2>&1; then
+		started="(dockerd already running, waiting for it)"
+	else
+		# A stale socket from a dead engine would make dockerd refuse
+		# to start; it is safe to remove when no dockerd runs.
+		$SUDO rm -f "$DOCKER_SOCK" /var/run/docker.pid
+		$SUDO sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 </dev/null &'
+		started="dockerd >/var/log/dockerd.log"
+	fi
+fi
+say "starting Docker engine: $started"
+
+i=0
+while [ "$i" -lt "$((DOCKER_WAIT_S * 5))" ]; do
+	if docker_ok; then
+		say "Docker engine answers on $DOCKER_SOCK after $((i / 5)) s"
+		exit 0
+	fi
+	sleep 0.2
+	i=$((i + 1))
+done
+tail -n 20 /var/log/dockerd.log >&2 2>/dev/null || true
+die "Docker engine did not answer on $DOCKER_SOCK within ${DOCKER_WAIT_S} s (see /var/log/dockerd.log)"
