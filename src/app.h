@@ -14,6 +14,7 @@ struct app {
 	struct config	 cfg;
 	struct rt	*rt;
 	char		*db_path;
+	char		 instance[40];	/* labels this berthd's containers */
 	volatile int	 stopping;
 };
 
@@ -25,4 +26,11 @@ json_t	*app_templates(struct app *);
 /* 1 when image may be used: a template's image or in allowed_images. */
 int	 app_image_allowed(struct app *, const char *image);
 
+
+
+/* Loads templates from cfg.templates_file (and the built-in default).
+ * Called at start and on SIGHUP; on error the old set stays. */
+int	 app_templates_reload(struct app *);
+/* Validates a template object (from a file or POST /v1/templates). */
+int	 app_template_check(struct app *, const json_t *);
 #endif

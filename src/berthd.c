@@ -1,9 +1,219 @@
-/* berthd.c: the daemon's entry point (being built). */
+/* berthd.c: the daemon: config, state directory, store, first-start admin
+ * key, runtime backend, HTTP server, SSH gateway, lifecycle thread, and
+ * signals (SIGTERM drains and exits, SIGHUP reloads templates). The main
+ * thread only waits for signals once everything runs. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "app.h"
+#include "auth.h"
+#include "db.h"
+#include "err.h"
+#include "http-server.h"
+#include "life.h"
+#include "log.h"
+#include "rt.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+/* Optional modules, linked when present. */
+int	ssh_gw_start(struct app *, const char *listen, const char *hostkey)
+	    __attribute__((weak));
+void	ssh_gw_stop(void) __attribute__((weak));
+int	gpu_startup(struct app *, struct db *) __attribute__((weak));
+
+static int
+state_dir_prepare(const char *dir)
+{
+	struct stat sb;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return err_set(ERR_IO, "cannot create state dir %s: %s", dir,
+		    strerror(errno));
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return err_set(ERR_IO, "state dir %s is not a directory", dir);
+	if ((sb.st_mode & 0777) != 0700 && chmod(dir, 0700) != 0)
+		return err_set(ERR_IO, "cannot make %s mode 0700: %s", dir,
+		    strerror(errno));
+	return 0;
+}
+
+/* On first start (no users): the admin user and its key, written once. */
+static int
+first_start(struct app *app, struct db *db)
+{
+	sqlite3_stmt *st;
+	char *key = NULL, *id = NULL, *path;
+	int n = 0, fd, r;
+
+	if ((st = db_prep(db, "SELECT COUNT(*) FROM users")) == NULL)
+		return ERR_INTERNAL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (n > 0)
+		return 0;
+	if ((r = db_begin(db)) != 0)
+		return r;
+	if ((r = db_run(db, "INSERT INTO users (name, role, max_workspaces, "
+	    "max_gpus, max_volume_gib, created_at) VALUES ('admin', 'admin', "
+	    "?, ?, ?, ?)", "iiii", (int64_t)app->cfg.quota_workspaces * 10,
+	    (int64_t)app->cfg.quota_gpus * 8, (int64_t)app->cfg.quota_volume_gib
+	    * 10, now_s())) != 0 ||
+	    (r = auth_key_new(db, "admin", "first start", &key, &id)) != 0) {
+		db_rollback(db);
+		return r;
+	}
+	path = xasprintf("%s/admin.key", app->cfg.state_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fchmod(fd, 0600) != 0 || dprintf(fd, "%s\n", key) < 0 ||
+	    fsync(fd) != 0) {
+		r = err_set(ERR_IO, "cannot write %s: %s", path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		db_rollback(db);
+		goto out;
+	}
+	close(fd);
+	if ((r = db_commit(db)) != 0)
+		goto out;
+	db_event(db, "berthd", "user.create", "admin", "ok", "first start");
+	/* Printed once on stdout (never to the log). */
+	printf("berthd: first start: admin API key written to %s\n", path);
+	printf("admin API key: %s\n", key);
+	fflush(stdout);
+out:
+	if (key != NULL)
+		explicit_bzero(key, strlen(key));
+	free(key);
+	free(id);
+	free(path);
+	return r;
+}
+
+/* This installation's id, made once: it labels our containers so that
+ * several berthds on one engine never touch each other's. */
+static int
+instance_id(struct app *app, struct db *db)
+{
+	sqlite3_stmt *st;
+	char id[40];
+
+	if ((st = db_prep(db, "SELECT value FROM meta WHERE key = 'instance'"))
+	    == NULL)
+		return ERR_INTERNAL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(app->instance, sizeof app->instance, "%s",
+		    sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (app->instance[0] != '\0')
+		return 0;
+	auth_random_hex(id, 8);
+	snprintf(app->instance, sizeof app->instance, "%s", id);
+	return db_run(db, "INSERT INTO meta (key, value) VALUES ('instance', ?)",
+	    "s", id);
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	fprintf(stderr, "berthd: not yet\n");
-	return 1;
+	static struct app app;
+	struct db *db;
+	sigset_t set;
+	char *dbpath, *hostkey;
+	int sig, r, lvl;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (config_load(&app.cfg, argc, argv) != 0) {
+		fprintf(stderr, "berthd: %s\n", err_msg());
+		return 2;
+	}
+	if ((lvl = log_level_parse(app.cfg.log_level)) < 0) {
+		fprintf(stderr, "berthd: bad log_level '%s'\n",
+		    app.cfg.log_level);
+		return 2;
+	}
+	log_init(lvl, strcmp(app.cfg.log_format, "json") == 0);
+
+	/* Signals are taken by the main thread only. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	if (state_dir_prepare(app.cfg.state_dir) != 0)
+		fatal("%s", err_msg());
+	dbpath = xasprintf("%s/berth.db", app.cfg.state_dir);
+	app.db_path = dbpath;
+	db_set_path(dbpath);
+	if ((db = db_thread()) == NULL)
+		fatal("cannot open the store %s", dbpath);
+	if ((app.rt = rt_docker_new(app.cfg.docker_host)) == NULL)
+		fatal("bad docker_host '%s'", app.cfg.docker_host);
+	if (app_templates_reload(&app) != 0)
+		fatal("%s", err_msg());
+	if (instance_id(&app, db) != 0)
+		fatal("%s", err_msg());
+	if (first_start(&app, db) != 0)
+		fatal("first start: %s", err_msg());
+	if (rt_ping(app.rt) != 0)
+		log_warn("%s; workspaces can't start until it answers",
+		    err_msg());
+	else if (rt_network_ensure(app.rt, app.cfg.network) != 0)
+		log_warn("workspace network: %s", err_msg());
+	if (gpu_startup != NULL && gpu_startup(&app, db) != 0)
+		log_warn("gpus: %s", err_msg());
+	life_reconcile(&app, db, 1);
+
+	if ((r = http_start(&app)) != 0)
+		fatal("%s", err_msg());
+	if (ssh_gw_start != NULL) {
+		hostkey = xasprintf("%s/ssh_host_ed25519_key",
+		    app.cfg.state_dir);
+		if (ssh_gw_start(&app, app.cfg.ssh_listen, hostkey) != 0)
+			fatal("ssh gateway: %s", err_msg());
+		free(hostkey);
+	}
+	if (life_start(&app) != 0)
+		fatal("%s", err_msg());
+	log_info("berthd %s listening on http://%s (ssh %s), state %s",
+	    BERTH_VERSION, app.cfg.listen, app.cfg.ssh_listen,
+	    app.cfg.state_dir);
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			if (app_templates_reload(&app) != 0)
+				log_error("reload failed, keeping the old "
+				    "templates: %s", err_msg());
+			continue;
+		}
+		break;
+	}
+	log_info("signal %d: draining and stopping", sig);
+	app.stopping = 1;
+	if (ssh_gw_stop != NULL)
+		ssh_gw_stop();
+	http_stop();
+	life_stop();
+	rt_free(app.rt);
+	log_info("stopped");
+	config_free(&app.cfg);
+	free(dbpath);
+	return 0;
 }

@@ -754,6 +754,8 @@ rt_list(struct rt *rt, struct rt_container **out, size_t *np)
 			continue;
 		copy_str(v[n].id, sizeof v[n].id, json_object_get(c, "Id"));
 		copy_str(v[n].workspace_id, sizeof v[n].workspace_id, lab);
+		copy_str(v[n].instance, sizeof v[n].instance, json_object_get(
+		    json_object_get(c, "Labels"), "berth.instance"));
 		copy_str(v[n].status, sizeof v[n].status,
 		    json_object_get(c, "State"));
 		n++;

@@ -62,6 +62,7 @@ struct rt_state {
 struct rt_container {
 	char	id[72];
 	char	workspace_id[40];	/* value of label berth.workspace */
+	char	instance[40];		/* value of label berth.instance */
 	char	status[24];
 };
 

@@ -58,4 +58,26 @@ int	 ws_action(struct app *, struct db *, const char *id,
 int	 ws_ensure_running(struct app *, struct db *, const char *id,
 	    const char *actor, int *started);
 
+
+/* Creates a workspace from a validated POST /v1/workspaces body for who.
+ * With wait, returns once it runs (or failed: the error is returned and
+ * nothing is left behind); without, returns in state "creating" and
+ * finishes in the background. *out is the caller's. */
+int	 ws_create(struct app *, struct db *, const struct principal *who,
+	    const json_t *body, struct ws **out);
+/* Deletes a workspace: container removed, GPU freed, record gone;
+ * volumes stay. */
+int	 ws_delete(struct app *, struct db *, const char *id,
+	    const char *actor);
+/* Applies a PATCH body (ttl, idle_timeout, name). */
+int	 ws_patch(struct app *, struct db *, const char *id,
+	    const json_t *body, const char *actor);
+/* Lists the workspaces who may see, optionally only in state. */
+int	 ws_list(struct app *, struct db *, const struct principal *who,
+	    const char *state, json_t **out);
+/* The ssh host and the base URL put into ssh commands and URLs. */
+const char *ws_public_host(struct app *);
+/* Optional hooks for modules that extend creation (direct SSH etc.):
+ * called with the store transaction open. May be NULL. */
+extern int (*ws_hook_prepare)(struct app *, struct db *, struct ws *);
 #endif

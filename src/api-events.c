@@ -1,0 +1,98 @@
+/* api-events.c: the audit/lifecycle record: /v1/events and a workspace's
+ * own events. Newest last. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "db.h"
+#include "err.h"
+#include "http.h"
+#include "timeutil.h"
+#include "ws.h"
+
+static int
+events_reply(struct req *r, const char *target, int all)
+{
+	struct db *db = req_db(r);
+	const char *since = req_query(r, "since"), *lim = req_query(r, "limit");
+	int64_t t = 0;
+	long limit = 1000;
+	sqlite3_stmt *st;
+	json_t *arr = json_array();
+
+	if (since != NULL && *since && rfc3339_parse(since, &t) != 0) {
+		json_decref(arr);
+		return err_set(ERR_INVAL, "since must be RFC 3339 or epoch "
+		    "seconds");
+	}
+	if (lim != NULL) {
+		char *end;
+		limit = strtol(lim, &end, 10);
+		if (*end != '\0' || limit < 1 || limit > 10000) {
+			json_decref(arr);
+			return err_set(ERR_INVAL, "limit must be 1-10000");
+		}
+	}
+	if ((st = db_prep(db, "SELECT seq, ts, actor, action, target, owner, "
+	    "result, detail FROM (SELECT * FROM events WHERE ts >= ? AND "
+	    "(? IS NULL OR target = ?) AND (? OR owner = ? OR actor = ?) "
+	    "ORDER BY seq DESC LIMIT ?) ORDER BY seq")) == NULL) {
+		json_decref(arr);
+		return ERR_INTERNAL;
+	}
+	db_bind(st, "isssissi", t, target, target, (int64_t)all,
+	    req_who(r)->user, req_who(r)->user, (int64_t)limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char ts[40];
+		rfc3339(sqlite3_column_int64(st, 1), ts, sizeof ts);
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,"
+		    "s:s,s:s,s:s}", "seq", (json_int_t)sqlite3_column_int64(st,
+		    0), "time", ts, "actor", sqlite3_column_text(st, 2),
+		    "action", sqlite3_column_text(st, 3),
+		    "target", sqlite3_column_text(st, 4),
+		    "owner", sqlite3_column_text(st, 5),
+		    "result", sqlite3_column_text(st, 6),
+		    "detail", sqlite3_column_text(st, 7)));
+	}
+	sqlite3_finalize(st);
+	return reply_json(r, 200, arr);
+}
+
+static int
+events_list(struct req *r)
+{
+	const char *wsref = req_query(r, "workspace");
+	struct ws *w = NULL;
+	int rc;
+
+	if (wsref != NULL && *wsref) {
+		if ((rc = ws_resolve(req_db(r), req_who(r), wsref, &w)) != 0)
+			return rc;
+		rc = events_reply(r, w->id, 1);
+		ws_free(w);
+		return rc;
+	}
+	return events_reply(r, NULL, req_who(r)->admin);
+}
+
+static int
+ws_events(struct req *r)
+{
+	struct ws *w = NULL;
+	int rc;
+
+	if ((rc = api_workspace(r, &w)) != 0)
+		return rc;
+	rc = events_reply(r, w->id, 1);
+	ws_free(w);
+	return rc;
+}
+
+const struct route api_events_routes[] = {
+	{ "GET", "/v1/events", events_list, 0, "audit events (admin: all; "
+	    "user: own); ?since=&workspace=&limit=" },
+	{ "GET", "/v1/workspaces/{id}/events", ws_events, 0,
+	    "a workspace's lifecycle and deploy record; ?since=" },
+	{ NULL, NULL, NULL, 0, NULL }
+};

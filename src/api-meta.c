@@ -1,0 +1,224 @@
+/* api-meta.c: /healthz, /metrics, /v1/openapi.json and /v1/account. */
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "auth.h"
+#include "buf.h"
+#include "db.h"
+#include "err.h"
+#include "http-server.h"
+#include "http.h"
+#include "metrics.h"
+#include "rt.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+static int
+healthz(struct req *r)
+{
+	struct db *db = req_db(r);
+	sqlite3_stmt *st;
+	int db_ok = 0, rt_ok;
+
+	if (db != NULL && (st = db_prep(db, "SELECT 1")) != NULL) {
+		db_ok = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	rt_ok = rt_ping(req_rt(r)) == 0;
+	return reply_json(r, db_ok && rt_ok ? 200 : 503,
+	    json_pack("{s:s,s:s,s:s,s:{s:s,s:s}}",
+	    "status", db_ok && rt_ok ? "healthy" : "unhealthy",
+	    "service", "berthd", "version", BERTH_VERSION,
+	    "checks", "database", db_ok ? "ok" : "failing",
+	    "backend", rt_ok ? "ok" : "unreachable"));
+}
+
+/* The gauges that come from the store, computed at scrape time. */
+static void
+store_gauges(struct db *db, struct buf *b)
+{
+	sqlite3_stmt *st;
+
+	buf_appendf(b, "# HELP berth_workspaces Workspaces by state\n"
+	    "# TYPE berth_workspaces gauge\n");
+	if ((st = db_prep(db, "SELECT s.state, (SELECT COUNT(*) FROM "
+	    "workspaces w WHERE w.state = s.state) FROM (SELECT 'creating' AS "
+	    "state UNION ALL SELECT 'running' UNION ALL SELECT 'stopped' "
+	    "UNION ALL SELECT 'failed' UNION ALL SELECT 'deleting') s"))
+	    != NULL) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			buf_appendf(b, "berth_workspaces{state=\"%s\"} %d\n",
+			    sqlite3_column_text(st, 0),
+			    sqlite3_column_int(st, 1));
+		sqlite3_finalize(st);
+	}
+	if ((st = db_prep(db, "SELECT (SELECT COUNT(*) FROM gpu_devices WHERE "
+	    "present = 1), (SELECT COUNT(*) FROM gpu_allocs)")) != NULL) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			buf_appendf(b, "# HELP berth_gpus_total GPU devices "
+			    "(whole GPUs and MIG instances)\n# TYPE "
+			    "berth_gpus_total gauge\nberth_gpus_total %d\n"
+			    "# HELP berth_gpus_allocated GPU devices allocated\n"
+			    "# TYPE berth_gpus_allocated gauge\n"
+			    "berth_gpus_allocated %d\n",
+			    sqlite3_column_int(st, 0), sqlite3_column_int(st, 1));
+		sqlite3_finalize(st);
+	}
+}
+
+static int
+metrics(struct req *r)
+{
+	struct app *app = req_app(r);
+	const char *addr = req_remote_addr(r), *list = app->cfg.metrics_allow;
+	struct buf *b;
+	int allowed = 0;
+
+	if (list != NULL && *list) {
+		const char *p = strstr(list, addr);
+		size_t n = strlen(addr);
+		allowed = p != NULL && (p == list || p[-1] == ',' ||
+		    p[-1] == ' ') && (p[n] == '\0' || p[n] == ',' ||
+		    p[n] == ' ');
+	}
+	if (!allowed) {
+		struct principal *who = (struct principal *)req_who(r);
+		const char *h = req_header(r, "Authorization");
+		if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
+		    auth_check(req_db(r), h + 7, who) != 0)
+			return reply_error(r, ERR_UNAUTH, "metrics need an "
+			    "admin key or an allowlisted address");
+		if (!who->admin)
+			return reply_error(r, ERR_FORBIDDEN, "metrics need an "
+			    "admin key");
+	}
+	b = buf_new(0);
+	metrics_write(b);
+	store_gauges(req_db(r), b);
+	reply_start(r, 200, "text/plain; version=0.0.4", (int64_t)buf_len(b),
+	    NULL);
+	reply_write(r, buf_data(b), buf_len(b));
+	buf_free(b);
+	return 0;
+}
+
+/* OpenAPI 3 built from the route tables, so it can't drift from them. */
+static int
+openapi(struct req *r)
+{
+	json_t *paths = json_object();
+
+	for (int t = 0; http_route_tables[t] != NULL; t++)
+		for (const struct route *rt = http_route_tables[t];
+		    rt->method != NULL; rt++) {
+			json_t *item = json_object_get(paths, rt->pattern);
+			json_t *params = json_array(), *op;
+			char method[16];
+			const char *p = rt->pattern;
+			size_t i;
+
+			if (item == NULL) {
+				item = json_object();
+				json_object_set_new(paths, rt->pattern, item);
+			}
+			while ((p = strchr(p, '{')) != NULL) {
+				const char *e = strchr(p, '}');
+				char *name = xstrndup(p + 1, (size_t)(e - p - 1));
+				json_array_append_new(params, json_pack(
+				    "{s:s,s:s,s:b,s:{s:s}}", "name", name, "in",
+				    "path", "required", 1, "schema", "type",
+				    "string"));
+				free(name);
+				p = e;
+			}
+			for (i = 0; rt->method[i] && i < sizeof method - 1; i++)
+				method[i] = (char)(rt->method[i] | 0x20);
+			method[i] = '\0';
+			op = json_pack("{s:s,s:o,s:{s:{s:s},s:{s:s}}}",
+			    "summary", rt->summary ? rt->summary : "",
+			    "parameters", params, "responses",
+			    "200", "description", "success",
+			    "default", "description", "error: {\"error\":"
+			    "{\"code\",\"message\"}}");
+			if (!(rt->flags & ROUTE_NOAUTH))
+				json_object_set_new(op, "security", json_pack(
+				    "[{s:[]}]", "bearer"));
+			json_object_set_new(item, method, op);
+		}
+	return reply_json(r, 200, json_pack("{s:s,s:{s:s,s:s,s:s},s:o,"
+	    "s:{s:{s:{s:s,s:s}}}}",
+	    "openapi", "3.0.3",
+	    "info", "title", "berth", "version", BERTH_VERSION,
+	    "description", "GPU development workspaces. Binary exec output: "
+	    "a stdout/stderr field that is not valid UTF-8 is base64, with "
+	    "stdout_encoding/stderr_encoding set to \"base64\".",
+	    "paths", paths,
+	    "components", "securitySchemes", "bearer", "type", "http",
+	    "scheme", "bearer"));
+}
+
+/* JSON for a user with quotas and usage. */
+json_t *
+api_user_json(struct db *db, const char *name)
+{
+	sqlite3_stmt *st;
+	json_t *o = NULL;
+
+	if ((st = db_prep(db, "SELECT name, role, max_workspaces, max_gpus, "
+	    "max_volume_gib, created_at, (SELECT COUNT(*) FROM workspaces "
+	    "WHERE owner = u.name AND state IN ('creating','running')), "
+	    "(SELECT COUNT(*) FROM workspaces WHERE owner = u.name), "
+	    "(SELECT COALESCE(SUM(size_gib),0) FROM volumes WHERE owner = "
+	    "u.name) FROM users u WHERE name = ?")) == NULL)
+		return NULL;
+	db_bind(st, "s", name);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		char created[40];
+		rfc3339(sqlite3_column_int64(st, 5), created, sizeof created);
+		o = json_pack("{s:s,s:s,s:{s:i,s:i,s:i},s:{s:i,s:i,s:i},s:s}",
+		    "name", sqlite3_column_text(st, 0),
+		    "role", sqlite3_column_text(st, 1),
+		    "quotas", "max_workspaces", sqlite3_column_int(st, 2),
+		    "max_gpus", sqlite3_column_int(st, 3),
+		    "max_volume_gib", sqlite3_column_int(st, 4),
+		    "usage", "running_workspaces", sqlite3_column_int(st, 6),
+		    "workspaces", sqlite3_column_int(st, 7),
+		    "volume_gib", sqlite3_column_int(st, 8),
+		    "created_at", created);
+	}
+	sqlite3_finalize(st);
+	if (o != NULL && (st = db_prep(db, "SELECT COUNT(*) FROM gpu_allocs a "
+	    "JOIN workspaces w ON w.id = a.workspace_id WHERE w.owner = ?"))
+	    != NULL) {
+		db_bind(st, "s", name);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			json_object_set_new(json_object_get(o, "usage"), "gpus",
+			    json_integer(sqlite3_column_int(st, 0)));
+		sqlite3_finalize(st);
+	}
+	return o;
+}
+
+static int
+account(struct req *r)
+{
+	json_t *o = api_user_json(req_db(r), req_who(r)->user);
+
+	if (o == NULL)
+		return err_set(ERR_NOTFOUND, "no such user");
+	json_object_set_new(o, "user", json_string(req_who(r)->user));
+	json_object_set_new(o, "key_id", json_string(req_who(r)->key_id));
+	return reply_json(r, 200, o);
+}
+
+const struct route api_meta_routes[] = {
+	{ "GET", "/healthz", healthz, ROUTE_NOAUTH, "health of berthd, its "
+	    "store and its backend" },
+	{ "GET", "/metrics", metrics, ROUTE_NOAUTH, "Prometheus metrics "
+	    "(admin key or allowlisted address)" },
+	{ "GET", "/v1/openapi.json", openapi, ROUTE_NOAUTH, "this document" },
+	{ "GET", "/v1/account", account, 0, "who am I: user, role, quotas, "
+	    "usage" },
+	{ NULL, NULL, NULL, 0, NULL }
+};

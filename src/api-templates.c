@@ -1,0 +1,101 @@
+/* api-templates.c: templates: everyone lists them, admins add/remove the
+ * API-defined ones (the file's are changed by editing it + SIGHUP). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "db.h"
+#include "err.h"
+#include "http.h"
+#include "json-util.h"
+#include "timeutil.h"
+
+static int
+tmpl_list(struct req *r)
+{
+	return reply_json(r, 200, app_templates(req_app(r)));
+}
+
+static int
+tmpl_get(struct req *r)
+{
+	json_t *t = app_template(req_app(r), req_param(r, "name"));
+
+	if (t == NULL)
+		return err_set(ERR_NOTFOUND, "no template '%.64s'",
+		    req_param(r, "name"));
+	return reply_json(r, 200, t);
+}
+
+static int
+tmpl_create(struct req *r)
+{
+	struct app *app = req_app(r);
+	json_t *body = NULL, *old;
+	const char *name;
+	char *spec;
+	int rc;
+
+	if ((rc = req_json_body(r, &body)) != 0)
+		return rc;
+	if ((rc = app_template_check(app, body)) != 0)
+		goto out;
+	name = json_string_value(json_object_get(body, "name"));
+	if ((old = app_template(app, name)) != NULL) {
+		json_decref(old);
+		rc = err_set(ERR_CONFLICT, "template '%s' exists", name);
+		goto out;
+	}
+	spec = json_compact(body);
+	rc = db_run(req_db(r), "INSERT INTO templates (name, spec, created_at) "
+	    "VALUES (?, ?, ?)", "ssi", name, spec, now_s());
+	free(spec);
+	if (rc == ERR_CONFLICT)
+		rc = err_set(ERR_CONFLICT, "template '%s' exists", name);
+	if (rc != 0)
+		goto out;
+	db_event(req_db(r), req_who(r)->user, "template.create", name, "ok",
+	    "");
+	rc = reply_json(r, 201, json_incref(body));
+out:
+	json_decref(body);
+	return rc;
+}
+
+static int
+tmpl_delete(struct req *r)
+{
+	struct db *db = req_db(r);
+	sqlite3_stmt *st;
+	int n;
+
+	if ((st = db_prep(db, "DELETE FROM templates WHERE name = ?")) == NULL)
+		return ERR_INTERNAL;
+	db_bind(st, "s", req_param(r, "name"));
+	sqlite3_step(st);
+	n = sqlite3_changes(db_sqlite(db));
+	sqlite3_finalize(st);
+	if (n == 0) {
+		json_t *t = app_template(req_app(r), req_param(r, "name"));
+		if (t != NULL) {
+			json_decref(t);
+			return err_set(ERR_CONFLICT, "template '%.64s' comes "
+			    "from the config; edit the file and send SIGHUP",
+			    req_param(r, "name"));
+		}
+		return err_set(ERR_NOTFOUND, "no template '%.64s'",
+		    req_param(r, "name"));
+	}
+	db_event(db, req_who(r)->user, "template.delete", req_param(r, "name"),
+	    "ok", "");
+	return reply_empty(r);
+}
+
+const struct route api_templates_routes[] = {
+	{ "GET", "/v1/templates", tmpl_list, 0, "list templates" },
+	{ "GET", "/v1/templates/{name}", tmpl_get, 0, "one template" },
+	{ "POST", "/v1/templates", tmpl_create, ROUTE_ADMIN, "add a template" },
+	{ "DELETE", "/v1/templates/{name}", tmpl_delete, ROUTE_ADMIN,
+	    "remove an API-defined template" },
+	{ NULL, NULL, NULL, 0, NULL }
+};

@@ -1,0 +1,190 @@
+/* api-users.c: users (admin only) and keys made for them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "app.h"
+#include "auth.h"
+#include "db.h"
+#include "err.h"
+#include "http.h"
+#include "json-util.h"
+#include "timeutil.h"
+#include "valid.h"
+
+static int
+users_list(struct req *r)
+{
+	struct db *db = req_db(r);
+	sqlite3_stmt *st;
+	json_t *arr = json_array();
+
+	if ((st = db_prep(db, "SELECT name FROM users ORDER BY name")) == NULL) {
+		json_decref(arr);
+		return ERR_INTERNAL;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *u = api_user_json(db, (const char *)
+		    sqlite3_column_text(st, 0));
+		if (u != NULL)
+			json_array_append_new(arr, u);
+	}
+	sqlite3_finalize(st);
+	return reply_json(r, 200, arr);
+}
+
+static int
+users_create(struct req *r)
+{
+	static const char *const fields[] = { "name", "role", "max_workspaces",
+	    "max_gpus", "max_volume_gib", NULL };
+	struct app *app = req_app(r);
+	struct db *db = req_db(r);
+	const char *name, *role;
+	int64_t mw = app->cfg.quota_workspaces, mg = app->cfg.quota_gpus;
+	int64_t mv = app->cfg.quota_volume_gib;
+	json_t *body = NULL;
+	int rc;
+
+	if ((rc = req_json_body(r, &body)) != 0)
+		return rc;
+	if ((rc = json_only_fields(body, fields)) != 0 ||
+	    (rc = json_req_str(body, "name", &name)) != 0 ||
+	    (rc = valid_user_name("name", name)) != 0 ||
+	    (rc = json_opt_str(body, "role", &role)) != 0 ||
+	    (rc = json_opt_int(body, "max_workspaces", &mw, NULL)) != 0 ||
+	    (rc = json_opt_int(body, "max_gpus", &mg, NULL)) != 0 ||
+	    (rc = json_opt_int(body, "max_volume_gib", &mv, NULL)) != 0)
+		goto out;
+	if (role == NULL)
+		role = "user";
+	if (strcmp(role, "user") != 0 && strcmp(role, "admin") != 0) {
+		rc = err_set(ERR_INVAL, "role must be user or admin");
+		goto out;
+	}
+	if (mw < 0 || mw > 10000 || mg < 0 || mg > 10000 || mv < 0 ||
+	    mv > 1000000) {
+		rc = err_set(ERR_INVAL, "quotas must be between 0 and 10000 "
+		    "(volume GiB: 1000000)");
+		goto out;
+	}
+	rc = db_run(db, "INSERT INTO users (name, role, max_workspaces, "
+	    "max_gpus, max_volume_gib, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+	    "ssiiii", name, role, mw, mg, mv, now_s());
+	if (rc == ERR_CONFLICT)
+		rc = err_set(ERR_CONFLICT, "user '%s' exists", name);
+	if (rc != 0)
+		goto out;
+	db_event(db, req_who(r)->user, "user.create", name, "ok", role);
+	rc = reply_json(r, 201, api_user_json(db, name));
+out:
+	json_decref(body);
+	return rc;
+}
+
+static int
+users_get(struct req *r)
+{
+	json_t *u = api_user_json(req_db(r), req_param(r, "name"));
+
+	if (u == NULL)
+		return err_set(ERR_NOTFOUND, "no user '%.64s'",
+		    req_param(r, "name"));
+	return reply_json(r, 200, u);
+}
+
+static int
+users_delete(struct req *r)
+{
+	struct db *db = req_db(r);
+	const char *name = req_param(r, "name");
+	sqlite3_stmt *st;
+	int n = 0, rc;
+
+	if (strcmp(name, req_who(r)->user) == 0)
+		return err_set(ERR_CONFLICT, "you cannot delete yourself");
+	if ((st = db_prep(db, "SELECT COUNT(*) FROM workspaces WHERE owner = ?"))
+	    == NULL)
+		return ERR_INTERNAL;
+	db_bind(st, "s", name);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (n > 0)
+		return err_set(ERR_CONFLICT, "user '%.64s' still has %d "
+		    "workspace(s); delete them first", name, n);
+	if ((rc = db_begin(db)) != 0)
+		return rc;
+	if ((st = db_prep(db, "DELETE FROM users WHERE name = ?")) == NULL) {
+		db_rollback(db);
+		return ERR_INTERNAL;
+	}
+	db_bind(st, "s", name);
+	sqlite3_step(st);
+	n = sqlite3_changes(db_sqlite(db));
+	sqlite3_finalize(st);
+	if (n == 0) {
+		db_rollback(db);
+		return err_set(ERR_NOTFOUND, "no user '%.64s'", name);
+	}
+	if ((rc = db_commit(db)) != 0)
+		return rc;
+	db_event(db, req_who(r)->user, "user.delete", name, "ok", "");
+	return reply_empty(r);
+}
+
+/* Makes a key for a user; shared with api-keys.c. */
+int
+api_key_create(struct req *r, const char *user)
+{
+	static const char *const fields[] = { "name", NULL };
+	struct db *db = req_db(r);
+	const char *name = NULL;
+	char *key = NULL, *id = NULL, created[40];
+	json_t *body = NULL;
+	int rc;
+
+	if ((rc = req_json_body(r, &body)) != 0)
+		return rc;
+	if ((rc = json_only_fields(body, fields)) != 0 ||
+	    (rc = json_opt_str(body, "name", &name)) != 0 ||
+	    (name != NULL && (rc = valid_text("name", name, 64)) != 0))
+		goto out;
+	if ((rc = auth_key_new(db, user, name, &key, &id)) != 0)
+		goto out;
+	db_event(db, req_who(r)->user, "apikey.create", user, "ok", id);
+	rfc3339(now_s(), created, sizeof created);
+	rc = reply_json(r, 201, json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id,
+	    "key", key, "user", user, "name", name ? name : "",
+	    "created_at", created));
+	explicit_bzero(key, strlen(key));
+out:
+	free(key);
+	free(id);
+	json_decref(body);
+	return rc;
+}
+
+static int
+users_key(struct req *r)
+{
+	const char *user = req_param(r, "name");
+	json_t *u = api_user_json(req_db(r), user);
+
+	if (u == NULL)
+		return err_set(ERR_NOTFOUND, "no user '%.64s'", user);
+	json_decref(u);
+	return api_key_create(r, user);
+}
+
+const struct route api_users_routes[] = {
+	{ "GET", "/v1/users", users_list, ROUTE_ADMIN, "list users" },
+	{ "POST", "/v1/users", users_create, ROUTE_ADMIN, "create a user "
+	    "{name, role}" },
+	{ "GET", "/v1/users/{name}", users_get, ROUTE_ADMIN, "one user" },
+	{ "DELETE", "/v1/users/{name}", users_delete, ROUTE_ADMIN,
+	    "delete a user with no workspaces" },
+	{ "POST", "/v1/users/{name}/api-keys", users_key, ROUTE_ADMIN,
+	    "make an API key for a user (shown once)" },
+	{ NULL, NULL, NULL, 0, NULL }
+};

@@ -1,0 +1,378 @@
+/* db.c: the SQLite store: open + migrate, one connection per thread,
+ * transactions, small prepare/bind helpers and the audit event writer.
+ * A connection is used by one thread only (db_thread()). */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "err.h"
+#include "log.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+struct db {
+	sqlite3	*h;
+};
+
+/* Versioned migrations: index i brings the schema to version i + 1.
+ * Append only; never edit a released step. */
+static const char *const migrations[] = {
+	/* 1 */
+	"CREATE TABLE users ("
+	"  name TEXT PRIMARY KEY,"
+	"  role TEXT NOT NULL CHECK (role IN ('admin','user')),"
+	"  max_workspaces INTEGER NOT NULL,"
+	"  max_gpus INTEGER NOT NULL,"
+	"  max_volume_gib INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE api_keys ("
+	"  id TEXT PRIMARY KEY,"
+	"  user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  hash BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  last_used_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX api_keys_user ON api_keys(user);"
+	"CREATE TABLE ssh_keys ("
+	"  id TEXT PRIMARY KEY,"
+	"  user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  public_key TEXT NOT NULL,"
+	"  fingerprint TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (user, name));"
+	"CREATE TABLE templates ("
+	"  name TEXT PRIMARY KEY,"
+	"  spec TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE volumes ("
+	"  id TEXT PRIMARY KEY,"
+	"  owner TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  backend_name TEXT NOT NULL UNIQUE,"
+	"  size_gib INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (owner, name));"
+	"CREATE TABLE workspaces ("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  owner TEXT NOT NULL,"
+	"  template TEXT NOT NULL DEFAULT '',"
+	"  image TEXT NOT NULL,"
+	"  state TEXT NOT NULL,"
+	"  error TEXT NOT NULL DEFAULT '',"
+	"  container_id TEXT NOT NULL DEFAULT '',"
+	"  ssh_mode TEXT NOT NULL DEFAULT 'gateway',"
+	"  gpu_request TEXT NOT NULL DEFAULT '',"
+	"  spec TEXT NOT NULL DEFAULT '{}',"
+	"  cpus REAL NOT NULL,"
+	"  memory INTEGER NOT NULL,"
+	"  pids_limit INTEGER NOT NULL,"
+	"  ttl INTEGER NOT NULL DEFAULT 0,"
+	"  expires_at INTEGER NOT NULL DEFAULT 0,"
+	"  idle_timeout INTEGER NOT NULL DEFAULT 0,"
+	"  last_activity_at INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  started_at INTEGER NOT NULL DEFAULT 0,"
+	"  stopped_at INTEGER NOT NULL DEFAULT 0,"
+	"  ssh_port INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE (owner, name));"
+	"CREATE TABLE ws_volumes ("
+	"  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,"
+	"  volume_id TEXT NOT NULL REFERENCES volumes(id),"
+	"  mount TEXT NOT NULL,"
+	"  PRIMARY KEY (workspace_id, volume_id));"
+	"CREATE TABLE events ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  ts INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  owner TEXT NOT NULL DEFAULT '',"
+	"  result TEXT NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX events_target ON events(target);"
+	"CREATE TABLE direct_ports ("
+	"  port INTEGER PRIMARY KEY,"
+	"  workspace_id TEXT NOT NULL UNIQUE);",
+	/* 2: facts about this installation (instance id). */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+};
+
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* Hooks other modules use to create their own tables (idempotently). */
+int gpu_db_migrate(sqlite3 *) __attribute__((weak));
+
+static int
+db_migrate(struct db *db)
+{
+	sqlite3_stmt *st;
+	int ver = 0, r = 0;
+
+	if ((st = db_prep(db, "PRAGMA user_version")) == NULL)
+		return ERR_INTERNAL;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		ver = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (ver > NMIGRATIONS)
+		return err_set(ERR_INTERNAL, "store schema version %d is newer "
+		    "than this berthd knows (%d)", ver, NMIGRATIONS);
+	if ((r = db_begin(db)) != 0)
+		return r;
+	for (int v = ver; v < NMIGRATIONS; v++) {
+		char pragma[64];
+		if ((r = db_exec(db, migrations[v])) != 0)
+			goto fail;
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+		    v + 1);
+		if ((r = db_exec(db, pragma)) != 0)
+			goto fail;
+		log_info("store migrated to schema version %d", v + 1);
+	}
+	if (gpu_db_migrate != NULL && gpu_db_migrate(db->h) != 0) {
+		r = err_set(ERR_INTERNAL, "gpu tables: %s",
+		    sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	return db_commit(db);
+fail:
+	db_rollback(db);
+	return r;
+}
+
+int
+db_open(const char *path, struct db **out)
+{
+	struct db *db = xcalloc(1, sizeof *db);
+	int r;
+
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		r = err_set(ERR_INTERNAL, "cannot open store %s: %s", path,
+		    db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		db_close(db);
+		return r;
+	}
+	sqlite3_busy_timeout(db->h, 10000);
+	if ((r = db_exec(db, "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")) != 0 ||
+	    (r = db_migrate(db)) != 0) {
+		db_close(db);
+		return r;
+	}
+	*out = db;
+	return 0;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	sqlite3_close(db->h);
+	free(db);
+}
+
+static char *db_path;
+static pthread_key_t db_key;
+static pthread_once_t db_once = PTHREAD_ONCE_INIT;
+
+static void
+db_thread_free(void *p)
+{
+	db_close(p);
+}
+
+static void
+db_key_init(void)
+{
+	pthread_key_create(&db_key, db_thread_free);
+}
+
+void
+db_set_path(const char *path)
+{
+	free(db_path);
+	db_path = xstrdup(path);
+}
+
+struct db *
+db_thread(void)
+{
+	struct db *db;
+
+	pthread_once(&db_once, db_key_init);
+	if ((db = pthread_getspecific(db_key)) != NULL)
+		return db;
+	if (db_path == NULL)
+		fatal("db_thread before db_set_path");
+	if (db_open(db_path, &db) != 0) {
+		log_error("%s", err_msg());
+		return NULL;
+	}
+	pthread_setspecific(db_key, db);
+	return db;
+}
+
+sqlite3 *
+db_sqlite(struct db *db)
+{
+	return db->h;
+}
+
+int
+db_exec(struct db *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc;
+
+	if ((rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg)) != SQLITE_OK) {
+		int code = (rc == SQLITE_CONSTRAINT) ? ERR_CONFLICT :
+		    ERR_INTERNAL;
+		err_set(code, "store: %s", msg ? msg : sqlite3_errstr(rc));
+		log_error("store: %s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return code;
+	}
+	return 0;
+}
+
+int
+db_begin(struct db *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(struct db *db)
+{
+	int r;
+
+	if ((r = db_exec(db, "COMMIT")) != 0)
+		db_rollback(db);
+	return r;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *
+db_prep(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("store: prepare: %s", sqlite3_errmsg(db->h));
+		err_set(ERR_INTERNAL, "store: %s", sqlite3_errmsg(db->h));
+		return NULL;
+	}
+	return st;
+}
+
+static int
+db_vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	int i = 1;
+
+	for (const char *f = fmt; f != NULL && *f; f++, i++) {
+		const char *s;
+		switch (*f) {
+		case 's':
+			s = va_arg(ap, const char *);
+			if (s == NULL)
+				sqlite3_bind_null(st, i);
+			else
+				sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+			break;
+		case 'i':
+			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			sqlite3_bind_double(st, i, va_arg(ap, double));
+			break;
+		default:
+			fatal("db_bind: bad format char '%c'", *f);
+		}
+	}
+	return 0;
+}
+
+int
+db_bind(sqlite3_stmt *st, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = db_vbind(st, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+db_run(struct db *db, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int rc;
+
+	if ((st = db_prep(db, sql)) == NULL)
+		return ERR_INTERNAL;
+	va_start(ap, fmt);
+	db_vbind(st, fmt, ap);
+	va_end(ap);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_CONSTRAINT)
+		return err_set(ERR_CONFLICT, "store: %s",
+		    sqlite3_errmsg(db->h));
+	log_error("store: %s", sqlite3_errmsg(db->h));
+	return err_set(ERR_INTERNAL, "store: %s", sqlite3_errmsg(db->h));
+}
+
+char *
+db_col_str(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return xstrdup(s ? (const char *)s : "");
+}
+
+int64_t
+db_col_int(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_int64(st, col);
+}
+
+void
+db_event(struct db *db, const char *actor, const char *action,
+    const char *target, const char *result, const char *detail)
+{
+	char owner[64] = "";
+	sqlite3_stmt *st;
+
+	/* The owner of a workspace target, so users can read their own. */
+	if ((st = db_prep(db, "SELECT owner FROM workspaces WHERE id = ?"))
+	    != NULL) {
+		db_bind(st, "s", target);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(owner, sizeof owner, "%s",
+			    (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	if (db_run(db, "INSERT INTO events (ts, actor, action, target, owner,"
+	    " result, detail) VALUES (?, ?, ?, ?, ?, ?, ?)", "isssss"
+	    "s", now_s(), actor ? actor : "", action, target ? target : "",
+	    owner, result ? result : "ok", detail ? detail : "") != 0)
+		log_warn("could not record event %s: %s", action, err_msg());
+}

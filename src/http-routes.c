@@ -1,0 +1,16 @@
+/* http-routes.c: the list of every route table; one line per resource. */
+#include <stddef.h>
+
+#include "http.h"
+#include "http-server.h"
+
+const struct route *const http_route_tables[] = {
+	api_meta_routes,
+	api_users_routes,
+	api_keys_routes,
+	api_templates_routes,
+	api_volumes_routes,
+	api_workspaces_routes,
+	api_events_routes,
+	NULL
+};
