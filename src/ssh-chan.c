@@ -1,0 +1,694 @@
+/* ssh-chan.c: the gateway's channels: session channels (pty, env, shell,
+ * exec, sftp) and direct-tcpip, each piped to a process in the workspace
+ * through proc.h, with flow control both ways. Runs on its connection's
+ * thread only.
+ *
+ * libssh calls the callbacks below from inside ssh_event_dopoll(), and
+ * re-enters them from inside its own calls, so they only record what was
+ * asked; all I/O happens in chan_pump_all() after each poll. Output is
+ * read from the process no faster than the client's window allows, and
+ * client data stays in libssh's buffer (counted against our window) until
+ * the process takes it. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "err.h"
+#include "log.h"
+#include "proc.h"
+#include "ssh-conn.h"
+#include "xmalloc.h"
+
+#define PROC_WAIT_MS	5000
+
+/* The image's login shell, or the first of bash and sh. */
+static const char shell_script[] =
+    "for s in /bin/bash /bin/sh; do "
+    "[ -x \"$s\" ] && exec \"$s\" -l; done; "
+    "echo 'berth: no shell in this workspace' >&2; exit 127";
+
+/* The image's sftp-server, wherever the distribution put it. */
+static const char sftp_script[] =
+    "for p in /usr/lib/openssh/sftp-server /usr/libexec/openssh/sftp-server "
+    "/usr/lib/ssh/sftp-server /usr/libexec/sftp-server "
+    "/usr/lib/sftp-server; do [ -x \"$p\" ] && exec \"$p\"; done; "
+    "echo 'berth: no sftp-server in this workspace' >&2; exit 127";
+
+/* A byte relay to 127.0.0.1:$2 (or [::1] when $1 is 6) with whatever the
+ * image has: socat, nc, busybox nc, or bash's /dev/tcp. */
+static const char relay_script[] =
+    "h=127.0.0.1; [ \"$1\" = 6 ] && h=::1; p=$2; "
+    "if command -v socat >/dev/null 2>&1; then "
+    "exec socat - \"TCP:$h:$p\"; fi; "
+    "if command -v nc >/dev/null 2>&1; then exec nc \"$h\" \"$p\"; fi; "
+    "if command -v busybox >/dev/null 2>&1; then "
+    "exec busybox nc \"$h\" \"$p\"; fi; "
+    "if command -v bash >/dev/null 2>&1; then "
+    "exec bash -c 'exec 3<>\"/dev/tcp/$0/$1\" || exit 1; "
+    "cat <&3 & cat >&3; wait' \"$h\" \"$p\"; fi; "
+    "echo 'berth: no socat, nc or bash in this workspace' >&2; exit 127";
+
+static const struct {
+	const char	*name;
+	int		 sig;
+} signals[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+	{ "ILL", SIGILL }, { "ABRT", SIGABRT }, { "FPE", SIGFPE },
+	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
+	{ "TERM", SIGTERM },
+};
+
+/* A malloc'ed copy of the NULL-terminated vector in. */
+static char **
+argv_dup(const char *const *in)
+{
+	char **av;
+	size_t i, n;
+
+	for (n = 0; in[n] != NULL; n++)
+		;
+	av = xcalloc(n + 1, sizeof *av);
+	for (i = 0; i < n; i++)
+		av[i] = xstrdup(in[i]);
+	return av;
+}
+
+static void
+argv_free(char **av)
+{
+	size_t i;
+
+	if (av == NULL)
+		return;
+	for (i = 0; av[i] != NULL; i++)
+		free(av[i]);
+	free(av);
+}
+
+static int
+on_data(ssh_session s, ssh_channel ch, void *data, uint32_t len,
+    int is_stderr, void *ud)
+{
+	struct chan *k = ud;
+
+	if (is_stderr)
+		return (int)len;	/* clients don't send stderr; drop it */
+	/* Leave it in libssh's buffer; chan_pump() moves it when the
+	 * process can take it. len is all that is buffered now. */
+	k->pending_in = len;
+	return 0;
+}
+
+static void
+on_eof(ssh_session s, ssh_channel ch, void *ud)
+{
+	struct chan *k = ud;
+
+	k->in_eof = 1;
+}
+
+static void
+on_close(ssh_session s, ssh_channel ch, void *ud)
+{
+	struct chan *k = ud;
+
+	k->remote_closed = 1;
+}
+
+static void
+on_signal(ssh_session s, ssh_channel ch, const char *sig, void *ud)
+{
+	struct chan *k = ud;
+	size_t i;
+
+	if (k->p == NULL || sig == NULL)
+		return;
+	for (i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+		if (strcmp(sig, signals[i].name) == 0) {
+			proc_signal(k->p, signals[i].sig);
+			return;
+		}
+	}
+}
+
+static int
+printable(const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= max || s[i] < 0x20 || s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static unsigned
+clamp_dim(int v, unsigned dflt)
+{
+	if (v <= 0)
+		return dflt;
+	return v > 1000 ? 1000 : (unsigned)v;
+}
+
+static int
+on_pty(ssh_session s, ssh_channel ch, const char *term, int cols, int rows,
+    int px, int py, void *ud)
+{
+	struct chan *k = ud;
+
+	if (k->argv != NULL || k->tty)
+		return -1;
+	k->tty = 1;
+	k->cols = clamp_dim(cols, 80);
+	k->rows = clamp_dim(rows, 24);
+	free(k->term);
+	k->term = NULL;
+	if (term != NULL && *term != '\0' && printable(term, 64))
+		k->term = xstrdup(term);
+	return 0;
+}
+
+static int
+on_winch(ssh_session s, ssh_channel ch, int cols, int rows, int px, int py,
+    void *ud)
+{
+	struct chan *k = ud;
+
+	k->cols = clamp_dim(cols, 80);
+	k->rows = clamp_dim(rows, 24);
+	k->resize_pending = 1;
+	return 0;
+}
+
+static int
+env_allowed(const char *name)
+{
+	return strcmp(name, "LANG") == 0 || strcmp(name, "TERM") == 0 ||
+	    strncmp(name, "LC_", 3) == 0;
+}
+
+static int
+on_env(ssh_session s, ssh_channel ch, const char *name, const char *value,
+    void *ud)
+{
+	struct chan *k = ud;
+
+	if (name == NULL || value == NULL || !env_allowed(name) ||
+	    !printable(name, 64) || !printable(value, 256) ||
+	    strchr(name, '=') != NULL || k->argv != NULL ||
+	    k->nenv >= (int)(sizeof k->env / sizeof k->env[0]))
+		return -1;
+	k->env[k->nenv++] = xasprintf("%s=%s", name, value);
+	return 0;
+}
+
+static int
+set_command(struct chan *k, char **argv, int login)
+{
+	if (k->argv != NULL || k->c->env->app == NULL) {
+		argv_free(argv);
+		return -1;
+	}
+	k->argv = argv;
+	k->login_shell = login;
+	k->start_pending = 1;
+	return 0;
+}
+
+static int
+on_shell(ssh_session s, ssh_channel ch, void *ud)
+{
+	struct chan *k = ud;
+	struct conn *c = k->c;
+	const char *login[] = { c->ws_shell, "-l", NULL };
+	const char *dflt[] = { "/bin/sh", "-c", shell_script, NULL };
+
+	if (c->ws_shell != NULL && *c->ws_shell != '\0')
+		return set_command(k, argv_dup(login), k->tty);
+	return set_command(k, argv_dup(dflt), k->tty);
+}
+
+static int
+on_exec(ssh_session s, ssh_channel ch, const char *cmd, void *ud)
+{
+	struct chan *k = ud;
+
+	const char *av[] = { "/bin/sh", "-c", cmd, NULL };
+
+	if (cmd == NULL)
+		return -1;
+	return set_command(k, argv_dup(av), 0);
+}
+
+static int
+on_subsystem(ssh_session s, ssh_channel ch, const char *name, void *ud)
+{
+	struct chan *k = ud;
+
+	const char *av[] = { "/bin/sh", "-c", sftp_script, NULL };
+
+	if (name == NULL || strcmp(name, "sftp") != 0)
+		return -1;
+	return set_command(k, argv_dup(av), 0);
+}
+
+static struct chan *
+chan_new(struct conn *c, ssh_channel ch, enum chan_kind kind)
+{
+	struct chan *k = xcalloc(1, sizeof *k);
+
+	k->c = c;
+	k->ch = ch;
+	k->kind = kind;
+	k->id = c->nchans_total++;
+	k->pfd = -1;
+	k->rows = 24;
+	k->cols = 80;
+	ssh_callbacks_init(&k->cb);
+	k->cb.userdata = k;
+	k->cb.channel_data_function = on_data;
+	k->cb.channel_eof_function = on_eof;
+	k->cb.channel_close_function = on_close;
+	k->cb.channel_signal_function = on_signal;
+	if (kind == CHAN_SESSION) {
+		k->cb.channel_pty_request_function = on_pty;
+		k->cb.channel_pty_window_change_function = on_winch;
+		k->cb.channel_env_request_function = on_env;
+		k->cb.channel_shell_request_function = on_shell;
+		k->cb.channel_exec_request_function = on_exec;
+		k->cb.channel_subsystem_request_function = on_subsystem;
+	}
+	/* Set inside the open callback: later would race the requests. */
+	ssh_set_channel_callbacks(ch, &k->cb);
+	k->next = c->chans;
+	c->chans = k;
+	c->nchans++;
+	ssh_gw_count_channel(1);
+	return k;
+}
+
+ssh_channel
+chan_open_session(struct conn *c)
+{
+	ssh_channel ch;
+
+	if (!c->authed || c->nchans >= SSH_MAX_CHANNELS)
+		return NULL;
+	if ((ch = ssh_channel_new(c->s)) == NULL)
+		return NULL;
+	chan_new(c, ch, CHAN_SESSION);
+	return ch;
+}
+
+int
+chan_open_tcpip(struct conn *c, ssh_message m)
+{
+	const char *host = ssh_message_channel_request_open_destination(m);
+	int port = ssh_message_channel_request_open_destination_port(m);
+	const char *fam;
+	char pbuf[16];
+	struct chan *k;
+	ssh_channel ch;
+
+	if (!c->authed || c->nchans >= SSH_MAX_CHANNELS ||
+	    c->env->app == NULL || host == NULL || port < 1 || port > 65535)
+		return -1;
+	/* Only the workspace's own loopback: never a hop elsewhere. */
+	if (strcmp(host, "localhost") == 0 || strcmp(host, "127.0.0.1") == 0)
+		fam = "4";
+	else if (strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0)
+		fam = "6";
+	else {
+		log_info("ssh forward refused user=%s to=%s:%d", c->user, host,
+		    port);
+		return -1;
+	}
+	if ((ch = ssh_message_channel_request_open_reply_accept(m)) == NULL)
+		return -1;
+	k = chan_new(c, ch, CHAN_TCPIP);
+	snprintf(pbuf, sizeof pbuf, "%d", port);
+	{
+		const char *av[] = { "/bin/sh", "-c", relay_script,
+		    "berth-relay", fam, pbuf, NULL };
+
+		k->argv = argv_dup(av);
+	}
+	k->start_pending = 1;
+	log_debug("ssh forward user=%s to=%s:%d", c->user, host, port);
+	return 0;
+}
+
+/* Ends a channel: exit status (and signal), EOF, close. */
+static void
+chan_finish(struct chan *k, int status, int send_status)
+{
+	size_t i;
+
+	if (k->finished)
+		return;
+	k->finished = 1;
+	if (k->remote_closed)
+		return;
+	if (send_status && k->kind == CHAN_SESSION) {
+		ssh_channel_request_send_exit_status(k->ch, status);
+		if (status > 128 && k->p != NULL) {
+			for (i = 0; i < sizeof signals / sizeof signals[0];
+			    i++) {
+				/* A shell can't exit 137 by being KILLed
+				 * itself; send the signal only for that. */
+				if (signals[i].sig == status - 128 &&
+				    signals[i].sig == SIGKILL)
+					ssh_channel_request_send_exit_signal(
+					    k->ch, signals[i].name, 0, "", "");
+			}
+		}
+	}
+	ssh_channel_send_eof(k->ch);
+	ssh_channel_close(k->ch);
+}
+
+/* Starts the channel's process; on failure tells the client why. */
+static void
+chan_start(struct chan *k)
+{
+	struct conn *c = k->c;
+	struct proc_spec ps;
+	const char *envp[20];
+	char *term = NULL, *banner;
+	int r, i, n = 0, has_term = 0;
+
+	k->start_pending = 0;
+	if ((r = conn_prepare(c, k->ch)) != 0)
+		goto fail;
+	for (i = 0; i < k->nenv; i++) {
+		if (strncmp(k->env[i], "TERM=", 5) == 0) {
+			if (k->tty && k->term != NULL)
+				continue;	/* pty-req's TERM wins */
+			has_term = 1;
+		}
+		envp[n++] = k->env[i];
+	}
+	if (k->tty && !has_term) {
+		term = xasprintf("TERM=%s", k->term != NULL ? k->term :
+		    "xterm");
+		envp[n++] = term;
+	}
+	envp[n] = NULL;
+	memset(&ps, 0, sizeof ps);
+	ps.argv = (const char *const *)k->argv;
+	ps.env = envp;
+	ps.workdir = c->ws_workdir;
+	ps.user = c->ws_user;
+	ps.tty = k->tty;
+	ps.rows = k->rows;
+	ps.cols = k->cols;
+	ps.attach_stdin = 1;
+	if (k->login_shell && k->tty) {
+		if ((banner = conn_banner(c)) != NULL) {
+			conn_note(k->ch, 0, banner);
+			free(banner);
+		}
+	}
+	r = proc_start(c->env->app->rt, c->container, &ps, &k->p);
+	free(term);
+	if (r != 0)
+		goto fail;
+	proc_set_nonblock(k->p, 1);
+	k->pfd = -1;
+	k->started = 1;
+	k->resize_pending = 0;
+	conn_touch(c);
+	log_debug("ssh channel %d started user=%s ws=%s", k->id, c->user,
+	    c->ws_id);
+	return;
+fail:
+	{
+		char *msg = xasprintf("berth: %s\r\n", err_msg()[0] != '\0' ?
+		    err_msg() : "cannot start the process in the workspace");
+
+		log_warn("ssh channel start failed user=%s ws=%s: %s",
+		    c->user, c->ws_id, err_msg());
+		conn_note(k->ch, 1, msg);
+		free(msg);
+	}
+	chan_finish(k, 255, 1);
+}
+
+/* Client -> process: drains our buffer, then libssh's. */
+static void
+pump_in(struct chan *k)
+{
+	ssize_t n;
+	int rd;
+
+	while (!k->stdin_closed) {
+		if (k->ioff < k->ilen) {
+			n = proc_write(k->p, k->ibuf + k->ioff,
+			    k->ilen - k->ioff);
+			if (n == ERR_AGAIN || n == 0) {
+				k->writable = 0;
+				return;
+			}
+			if (n < 0) {
+				/* The process stopped reading: drop input. */
+				k->stdin_closed = 1;
+				k->ilen = k->ioff = 0;
+				return;
+			}
+			k->ioff += (size_t)n;
+			k->c->bytes_in += (uint64_t)n;
+			if (k->ioff == k->ilen)
+				k->ilen = k->ioff = 0;
+			continue;
+		}
+		if (k->pending_in > 0) {
+			size_t want = k->pending_in < sizeof k->ibuf ?
+			    k->pending_in : sizeof k->ibuf;
+
+			/* Data is known to be buffered, so this does not
+			 * poll (and so does not re-enter us). */
+			rd = ssh_channel_read_nonblocking(k->ch, k->ibuf,
+			    (uint32_t)want, 0);
+			if (rd <= 0) {
+				k->pending_in = 0;
+				continue;
+			}
+			k->pending_in -= (size_t)rd > k->pending_in ?
+			    k->pending_in : (size_t)rd;
+			k->ilen = (size_t)rd;
+			k->ioff = 0;
+			continue;
+		}
+		if (k->in_eof) {
+			proc_close_stdin(k->p);
+			k->stdin_closed = 1;
+		}
+		return;
+	}
+	/* Input after the process closed stdin: consume and drop, so the
+	 * client's window doesn't stall the channel. */
+	while (k->pending_in > 0) {
+		rd = ssh_channel_read_nonblocking(k->ch, k->ibuf,
+		    sizeof k->ibuf, 0);
+		if (rd <= 0) {
+			k->pending_in = 0;
+			break;
+		}
+		k->pending_in -= (size_t)rd > k->pending_in ? k->pending_in :
+		    (size_t)rd;
+	}
+}
+
+/* Process -> client: never more than the client's window. */
+static void
+pump_out(struct chan *k)
+{
+	uint32_t win;
+	ssize_t n;
+	int w, stream;
+
+	while (!k->out_eof || k->ooff < k->olen) {
+		win = ssh_channel_window_size(k->ch);
+		if (win == 0)
+			return;
+		if (k->ooff < k->olen) {
+			size_t len = k->olen - k->ooff;
+
+			if (len > win)
+				len = win;
+			if (k->ostream == PROC_STDERR && k->kind == CHAN_SESSION)
+				w = ssh_channel_write_stderr(k->ch,
+				    k->obuf + k->ooff, (uint32_t)len);
+			else
+				w = ssh_channel_write(k->ch, k->obuf + k->ooff,
+				    (uint32_t)len);
+			if (w < 0) {
+				/* The channel is gone on the client side. */
+				k->olen = k->ooff = 0;
+				k->out_eof = 1;
+				return;
+			}
+			if (w == 0)
+				return;		/* key re-exchange: later */
+			k->ooff += (size_t)w;
+			k->c->bytes_out += (uint64_t)w;
+			if (k->ooff == k->olen)
+				k->olen = k->ooff = 0;
+			continue;
+		}
+		n = proc_read(k->p, &stream, k->obuf,
+		    win < sizeof k->obuf ? win : sizeof k->obuf);
+		if (n == ERR_AGAIN) {
+			k->readable = 0;
+			return;
+		}
+		if (n <= 0) {
+			if (n < 0)
+				log_debug("ssh channel %d read: %s", k->id,
+				    err_msg());
+			k->out_eof = 1;
+			return;
+		}
+		k->olen = (size_t)n;
+		k->ooff = 0;
+		k->ostream = stream;
+	}
+}
+
+static void
+chan_pump(struct chan *k)
+{
+	int status = 255, r;
+
+	if (k->finished || k->remote_closed)
+		return;
+	if (k->start_pending)
+		chan_start(k);
+	if (!k->started || k->finished)
+		return;
+	if (k->resize_pending) {
+		k->resize_pending = 0;
+		if (k->tty)
+			proc_resize(k->p, k->rows, k->cols);
+	}
+	pump_in(k);
+	pump_out(k);
+	if (k->out_eof && k->ooff >= k->olen) {
+		r = proc_wait(k->p, PROC_WAIT_MS, &status);
+		if (r != 0) {
+			log_warn("ssh channel %d: no exit status: %s", k->id,
+			    err_msg());
+			status = 255;
+		}
+		chan_finish(k, status, 1);
+	}
+}
+
+static void
+chan_unregister(struct chan *k)
+{
+	if (k->pfd >= 0) {
+		ssh_event_remove_fd(k->c->ev, k->pfd);
+		k->pfd = -1;
+		k->pev = 0;
+	}
+}
+
+static void
+chan_free(struct chan *k)
+{
+	size_t i;
+
+	chan_unregister(k);
+	proc_free(k->p);
+	k->p = NULL;
+	if (k->ch != NULL) {
+		ssh_remove_channel_callbacks(k->ch, &k->cb);
+		ssh_channel_free(k->ch);
+	}
+	argv_free(k->argv);
+	free(k->term);
+	ssh_gw_count_channel(-1);
+	for (i = 0; i < (size_t)k->nenv; i++)
+		free(k->env[i]);
+	free(k);
+}
+
+void
+chan_pump_all(struct conn *c)
+{
+	struct chan **kp, *k;
+
+	for (k = c->chans; k != NULL; k = k->next)
+		chan_pump(k);
+	for (kp = &c->chans; (k = *kp) != NULL;) {
+		if (k->remote_closed || (k->finished &&
+		    ssh_channel_is_closed(k->ch))) {
+			if (!k->finished)
+				k->finished = 1;
+			*kp = k->next;
+			c->nchans--;
+			chan_free(k);
+			continue;
+		}
+		kp = &k->next;
+	}
+}
+
+static int
+on_fd(socket_t fd, int revents, void *ud)
+{
+	struct chan *k = ud;
+
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		k->readable = 1;
+	if (revents & (POLLOUT | POLLERR))
+		k->writable = 1;
+	return 0;
+}
+
+void
+chan_update_fds(struct conn *c)
+{
+	struct chan *k;
+	short want;
+	int fd;
+
+	for (k = c->chans; k != NULL; k = k->next) {
+		want = 0;
+		if (k->started && !k->finished && !k->remote_closed) {
+			/* Read only when the client can take it. */
+			if (!k->out_eof && k->ooff >= k->olen &&
+			    ssh_channel_window_size(k->ch) > 0)
+				want |= POLLIN;
+			if (!k->stdin_closed && k->ioff < k->ilen)
+				want |= POLLOUT;
+		}
+		fd = want != 0 ? proc_fd(k->p) : -1;
+		if (fd == k->pfd && want == k->pev)
+			continue;
+		chan_unregister(k);
+		if (want != 0 && fd >= 0 &&
+		    ssh_event_add_fd(c->ev, fd, want, on_fd, k) == SSH_OK) {
+			k->pfd = fd;
+			k->pev = want;
+		}
+	}
+}
+
+void
+chan_free_all(struct conn *c)
+{
+	struct chan *k;
+
+	while ((k = c->chans) != NULL) {
+		c->chans = k->next;
+		c->nchans--;
+		chan_free(k);
+	}
+}

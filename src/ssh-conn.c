@@ -1,0 +1,374 @@
+/* ssh-conn.c: one gateway connection on its own thread: key exchange,
+ * public-key authentication (the key names the user, the login names one
+ * of their workspaces), then the event loop that drives its channels.
+ * Every wait is bounded; nothing here can stall another connection. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "db.h"
+#include "err.h"
+#include "log.h"
+#include "ssh-conn.h"
+#include "ssh-rate.h"
+#include "timeutil.h"
+#include "ws.h"
+#include "xmalloc.h"
+
+#define TOUCH_EVERY_MS	60000
+#define POLL_MS		250
+#define PENALTY_MS	1000
+
+/* A failed attempt: counts toward MaxAuthTries and the address's bucket;
+ * over budget, the answer is slow and the connection's last. */
+static void
+auth_failed(struct conn *c, const char *login, const char *why)
+{
+	c->tries++;
+	log_info("ssh auth failed from=%s login=%s reason=%s try=%d", c->addr,
+	    login != NULL ? login : "", why, c->tries);
+	if (c->env->rate != NULL &&
+	    ssh_rate_fail(c->env->rate, c->ip, mono_ms())) {
+		log_warn("ssh auth rate limited from=%s", c->ip);
+		usleep(PENALTY_MS * 1000);
+		c->tries = SSH_MAX_AUTH_TRIES;
+	}
+}
+
+static int
+auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
+    char sigstate, void *ud)
+{
+	struct conn *c = ud;
+	char user[40], wsid[40];
+
+	if (c->authed || c->tries >= SSH_MAX_AUTH_TRIES || login == NULL)
+		return SSH_AUTH_DENIED;
+	if (sigstate != SSH_PUBLICKEY_STATE_NONE &&
+	    sigstate != SSH_PUBLICKEY_STATE_VALID) {
+		auth_failed(c, login, "bad signature");
+		return SSH_AUTH_DENIED;
+	}
+	if (c->env->authorize(c->env, login, key, user, sizeof user, wsid,
+	    sizeof wsid) != 0) {
+		auth_failed(c, login, "unknown key or workspace");
+		return SSH_AUTH_DENIED;
+	}
+	/* The probe: say the key would do, without a signature yet. */
+	if (sigstate == SSH_PUBLICKEY_STATE_NONE)
+		return SSH_AUTH_SUCCESS;
+	strlcpy_b(c->user, user, sizeof c->user);
+	strlcpy_b(c->ws_id, wsid, sizeof c->ws_id);
+	strlcpy_b(c->login, login, sizeof c->login);
+	c->authed = 1;
+	return SSH_AUTH_SUCCESS;
+}
+
+static ssh_channel
+open_session(ssh_session s, void *ud)
+{
+	return chan_open_session(ud);
+}
+
+/* Whatever the server callbacks don't take: direct-tcpip opens (ssh -L).
+ * Returning 1 makes libssh refuse (remote forwards, agent, x11). */
+static int
+on_message(ssh_session s, ssh_message m, void *ud)
+{
+	struct conn *c = ud;
+
+	if (ssh_message_type(m) == SSH_REQUEST_CHANNEL_OPEN &&
+	    ssh_message_subtype(m) == SSH_CHANNEL_DIRECT_TCPIP &&
+	    chan_open_tcpip(c, m) == 0)
+		return 0;
+	return 1;
+}
+
+void
+conn_note(ssh_channel ch, int is_stderr, const char *msg)
+{
+	size_t len = strlen(msg);
+	uint32_t win = ssh_channel_window_size(ch);
+
+	/* Short messages only; never more than the window (no waiting). */
+	if (len > win)
+		len = win;
+	if (len == 0)
+		return;
+	if (is_stderr)
+		ssh_channel_write_stderr(ch, msg, (uint32_t)len);
+	else
+		ssh_channel_write(ch, msg, (uint32_t)len);
+}
+
+void
+conn_touch(struct conn *c)
+{
+	struct db *db;
+
+	if (c->env->app == NULL || (db = db_thread()) == NULL)
+		return;
+	ws_touch(db, c->ws_id);
+	c->last_touch_ms = mono_ms();
+}
+
+static const char *
+spec_str(const struct ws *w, const char *key)
+{
+	json_t *v = w->spec != NULL ? json_object_get(w->spec, key) : NULL;
+
+	return json_is_string(v) && *json_string_value(v) != '\0' ?
+	    json_string_value(v) : NULL;
+}
+
+/* Takes the workspace's user, workdir, shell and container from w. */
+static void
+conn_take_ws(struct conn *c, const struct ws *w)
+{
+	const char *v;
+
+	free(c->ws_user);
+	free(c->ws_workdir);
+	free(c->ws_shell);
+	free(c->container);
+	c->ws_user = (v = spec_str(w, "user")) != NULL ? xstrdup(v) : NULL;
+	c->ws_workdir = (v = spec_str(w, "workdir")) != NULL ? xstrdup(v) :
+	    NULL;
+	c->ws_shell = (v = spec_str(w, "shell")) != NULL ? xstrdup(v) : NULL;
+	c->container = xstrdup(w->container_id != NULL ? w->container_id :
+	    "");
+	snprintf(c->ws_name, sizeof c->ws_name, "%s", w->name);
+}
+
+int
+conn_prepare(struct conn *c, ssh_channel ch)
+{
+	struct db *db;
+	struct ws *w = NULL;
+	char *msg;
+	int r, started = 0;
+
+	if (c->env->app == NULL)
+		return err_set(ERR_BACKEND, "no workspaces here");
+	if ((db = db_thread()) == NULL)
+		return err_set(ERR_INTERNAL, "store unavailable");
+	if ((r = ws_get(db, c->ws_id, &w)) != 0)
+		goto out;
+	if (strcmp(w->state, "running") != 0) {
+		msg = xasprintf("berth: workspace '%s' is %s; starting it...\r\n",
+		    w->name, w->state);
+		conn_note(ch, 1, msg);
+		free(msg);
+		r = ws_ensure_running(c->env->app, db, c->ws_id, c->user,
+		    &started);
+		if (r != 0)
+			goto out;
+		ws_free(w);
+		w = NULL;
+		if ((r = ws_get(db, c->ws_id, &w)) != 0)
+			goto out;
+		if (started)
+			log_info("ssh started workspace %s for user=%s",
+			    c->ws_id, c->user);
+	}
+	conn_take_ws(c, w);
+	if (*c->container == '\0') {
+		r = err_set(ERR_BACKEND, "workspace '%s' has no container",
+		    w->name);
+		goto out;
+	}
+	c->ready = 1;
+out:
+	ws_free(w);
+	return r;
+}
+
+/* "3h12m" for a number of seconds. */
+static void
+fmt_left(int64_t s, char *buf, size_t size)
+{
+	if (s <= 0)
+		snprintf(buf, size, "expired");
+	else if (s >= 86400)
+		snprintf(buf, size, "%lldd%lldh", (long long)(s / 86400),
+		    (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(buf, size, "%lldh%02lldm", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60));
+	else
+		snprintf(buf, size, "%lldm", (long long)((s + 59) / 60));
+}
+
+char *
+conn_banner(struct conn *c)
+{
+	struct db *db;
+	struct ws *w = NULL;
+	json_t *j = NULL, *gpu, *vols, *v;
+	char left[32], *gpus = NULL, *volstr = xstrdup(""), *tmp, *out = NULL;
+	const char *exp;
+	int64_t t;
+	size_t i;
+
+	if (c->env->app == NULL || (db = db_thread()) == NULL ||
+	    ws_get(db, c->ws_id, &w) != 0)
+		goto done;
+	j = ws_to_json(c->env->app, db, w);
+	gpu = json_object_get(j, "gpu");
+	if (json_is_object(gpu)) {
+		const char *model = json_string_value(json_object_get(gpu,
+		    "model"));
+		const char *prof = json_string_value(json_object_get(gpu,
+		    "profile"));
+
+		gpus = xasprintf("%s%s%s", model != NULL ? model : "GPU",
+		    prof != NULL && *prof != '\0' ? " " : "",
+		    prof != NULL ? prof : "");
+	} else
+		gpus = xstrdup("none");
+	exp = json_string_value(json_object_get(j, "expires_at"));
+	if (exp != NULL && *exp != '\0' && rfc3339_parse(exp, &t) == 0)
+		fmt_left(t - now_s(), left, sizeof left);
+	else
+		snprintf(left, sizeof left, "no limit");
+	vols = json_object_get(j, "volumes");
+	json_array_foreach(vols, i, v) {
+		const char *n = json_string_value(json_object_get(v, "name"));
+		const char *m = json_string_value(json_object_get(v, "mount"));
+
+		if (n == NULL)
+			continue;
+		tmp = xasprintf("%s%s%s -> %s", volstr, *volstr ? ", " : "",
+		    n, m != NULL ? m : "?");
+		free(volstr);
+		volstr = tmp;
+	}
+	out = xasprintf("\r\n  berth workspace '%s' (%s)\r\n"
+	    "  GPU: %s   TTL left: %s\r\n"
+	    "  Volumes: %s\r\n"
+	    "  Help: berth --help  (berth inspect %s, berth ls)\r\n\r\n",
+	    w->name, w->image, gpus, left, *volstr ? volstr : "none",
+	    w->name);
+done:
+	json_decref(j);
+	ws_free(w);
+	free(gpus);
+	free(volstr);
+	return out;
+}
+
+static int
+session_closed(ssh_session s)
+{
+	return !ssh_is_connected(s) ||
+	    (ssh_get_status(s) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0;
+}
+
+/* Loads the authenticated user's workspace settings (shell etc.). */
+static void
+conn_load(struct conn *c)
+{
+	struct db *db;
+	struct ws *w = NULL;
+
+	if (c->env->app == NULL || (db = db_thread()) == NULL)
+		return;
+	if (ws_get(db, c->ws_id, &w) == 0)
+		conn_take_ws(c, w);
+	ws_free(w);
+}
+
+static void
+conn_record(struct conn *c)
+{
+	struct db *db;
+	char detail[256];
+
+	snprintf(detail, sizeof detail, "from %s, %llds, %d channels, "
+	    "%llu bytes in, %llu bytes out", c->addr,
+	    (long long)((mono_ms() - c->start_ms) / 1000), c->nchans_total,
+	    (unsigned long long)c->bytes_in,
+	    (unsigned long long)c->bytes_out);
+	log_info("ssh session end user=%s ws=%s %s", c->user, c->ws_id,
+	    detail);
+	if (c->env->app == NULL || (db = db_thread()) == NULL)
+		return;
+	db_event(db, c->user, "ssh.session", c->ws_id, "ok", detail);
+}
+
+void
+ssh_conn_run(const struct ssh_gw_env *env, ssh_session s, const char *addr,
+    volatile int *authed)
+{
+	struct conn *c = xcalloc(1, sizeof *c);
+	const char *colon;
+	int64_t deadline;
+	int rc;
+
+	c->env = env;
+	c->s = s;
+	c->start_ms = mono_ms();
+	strlcpy_b(c->addr, addr, sizeof c->addr);
+	/* "1.2.3.4:5" or "[::1]:5" -> the address alone. */
+	colon = strrchr(addr, ':');
+	snprintf(c->ip, sizeof c->ip, "%.*s",
+	    colon != NULL ? (int)(colon - addr) : (int)strlen(addr), addr);
+
+	ssh_set_auth_methods(s, SSH_AUTH_METHOD_PUBLICKEY);
+	ssh_callbacks_init(&c->scb);
+	c->scb.userdata = c;
+	c->scb.auth_pubkey_function = auth_pubkey;
+	c->scb.channel_open_request_session_function = open_session;
+	ssh_set_server_callbacks(s, &c->scb);
+	ssh_set_message_callback(s, on_message, c);
+
+	if (ssh_handle_key_exchange(s) != SSH_OK) {
+		log_debug("ssh kex failed from=%s: %s", c->addr,
+		    ssh_get_error(s));
+		goto out;
+	}
+	if ((c->ev = ssh_event_new()) == NULL ||
+	    ssh_event_add_session(c->ev, s) != SSH_OK)
+		goto out;
+	deadline = c->start_ms + SSH_GRACE_MS;
+	while (!c->authed) {
+		if (*env->stopping || mono_ms() > deadline ||
+		    c->tries >= SSH_MAX_AUTH_TRIES)
+			goto out;
+		rc = ssh_event_dopoll(c->ev, POLL_MS);
+		if (session_closed(s) || (rc == SSH_ERROR && !c->authed))
+			goto out;
+	}
+	*authed = 1;
+	if (env->rate != NULL)
+		ssh_rate_leave(env->rate, c->ip);
+	log_info("ssh login user=%s ws=%s login=%s from=%s", c->user,
+	    c->ws_id, c->login, c->addr);
+	conn_load(c);
+	conn_touch(c);
+	ssh_set_blocking(s, 0);
+	while (!*env->stopping) {
+		chan_update_fds(c);
+		rc = ssh_event_dopoll(c->ev, POLL_MS);
+		chan_pump_all(c);
+		if (session_closed(s) || rc == SSH_ERROR)
+			break;
+		if (c->nchans > 0 &&
+		    mono_ms() - c->last_touch_ms > TOUCH_EVERY_MS)
+			conn_touch(c);
+	}
+	conn_record(c);
+out:
+	chan_free_all(c);
+	if (c->ev != NULL) {
+		ssh_event_remove_session(c->ev, s);
+		ssh_event_free(c->ev);
+	}
+	free(c->container);
+	free(c->ws_user);
+	free(c->ws_workdir);
+	free(c->ws_shell);
+	free(c);
+}

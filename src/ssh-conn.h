@@ -1,0 +1,137 @@
+/* ssh-conn.h: inside the gateway family (ssh-gw.c, ssh-conn.c,
+ * ssh-chan.c): one authenticated SSH connection and its channels. A
+ * connection and everything in it belongs to its own thread. */
+#ifndef BERTH_SSH_CONN_H
+#define BERTH_SSH_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+#include <libssh/server.h>
+
+struct app;
+struct proc;
+struct ssh_rate;
+
+#define SSH_MAX_AUTH_TRIES	6
+#define SSH_GRACE_MS		30000
+#define SSH_MAX_CHANNELS	64
+#define SSH_CHAN_BUF		32768
+
+/* What a connection needs from the daemon. authorize is replaceable (the
+ * fuzz target answers "no" without a store). */
+struct ssh_gw_env {
+	struct app	 *app;		/* NULL: no workspaces (fuzzing) */
+	struct ssh_rate	 *rate;
+	volatile int	 *stopping;
+	/* The user owning key and the id of their workspace named login:
+	 * 0, or <0 when either is unknown / not theirs. */
+	int		(*authorize)(const struct ssh_gw_env *, const char *login,
+			    const ssh_key key, char *user, size_t usersz,
+			    char *ws_id, size_t wsidsz);
+};
+
+enum chan_kind { CHAN_SESSION, CHAN_TCPIP };
+
+struct conn;
+
+struct chan {
+	struct conn		*c;
+	struct chan		*next;
+	ssh_channel		 ch;
+	struct ssh_channel_callbacks_struct cb;
+	enum chan_kind		 kind;
+	int			 id;		/* per connection, for logs */
+	struct proc		*p;
+	int			 pfd;		/* fd registered with the event */
+	short			 pev;		/* its events */
+	int			 readable, writable;
+
+	/* Requests before start. */
+	int			 tty;
+	unsigned		 rows, cols;
+	char			*term;
+	char			*env[16];
+	int			 nenv;
+	char			**argv;		/* set by shell/exec/subsystem */
+	int			 login_shell;	/* banner first */
+	int			 start_pending;
+	int			 started;
+
+	/* Workspace -> client. */
+	char			 obuf[SSH_CHAN_BUF];
+	size_t			 olen, ooff;
+	int			 ostream;
+	int			 out_eof;
+	/* Client -> workspace. */
+	char			 ibuf[SSH_CHAN_BUF];
+	size_t			 ilen, ioff;
+	size_t			 pending_in;	/* bytes held in libssh's buffer */
+	int			 in_eof;	/* client sent EOF */
+	int			 stdin_closed;
+
+	int			 remote_closed;
+	int			 finished;	/* exit status sent, closed */
+	int			 dead;		/* reap */
+	int64_t			 resize_rows, resize_cols;
+	int			 resize_pending;
+};
+
+struct conn {
+	const struct ssh_gw_env	*env;
+	ssh_session		 s;
+	ssh_event		 ev;
+	char			 addr[64];	/* "127.0.0.1:50000" */
+	char			 ip[48];
+	char			 login[64];
+	char			 ws_name[64];
+	char			 user[40];
+	char			 ws_id[40];
+	int			 authed;
+	int			 tries;
+	int			 ready;		/* workspace running */
+	char			*container;
+	char			*ws_user;	/* from the workspace spec */
+	char			*ws_workdir;
+	char			*ws_shell;
+	struct chan		*chans;
+	int			 nchans;
+	int			 nchans_total;
+	int64_t			 start_ms;
+	int64_t			 last_touch_ms;
+	uint64_t		 bytes_in, bytes_out;
+	struct ssh_server_callbacks_struct scb;
+};
+
+/* Runs one connection on session s (already given its socket by
+ * ssh_bind_accept_fd): key exchange, authentication, channels, until the
+ * peer leaves, the grace time runs out or the gateway stops. *authed is
+ * set when authentication succeeds (the watchdog stops timing it). */
+void	 ssh_conn_run(const struct ssh_gw_env *, ssh_session s,
+	    const char *addr, volatile int *authed);
+
+/* ssh-gw.c: counts open channels for /metrics. */
+void	 ssh_gw_count_channel(int delta);
+
+/* ssh-chan.c */
+ssh_channel	 chan_open_session(struct conn *);
+int		 chan_open_tcpip(struct conn *, ssh_message);
+/* Moves data both ways for every channel, starts pending processes,
+ * finishes exited ones and frees closed ones. */
+void		 chan_pump_all(struct conn *);
+/* Registers/unregisters process fds with the event as flow allows. */
+void		 chan_update_fds(struct conn *);
+void		 chan_free_all(struct conn *);
+
+/* ssh-conn.c, for ssh-chan.c: makes sure the workspace runs and its
+ * container is known; writes a note on ch's stderr when it starts it. */
+int		 conn_prepare(struct conn *, ssh_channel ch);
+void		 conn_touch(struct conn *);
+/* Writes a whole short message to ch's stderr (or stdout) now. */
+void		 conn_note(ssh_channel ch, int is_stderr, const char *msg);
+/* The welcome banner for an interactive login (malloc'ed). */
+char		*conn_banner(struct conn *);
+
+#endif
