@@ -14,6 +14,7 @@
 #include "rt.h"
 #include "timeutil.h"
 #include "valid.h"
+#include "ws.h"
 #include "xmalloc.h"
 
 #define VOL_COLS "v.id, v.name, v.owner, v.backend_name, v.size_gib, " \
@@ -159,10 +160,10 @@ vol_create(struct req *r)
 	static const char *const fields[] = { "name", "size", "size_gib", NULL };
 	struct app *app = req_app(r);
 	struct db *db = req_db(r);
-	const char *user = req_who(r)->user, *name, *labels[3];
+	const char *user = req_who(r)->user, *name, *labels[4];
 	json_t *body = NULL;
 	int64_t gib = 10, used = 0, quota = app->cfg.quota_volume_gib;
-	char id[40], *backend = NULL, *l1 = NULL, *l2 = NULL;
+	char id[40], *backend = NULL, *l1 = NULL, *l2 = NULL, *l3 = NULL;
 	sqlite3_stmt *st;
 	int rc, present;
 
@@ -194,7 +195,7 @@ vol_create(struct req *r)
 		goto out;
 	}
 	auth_uuid(id);
-	backend = xasprintf("berth-%s.%s", user, name);
+	backend = ws_volume_backend(user, name, id);
 	rc = db_run(db, "INSERT INTO volumes (id, owner, name, backend_name, "
 	    "size_gib, created_at) VALUES (?, ?, ?, ?, ?, ?)", "ssssii", id,
 	    user, name, backend, gib, now_s());
@@ -207,9 +208,11 @@ vol_create(struct req *r)
 	}
 	l1 = xasprintf("berth.volume=%s", id);
 	l2 = xasprintf("berth.owner=%s", user);
+	l3 = xasprintf("berth.instance=%s", req_app(r)->instance);
 	labels[0] = l1;
 	labels[1] = l2;
-	labels[2] = NULL;
+	labels[2] = l3;
+	labels[3] = NULL;
 	if ((rc = rt_volume_create(req_rt(r), backend, labels)) != 0) {
 		db_rollback(db);
 		goto out;
@@ -222,6 +225,7 @@ out:
 	free(backend);
 	free(l1);
 	free(l2);
+	free(l3);
 	json_decref(body);
 	return rc;
 }

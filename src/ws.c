@@ -483,13 +483,16 @@ ws_provision(struct app *app, struct db *db, struct ws *w, const char *actor)
 		char *l1 = xasprintf("berth.volume=%s", json_string_value(
 		    json_object_get(v, "volume_id")));
 		char *l2 = xasprintf("berth.owner=%s", w->owner);
+		char *l3 = xasprintf("berth.instance=%s", app->instance);
 		labels[0] = l1;
 		labels[1] = l2;
-		labels[2] = NULL;
+		labels[2] = l3;
+		labels[3] = NULL;
 		r = rt_volume_create(app->rt, json_string_value(
 		    json_object_get(v, "backend")), labels);
 		free(l1);
 		free(l2);
+		free(l3);
 		if (r != 0)
 			return r;
 	}
@@ -707,6 +710,14 @@ parse_volumes(const json_t *vols, json_t **out)
 	return 0;
 }
 
+char *
+ws_volume_backend(const char *owner, const char *name, const char *id)
+{
+	/* Owner names have no '.', so owner.name is unambiguous; the id
+	 * keeps two installations on one engine apart. */
+	return xasprintf("berth-%s.%s.%.8s", owner, name, id);
+}
+
 /* Quotas of a user (falling back to the config's defaults). */
 static void
 user_quotas(struct app *app, struct db *db, const char *user, int *ws,
@@ -770,7 +781,7 @@ volumes_attach(struct app *app, struct db *db, const char *owner,
 				    VOLUME_DEFAULT_GIB);
 			auth_uuid(uuid);
 			id = xstrdup(uuid);
-			backend = xasprintf("berth-%s.%s", owner, name);
+			backend = ws_volume_backend(owner, name, id);
 			if ((r = db_run(db, "INSERT INTO volumes (id, owner, "
 			    "name, backend_name, size_gib, created_at) VALUES "
 			    "(?, ?, ?, ?, ?, ?)", "ssssii", id, owner, name,

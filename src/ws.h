@@ -75,6 +75,9 @@ int	 ws_patch(struct app *, struct db *, const char *id,
 /* Lists the workspaces who may see, optionally only in state. */
 int	 ws_list(struct app *, struct db *, const struct principal *who,
 	    const char *state, json_t **out);
+/* The engine's name for a user's volume (caller frees). */
+char	*ws_volume_backend(const char *owner, const char *name,
+	    const char *id);
 /* The ssh host and the base URL put into ssh commands and URLs. */
 const char *ws_public_host(struct app *);
 /* Optional hooks for modules that extend creation (direct SSH etc.):
