@@ -41,7 +41,7 @@ events_reply(struct req *r, const char *target, int all)
 		json_decref(arr);
 		return ERR_INTERNAL;
 	}
-	db_bind(st, "isssissi", t, target, target, (int64_t)all,
+	db_bind(st, "ississi", t, target, target, (int64_t)all,
 	    req_who(r)->user, req_who(r)->user, (int64_t)limit);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char ts[40];
