@@ -12,5 +12,6 @@ const struct route *const http_route_tables[] = {
 	api_volumes_routes,
 	api_workspaces_routes,
 	api_events_routes,
+	api_sshkeys_routes,
 	NULL
 };

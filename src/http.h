@@ -87,5 +87,6 @@ extern const struct route api_templates_routes[];
 extern const struct route api_volumes_routes[];
 extern const struct route api_workspaces_routes[];
 extern const struct route api_events_routes[];
+extern const struct route api_sshkeys_routes[];
 
 #endif
