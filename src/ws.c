@@ -837,22 +837,38 @@ create_thread(void *arg)
 	return NULL;
 }
 
-int
-ws_create(struct app *app, struct db *db, const struct principal *who,
-    const json_t *body, struct ws **out)
-{
-	const char *name, *tname, *image, *gpu, *ssh;
-	json_t *tmpl = NULL, *spec = NULL, *ports = NULL, *mounts = NULL;
-	json_t *command = NULL, *env = json_object(), *v, *gpus = NULL;
-	int64_t memory, ttl, idle, pids = app->cfg.default_pids;
-	int has_ttl, has_idle, wait = 0, r, q_ws, q_gpu, q_gib;
-	double cpus;
-	char id[40];
-	struct ws *w = NULL;
-	sqlite3_stmt *st;
-	int in_tx = 0;
+struct create_args {
+	const char	*name, *tname, *image, *gpu, *ssh;
+	json_t		*tmpl, *ports, *mounts, *command, *env;
+	int64_t		 memory, ttl, idle;
+	int		 wait;
+	double		 cpus;
+};
 
-	*out = NULL;
+static void
+create_args_free(struct create_args *a)
+{
+	json_decref(a->tmpl);
+	json_decref(a->ports);
+	json_decref(a->mounts);
+	json_decref(a->command);
+	json_decref(a->env);
+	memset(a, 0, sizeof *a);
+}
+
+/* Checks a create body against the templates and limits, without the
+ * store or the engine. On return *a holds what to free, also on error. */
+static int
+create_parse(struct app *app, const json_t *body, struct create_args *a)
+{
+	const char *name = NULL, *tname = NULL, *image = NULL, *gpu = NULL;
+	const char *ssh = NULL;
+	json_t *tmpl = NULL, *ports = NULL, *mounts = NULL, *command = NULL;
+	json_t *env = json_object(), *v;
+	int64_t memory = 0, ttl = 0, idle = 0;
+	int has_ttl, has_idle, wait = 0, r;
+	double cpus = 0;
+
 	if ((r = json_only_fields(body, create_fields)) != 0 ||
 	    (r = json_req_str(body, "name", &name)) != 0 ||
 	    (r = valid_dns_label("name", name)) != 0 ||
@@ -946,6 +962,67 @@ ws_create(struct app *app, struct db *db, const struct principal *who,
 	    json_object_get(body, "command") : json_object_get(tmpl, "command"),
 	    json_string_value(json_object_get(tmpl, "shell")), &command)) != 0)
 		goto out;
+	r = 0;
+out:
+	a->name = name;
+	a->tname = tname;
+	a->image = image;
+	a->gpu = gpu;
+	a->ssh = ssh;
+	a->tmpl = tmpl;
+	a->ports = ports;
+	a->mounts = mounts;
+	a->command = command;
+	a->env = env;
+	a->memory = memory;
+	a->ttl = ttl;
+	a->idle = idle;
+	a->wait = wait;
+	a->cpus = cpus;
+	return r;
+}
+
+int
+ws_create_check(struct app *app, const json_t *body)
+{
+	struct create_args a;
+	int r;
+
+	memset(&a, 0, sizeof a);
+	r = create_parse(app, body, &a);
+	create_args_free(&a);
+	return r;
+}
+
+int
+ws_create(struct app *app, struct db *db, const struct principal *who,
+    const json_t *body, struct ws **out)
+{
+	struct create_args a;
+	const char *name, *tname, *image, *gpu, *ssh;
+	json_t *spec = NULL, *v, *gpus = NULL;
+	int64_t memory, ttl, idle, pids = app->cfg.default_pids;
+	int has_ttl, wait, r, q_ws, q_gpu, q_gib;
+	double cpus;
+	char id[40];
+	struct ws *w = NULL;
+	sqlite3_stmt *st;
+	int in_tx = 0;
+
+	*out = NULL;
+	memset(&a, 0, sizeof a);
+	if ((r = create_parse(app, body, &a)) != 0)
+		goto out;
+	name = a.name;
+	tname = a.tname;
+	image = a.image;
+	gpu = a.gpu;
+	ssh = a.ssh;
+	memory = a.memory;
+	ttl = a.ttl;
+	idle = a.idle;
+	wait = a.wait;
+	cpus = a.cpus;
 	if ((r = rt_image_exists(app->rt, image)) != 0) {
 		if (r == ERR_NOTFOUND)
 			r = err_set(ERR_UNSAT, "image '%s' is not present on "
@@ -953,14 +1030,14 @@ ws_create(struct app *app, struct db *db, const struct principal *who,
 		goto out;
 	}
 
-	spec = json_pack("{s:O,s:O,s:O,s:O,s:s,s:s,s:s}", "env", env,
-	    "ports", ports, "volumes", mounts, "command", command,
-	    "user", json_string_value(json_object_get(tmpl, "user")) ?
-	    json_string_value(json_object_get(tmpl, "user")) : "1000:1000",
-	    "workdir", json_string_value(json_object_get(tmpl, "workdir")) ?
-	    json_string_value(json_object_get(tmpl, "workdir")) : "/",
-	    "shell", json_string_value(json_object_get(tmpl, "shell")) ?
-	    json_string_value(json_object_get(tmpl, "shell")) : "/bin/sh");
+	spec = json_pack("{s:O,s:O,s:O,s:O,s:s,s:s,s:s}", "env", a.env,
+	    "ports", a.ports, "volumes", a.mounts, "command", a.command,
+	    "user", json_string_value(json_object_get(a.tmpl, "user")) ?
+	    json_string_value(json_object_get(a.tmpl, "user")) : "1000:1000",
+	    "workdir", json_string_value(json_object_get(a.tmpl, "workdir")) ?
+	    json_string_value(json_object_get(a.tmpl, "workdir")) : "/",
+	    "shell", json_string_value(json_object_get(a.tmpl, "shell")) ?
+	    json_string_value(json_object_get(a.tmpl, "shell")) : "/bin/sh");
 
 	/* One transaction: quota, name, volumes, GPU, record. */
 	auth_uuid(id);
@@ -1037,15 +1114,15 @@ ws_create(struct app *app, struct db *db, const struct principal *who,
 	if (!wait) {
 		struct create_job *job = xcalloc(1, sizeof *job);
 		pthread_t t;
-		pthread_attr_t a;
+		pthread_attr_t attr;
 		job->app = app;
 		job->id = xstrdup(id);
 		job->actor = xstrdup(who->user);
-		pthread_attr_init(&a);
-		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &a, create_thread, job) != 0)
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, create_thread, job) != 0)
 			create_thread(job);
-		pthread_attr_destroy(&a);
+		pthread_attr_destroy(&attr);
 		*out = w;
 		w = NULL;
 		r = 0;
@@ -1076,12 +1153,8 @@ out:
 	if (in_tx)
 		db_rollback(db);
 	ws_free(w);
-	json_decref(tmpl);
+	create_args_free(&a);
 	json_decref(spec);
-	json_decref(ports);
-	json_decref(mounts);
-	json_decref(command);
-	json_decref(env);
 	json_decref(gpus);
 	return r;
 }

@@ -65,6 +65,9 @@ int	 ws_ensure_running(struct app *, struct db *, const char *id,
  * finishes in the background. *out is the caller's. */
 int	 ws_create(struct app *, struct db *, const struct principal *who,
 	    const json_t *body, struct ws **out);
+/* Validates a create body as ws_create does, touching neither the engine
+ * nor any record (for fuzzing and dry runs). */
+int	 ws_create_check(struct app *, const json_t *body);
 /* Deletes a workspace: container removed, GPU freed, record gone;
  * volumes stay. */
 int	 ws_delete(struct app *, struct db *, const char *id,
