@@ -1002,7 +1002,8 @@ ws_create(struct app *app, struct db *db, const struct principal *who,
 	const char *name, *tname, *image, *gpu, *ssh;
 	json_t *spec = NULL, *v, *gpus = NULL;
 	int64_t memory, ttl, idle, pids = app->cfg.default_pids;
-	int has_ttl, wait, r, q_ws, q_gpu, q_gib;
+	int wait, r, q_ws, q_gpu, q_gib;
+	size_t vi;
 	double cpus;
 	char id[40];
 	struct ws *w = NULL;
@@ -1087,7 +1088,7 @@ ws_create(struct app *app, struct db *db, const struct principal *who,
 		if (r != 0)
 			goto out;
 	}
-	json_array_foreach(json_object_get(spec, "volumes"), has_ttl, v)
+	json_array_foreach(json_object_get(spec, "volumes"), vi, v)
 		if ((r = db_run(db, "INSERT INTO ws_volumes (workspace_id, "
 		    "volume_id, mount) VALUES (?, ?, ?)", "sss", id,
 		    json_string_value(json_object_get(v, "volume_id")),
