@@ -56,6 +56,27 @@ acct_cell(struct cli *cli, const char *key, json_t *v)
 		return xasprintf("%g", json_real_value(v));
 	if (json_is_boolean(v))
 		return xstrdup(json_is_true(v) ? "yes" : "no");
+	if (json_is_array(v)) {
+		/* names joined: ["a","b"] or [{"workspace":"a"},...] */
+		struct buf *jb = buf_new(0);
+		json_t *x;
+		size_t i;
+		char *out;
+
+		json_array_foreach(v, i, x) {
+			const char *s = json_string_value(x);
+			if (s == NULL && *(s = cli_str(x, "workspace")) == '\0')
+				s = cli_str(x, "name");
+			buf_appendf(jb, "%s%s", i ? "," : "", s);
+		}
+		out = buf_steal(jb, NULL);
+		buf_free(jb);
+		if (*out == '\0') {
+			free(out);
+			out = xstrdup("-");
+		}
+		return out;
+	}
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
@@ -417,8 +438,8 @@ cmd_templates_info(struct cli *cli)
 /* ---- volumes ---- */
 
 static const char *const vol_cols[] = { "NAME", "name", "SIZE GIB",
-    "size_gb|size_gib|size", "USED", "used_bytes|used", "WORKSPACES",
-    "workspaces", "CREATED", "created_at" };
+    "size_gib", "USED BY", "used_by", "OWNER", "owner", "CREATED",
+    "created_at" };
 
 int
 cmd_volumes(struct cli *cli)
@@ -457,7 +478,7 @@ cmd_volumes_create(struct cli *cli)
 			json_decref(b);
 			return r;
 		}
-		json_object_set_new(b, "size_gb", json_integer(g));
+		json_object_set_new(b, "size_gib", json_integer(g));
 	}
 	msg = xasprintf("Created volume %s", name);
 	r = acct_do(cli, "POST", "/v1/volumes", b, msg);
@@ -487,7 +508,7 @@ cmd_volumes_resize(struct cli *cli)
 
 	if ((r = acct_gib(cli, cli_args_pos(cli->args, 1), &g)) != 0)
 		return r;
-	b = json_pack("{s:I}", "size_gb", (json_int_t)g);
+	b = json_pack("{s:I}", "size_gib", (json_int_t)g);
 	p = cli_path("/v1/volumes/%s", name);
 	msg = xasprintf("Volume %s is now %ld GiB", name, g);
 	r = acct_do(cli, "PATCH", p, b, msg);
@@ -613,8 +634,8 @@ cmd_users_key(struct cli *cli)
 int
 cmd_apikeys(struct cli *cli)
 {
-	static const char *const cols[] = { "ID", "id|key_id", "NAME", "name",
-	    "CREATED", "created_at", "LAST USED", "last_used_at" };
+	static const char *const cols[] = { "ID", "id", "NAME", "name",
+	    "CREATED", "created_at", "CURRENT", "current" };
 
 	return acct_show(cli, "/v1/api-keys", cols, 4);
 }

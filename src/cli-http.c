@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <dlfcn.h>
 
@@ -19,6 +20,7 @@
 #include "cli.h"
 #include "cli-config.h"
 #include "cli-fmt.h"
+#include "cli-net.h"
 #include "err.h"
 #include "xmalloc.h"
 
@@ -161,6 +163,27 @@ cli_path(const char *fmt, ...)
 	return out;
 }
 
+/* One header line of the --debug trace, the key redacted. */
+static void
+http_trace_line(const char *pfx, const char *line)
+{
+	if (strncasecmp(line, "authorization:", 14) == 0) {
+		const char *v = line + 14;
+		char *red;
+
+		while (*v == ' ')
+			v++;
+		if (strncasecmp(v, "bearer ", 7) == 0)
+			v += 7;
+		red = fmt_redact_key(v);
+		fprintf(stderr, "%sAuthorization: Bearer %s\n", pfx, red);
+		free(red);
+	} else if (strncasecmp(line, "api-key:", 8) == 0)
+		fprintf(stderr, "%sapi-key: [redacted]\n", pfx);
+	else
+		fprintf(stderr, "%s%s\n", pfx, line);
+}
+
 /* --debug: request and response headers on stderr, the key redacted. */
 static int
 http_trace(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
@@ -186,26 +209,18 @@ http_trace(CURL *h, curl_infotype type, char *data, size_t size, void *arg)
 	}
 	copy = xstrndup(data, size);
 	for (line = strtok_r(copy, "\r\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\r\n", &save)) {
-		if (strncasecmp(line, "authorization:", 14) == 0) {
-			const char *v = line + 14;
-			char *red;
-
-			while (*v == ' ')
-				v++;
-			if (strncasecmp(v, "bearer ", 7) == 0)
-				v += 7;
-			red = fmt_redact_key(v);
-			fprintf(stderr, "%sAuthorization: Bearer %s\n", pfx,
-			    red);
-			free(red);
-		} else if (strncasecmp(line, "api-key:", 8) == 0)
-			fprintf(stderr, "%sapi-key: [redacted]\n", pfx);
-		else
-			fprintf(stderr, "%s%s\n", pfx, line);
-	}
+	    line = strtok_r(NULL, "\r\n", &save))
+		http_trace_line(pfx, line);
 	free(copy);
 	return 0;
+}
+
+/* The raw client's trace: a header block ('>') or one line ('<'). */
+static void
+http_net_trace(void *arg, int dir, const char *data, size_t len)
+{
+	http_trace(NULL, dir == '>' ? CURLINFO_HEADER_OUT :
+	    CURLINFO_HEADER_IN, (char *)data, len, arg);
 }
 
 struct http_ctx {
@@ -279,8 +294,8 @@ http_report(struct cli *cli, long status, struct buf *err)
 			fprintf(stderr, "%s\n", t);
 			free(t);
 		} else if (status == 401)
-			fprintf(stderr, "berth: %s (run 'berth auth login' or "
-			    "set BERTH_API_KEY)\n", msg);
+			fprintf(stderr, "berth: %s; run 'berth auth login' or "
+			    "set BERTH_API_KEY\n", msg);
 		else
 			fprintf(stderr, "berth: %s\n", msg);
 		(void)code;
@@ -302,7 +317,7 @@ http_report(struct cli *cli, long status, struct buf *err)
 }
 
 static int
-http_setup(struct cli *cli)
+http_setup(struct cli *cli, int need_curl)
 {
 	int r;
 
@@ -310,7 +325,7 @@ http_setup(struct cli *cli)
 		cli_err_last(cli, r);
 		return -1;
 	}
-	if (cli->curl == NULL) {
+	if (need_curl && cli->curl == NULL) {
 		if ((r = http_load_curl()) != 0) {
 			cli_err_last(cli, r);
 			return -1;
@@ -373,6 +388,155 @@ http_curl_error(struct cli *cli, CURLcode cr, int sent)
 	    cli->api_url, why);
 }
 
+static void
+http_net_head(void *arg, long status, const char *ctype)
+{
+	struct http_ctx *c = arg;
+
+	c->s->status = status;
+	snprintf(c->s->ctype, sizeof c->s->ctype, "%s", ctype);
+	c->failed = status >= 300;
+	c->checked = 1;
+}
+
+static void
+http_net_tick(void *arg, int64_t dt, int64_t dn, int64_t ut, int64_t un)
+{
+	struct http_ctx *c = arg;
+
+	if (c->s->tick != NULL)
+		c->s->tick(c->s->tickarg, dt, dn, ut, un);
+}
+
+static int http_stream_net(struct cli *, struct cli_stream *,
+    struct http_ctx *, const char *, char **, const char *);
+
+/* Builds the headers and body, then runs the built-in client. */
+static int
+http_stream_raw(struct cli *cli, struct cli_stream *s, struct http_ctx *c)
+{
+	char *hdrs[8], *url, *body = NULL;
+	int n = 0, r;
+
+	c->cli = cli;
+	c->s = s;
+	c->err = buf_new(0);
+	s->status = 0;
+	s->ctype[0] = '\0';
+	url = xasprintf("%s%s", cli->api_url, s->path);
+	hdrs[n++] = xasprintf("Authorization: Bearer %s", cli->api_key);
+	hdrs[n++] = xasprintf("Accept: %s", s->accept != NULL ? s->accept :
+	    "application/json");
+	hdrs[n++] = xstrdup("User-Agent: berth/" BERTH_VERSION);
+	if (s->json != NULL) {
+		body = json_dumps(s->json, JSON_COMPACT);
+		hdrs[n++] = xstrdup("Content-Type: application/json");
+	} else if (s->readfn != NULL)
+		hdrs[n++] = xasprintf("Content-Type: %s", s->content_type !=
+		    NULL ? s->content_type : "application/octet-stream");
+	hdrs[n] = NULL;
+	r = http_stream_net(cli, s, c, url, hdrs, body);
+	for (int i = 0; i < n; i++) {
+		explicit_bzero(hdrs[i], strlen(hdrs[i]));
+		free(hdrs[i]);
+	}
+	free(url);
+	free(body);
+	buf_free(c->err);
+	return r;
+}
+
+/* The request through the built-in client (http:// URLs). */
+static int
+http_stream_net(struct cli *cli, struct cli_stream *s, struct http_ctx *c,
+    const char *url, char **hdrs, const char *body)
+{
+	struct net_req rq;
+	struct timespec t0, t1;
+	int r;
+
+	memset(&rq, 0, sizeof rq);
+	rq.url = url;
+	rq.method = s->method;
+	rq.headers = (const char *const *)hdrs;
+	if (body != NULL) {
+		rq.body = body;
+		rq.bodylen = strlen(body);
+	} else if (s->readfn != NULL) {
+		rq.readfn = s->readfn;
+		rq.readarg = s->readarg;
+		rq.upload_len = s->upload_len;
+	}
+	rq.on_head = http_net_head;
+	rq.on_body = http_write;
+	if (s->tick != NULL)
+		rq.tick = http_net_tick;
+	if (cli->debug)
+		rq.trace = http_net_trace;
+	rq.arg = c;
+	rq.connect_timeout_s = cli->timeout > 0 && cli->timeout <
+	    HTTP_CONNECT_TIMEOUT ? cli->timeout : HTTP_CONNECT_TIMEOUT;
+	rq.timeout_s = cli->timeout > 0 ? cli->timeout : s->long_running ? 0 :
+	    HTTP_DEFAULT_TIMEOUT;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = net_perform(&rq);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (cli->debug)
+		fprintf(stderr, "* %ld in %.1f ms\n", rq.status,
+		    (double)(t1.tv_sec - t0.tv_sec) * 1000 +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	if (c->aborted)
+		return -1;
+	switch (r) {
+	case NET_OK:
+		break;
+	case NET_ERR_CONNECT:
+		if (rq.oserr != 0) {
+			char m[128];
+			snprintf(m, sizeof m, "%s", strerror(rq.oserr));
+			m[0] = (char)tolower((unsigned char)m[0]);
+			cli_err(cli, "unreachable", "cannot reach berthd at "
+			    "%s: %s", cli->api_url, m);
+		} else
+			cli_err(cli, "unreachable", "cannot reach berthd at "
+			    "%s: connection failed", cli->api_url);
+		return -1;
+	case NET_ERR_RESOLVE:
+		cli_err(cli, "unreachable", "cannot reach berthd at %s: "
+		    "cannot resolve the host name", cli->api_url);
+		return -1;
+	case NET_ERR_URL:
+		cli_err(cli, "usage", "bad API URL '%s'", cli->api_url);
+		return -1;
+	case NET_ERR_TIMEOUT:
+		cli_err(cli, "timeout", "berthd at %s did not answer in time "
+		    "(--timeout)", cli->api_url);
+		return -1;
+	case NET_ERR_ABORT:
+		if (!c->aborted)
+			cli_err(cli, "aborted", "the upload was aborted");
+		return -1;
+	case NET_ERR_PROTO:
+		cli_err(cli, "bad_response", "berthd at %s sent a reply "
+		    "that is not HTTP/1.1", cli->api_url);
+		return -1;
+	default:
+		if (rq.status >= 300)
+			break;	/* report the API error below */
+		cli_err(cli, "unreachable", "connection to berthd at %s "
+		    "%s%s%s", cli->api_url, rq.status ? "broke mid-reply" :
+		    "was closed", rq.oserr ? ": " : "", rq.oserr ?
+		    strerror(rq.oserr) : "");
+		return -1;
+	}
+	if (s->status >= 300 || (rq.status >= 300 && !c->checked)) {
+		s->status = rq.status;
+		http_report(cli, s->status, c->err);
+		return -1;
+	}
+	return 0;
+}
+
 int
 cli_stream(struct cli *cli, struct cli_stream *s)
 {
@@ -384,7 +548,11 @@ cli_stream(struct cli *cli, struct cli_stream *s)
 	int r = -1;
 
 	memset(&c, 0, sizeof c);
-	if (http_setup(cli) != 0)
+	if (cli_auth_load(cli) != 0 || cli->api_key == NULL)
+		return http_setup(cli, 0);
+	if (net_handles(cli->api_url) && getenv("BERTH_USE_CURL") == NULL)
+		return http_stream_raw(cli, s, &c);
+	if (http_setup(cli, 1) != 0)
 		return -1;
 	cu = cli->curl;
 	cu_api.reset(cu);
