@@ -641,6 +641,25 @@ int_or_null(int64_t v)
 	return v < 0 ? json_null() : json_integer(v);
 }
 
+/* The holder's workspace name, when the store has workspaces. */
+static json_t *
+ws_name(sqlite3 *db, const char *ws_id)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *v = json_null();
+
+	if (sqlite3_prepare_v2(db, "SELECT name FROM workspaces WHERE id = ?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return v;	/* no workspaces table (unit tests) */
+	sqlite3_bind_text(st, 1, ws_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		json_decref(v);
+		v = json_string(col(st, 0));
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
 json_t *
 gpu_view_devices(sqlite3 *db, struct gpu_nvml *nvml, const char *viewer,
     int admin)
@@ -650,7 +669,7 @@ gpu_view_devices(sqlite3 *db, struct gpu_nvml *nvml, const char *viewer,
 	struct gpu_dev d;
 	json_t *arr, *o, *to;
 	const char *ws, *owner;
-	int present, allocated, blocked;
+	int present, allocated, blocked, live;
 
 	arr = json_array();
 	if ((st = prep(db, "SELECT " DEV_COLS ", a.workspace_id, a.owner, "
@@ -673,18 +692,22 @@ gpu_view_devices(sqlite3 *db, struct gpu_nvml *nvml, const char *viewer,
 		json_object_set_new(o, "available", json_boolean(!blocked));
 		to = json_null();
 		if (allocated && (admin || (viewer != NULL &&
-		    strcmp(viewer, owner) == 0)))
+		    strcmp(viewer, owner) == 0))) {
 			to = json_pack("{s:s, s:s}", "workspace_id", ws,
 			    "owner", owner);
+			json_object_set_new(to, "workspace", ws_name(db, ws));
+		}
 		json_object_set_new(o, "allocated_to", to);
-		if (present && gpu_nvml_loaded(nvml) &&
-		    gpu_nvml_stats(nvml, d.uuid, &gs) == 0)
-			json_object_set_new(o, "stats", json_pack("{s:o, s:o, "
-			    "s:o, s:o}", "utilization_pct",
-			    int_or_null(gs.utilization_pct), "memory_used_mb",
-			    int_or_null(gs.memory_used_mb), "memory_total_mb",
-			    int_or_null(gs.memory_total_mb), "temperature_c",
-			    int_or_null(gs.temperature_c)));
+		/* Live figures; null where NVML has none (MIG devices have
+		 * no utilization or temperature of their own). */
+		live = present && gpu_nvml_loaded(nvml) &&
+		    gpu_nvml_stats(nvml, d.uuid, &gs) == 0;
+		json_object_set_new(o, "utilization", int_or_null(live ?
+		    gs.utilization_pct : -1));
+		json_object_set_new(o, "memory_used_mb", int_or_null(live ?
+		    gs.memory_used_mb : -1));
+		json_object_set_new(o, "temperature", int_or_null(live ?
+		    gs.temperature_c : -1));
 		json_array_append_new(arr, o);
 	}
 	sqlite3_finalize(st);

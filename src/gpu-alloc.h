@@ -57,10 +57,11 @@ int	gpu_allocated(sqlite3 *, const char *ws_id, json_t **out);
 char	*gpu_uuids_csv(json_t *allocs);
 
 /* JSON views for the API (new references).
- * Devices, each with present, allocated, and for admins or the holder
- * allocated_to {workspace_id, owner}; live stats from nvml (may be NULL)
- * as {utilization_pct, memory_used_mb, temperature_c} (null where not
- * reported). viewer is the caller's user name. */
+ * Devices (present or not), each with present, allocated, available, for
+ * admins or the holder allocated_to {workspace_id, workspace, owner}
+ * (else null), and live figures from nvml (may be NULL): utilization (%),
+ * memory_used_mb, temperature (°C), null where not reported. viewer is
+ * the caller's user name. */
 json_t	*gpu_view_devices(sqlite3 *, struct gpu_nvml *nvml,
 	    const char *viewer, int admin);
 /* Per model and profile: {kind, model, profile, memory_mb, total, free}. */

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "gpu-alloc.h"
 #include "gpu-inventory.h"
 #include "gpu-nvml.h"
 #include "log.h"
@@ -264,6 +265,48 @@ test_standin_uninitialized(void)
 	dlclose(dl);
 }
 
+/* /v1/gpus carries the live figures of what the last scan found. */
+static void
+test_view_stats(void)
+{
+	struct gpu_inventory *inv = NULL;
+	struct gpu_nvml *nv;
+	sqlite3 *db = NULL;
+	json_t *v, *d;
+	char *path;
+
+	path = xasprintf("%s/tests/nvml/h100-7x1g.json", src_dir);
+	setenv("NVML_STANDIN_MACHINE", path, 1);
+	nv = gpu_nvml_open(standin_path);
+	CHECK_INT(gpu_nvml_scan(nv, &inv), 0);
+	CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK);
+	CHECK_INT(gpu_db_migrate(db), SQLITE_OK);
+	CHECK_INT(gpu_sync_inventory(db, inv, NULL), 0);
+	v = gpu_view_devices(db, nv, "admin", 1);
+	CHECK_INT(json_array_size(v), 8);
+	d = json_array_get(v, 0);		/* the H100 */
+	CHECK_INT(json_integer_value(json_object_get(d, "temperature")), 34);
+	CHECK_INT(json_integer_value(json_object_get(d, "utilization")), 0);
+	CHECK(json_is_integer(json_object_get(d, "utilization")));
+	CHECK_INT(json_integer_value(json_object_get(d, "memory_used_mb")),
+	    512);
+	d = json_array_get(v, 2);		/* MIG slot 1 */
+	CHECK(json_is_null(json_object_get(d, "utilization")));
+	CHECK(json_is_null(json_object_get(d, "temperature")));
+	CHECK_INT(json_integer_value(json_object_get(d, "memory_used_mb")),
+	    13);
+	json_decref(v);
+	/* Without NVML the figures are null. */
+	v = gpu_view_devices(db, NULL, "admin", 1);
+	CHECK(json_is_null(json_object_get(json_array_get(v, 0),
+	    "temperature")));
+	json_decref(v);
+	sqlite3_close(db);
+	gpu_inventory_free(inv);
+	gpu_nvml_close(nv);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -289,6 +332,7 @@ main(void)
 	check_machine("h100-mig-empty.json", 2);
 	check_machine("plain-2gpu.json", 2);
 	check_machine("a100-80gb-ci.json", 5);
+	test_view_stats();
 	test_absent();
 	test_standin_uninitialized();
 	/* After everything, a machine loads again (re-read at nvmlInit). */
