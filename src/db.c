@@ -3,6 +3,7 @@
  * A connection is used by one thread only (db_thread()). */
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,41 @@ fail:
 	return r;
 }
 
+/* Bumped after each commit that changed workspaces or their GPUs, so
+ * readers can cache what they derive from them (db_generation()). */
+static atomic_ullong generation = 1;
+static __thread int tl_dirty;
+
+static void
+update_hook(void *arg, int op, const char *dbname, const char *table,
+    sqlite3_int64 rowid)
+{
+	if (strcmp(table, "workspaces") == 0 || strcmp(table, "gpu_allocs")
+	    == 0 || strcmp(table, "ws_volumes") == 0)
+		tl_dirty = 1;
+}
+
+/* Runs after a commit is visible to other connections (WAL mode). It
+ * replaces SQLite's auto-checkpoint hook, so it checkpoints too. */
+static int
+wal_hook(void *arg, sqlite3 *h, const char *dbname, int pages)
+{
+	if (tl_dirty) {
+		tl_dirty = 0;
+		atomic_fetch_add(&generation, 1);
+	}
+	if (pages >= 1000)
+		sqlite3_wal_checkpoint_v2(h, dbname, SQLITE_CHECKPOINT_PASSIVE,
+		    NULL, NULL);
+	return SQLITE_OK;
+}
+
+uint64_t
+db_generation(void)
+{
+	return atomic_load(&generation);
+}
+
 int
 db_open(const char *path, struct db **out)
 {
@@ -158,6 +194,8 @@ db_open(const char *path, struct db **out)
 		return r;
 	}
 	sqlite3_busy_timeout(db->h, 10000);
+	sqlite3_update_hook(db->h, update_hook, NULL);
+	sqlite3_wal_hook(db->h, wal_hook, NULL);
 	if ((r = db_exec(db, "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")) != 0 ||
 	    (r = db_migrate(db)) != 0) {

@@ -40,6 +40,11 @@ int		 db_run(struct db *, const char *sql, const char *fmt, ...);
 char		*db_col_str(sqlite3_stmt *, int col);
 int64_t		 db_col_int(sqlite3_stmt *, int col);
 
+/* A number that grows after every commit that changed workspaces, their
+ * GPUs or volumes (from any connection): what was derived from them at
+ * generation g is still valid while db_generation() == g. */
+uint64_t	 db_generation(void);
+
 /* Records an audit event (never fails the caller; errors are logged). */
 void		 db_event(struct db *, const char *actor, const char *action,
 		    const char *target, const char *result, const char *detail);
