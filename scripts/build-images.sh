@@ -344,7 +344,7 @@ build_target() {
 	t0=$(date +%s.%N)
 	old=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
 	log=$(mktemp)
-	if ! DOCKER_BUILDKIT=0 docker build --network none --pull=false \
+	if ! DOCKER_BUILDKIT=0 docker build --network none --pull=false --force-rm \
 	    --build-arg "BASE=$BASE_IMAGE" --target "$target" \
 	    --label "berth.recipe=$RECIPE" \
 	    -t "$tag" -f "$IMG_DIR/Dockerfile" "$IMG_DIR" >"$log" 2>&1; then
