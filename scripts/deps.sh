@@ -9,6 +9,7 @@
 #   BERTH_EXTRA_PKGS   more packages to install (space separated)
 #   BERTH_SKIP_DOCKER  =1: do not check or start the Docker engine
 #   DOCKER_WAIT_S      how long to wait for dockerd to answer (default 60)
+#   BERTH_DOCKERD_LOG  where a dockerd started here logs (/var/log/dockerd.log)
 set -euo pipefail
 
 # Every Debian package the project needs. Others may append to this list.
@@ -19,6 +20,7 @@ psmisc iproute2 ca-certificates debian-archive-keyring"
 DEPS_PKGS="$DEPS_PKGS ${BERTH_EXTRA_PKGS:-}"
 
 DOCKER_SOCK=/var/run/docker.sock
+DOCKERD_LOG=${BERTH_DOCKERD_LOG:-/var/log/dockerd.log}
 DOCKER_WAIT_S=${DOCKER_WAIT_S:-60}
 
 die() {
@@ -98,11 +100,17 @@ if [ -z "$started" ]; then
 	if pgrep -x dockerd >/dev/null 2>&1; then
 		started="(dockerd already running, waiting for it)"
 	else
-		# A stale socket from a dead engine would make dockerd refuse
-		# to start; it is safe to remove when no dockerd runs.
-		$SUDO rm -f "$DOCKER_SOCK" /var/run/docker.pid
-		$SUDO sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 </dev/null &'
-		started="dockerd >/var/log/dockerd.log"
+		# In its own session, so that the end of this script's process
+		# group (a CI job, ^C) leaves it running. dockerd itself replaces
+		# a stale socket and pid file.
+		if command -v setsid >/dev/null 2>&1; then
+			$SUDO setsid -f sh -c 'exec dockerd >"$1" 2>&1 </dev/null' \
+			    sh "$DOCKERD_LOG"
+		else
+			$SUDO sh -c 'nohup dockerd >"$1" 2>&1 </dev/null &' \
+			    sh "$DOCKERD_LOG"
+		fi
+		started="dockerd >$DOCKERD_LOG"
 	fi
 fi
 say "starting Docker engine: $started"
@@ -116,5 +124,5 @@ while [ "$i" -lt "$((DOCKER_WAIT_S * 5))" ]; do
 	sleep 0.2
 	i=$((i + 1))
 done
-tail -n 20 /var/log/dockerd.log >&2 2>/dev/null || true
-die "Docker engine did not answer on $DOCKER_SOCK within ${DOCKER_WAIT_S} s (see /var/log/dockerd.log)"
+tail -n 20 "$DOCKERD_LOG" >&2 2>/dev/null || true
+die "Docker engine did not answer on $DOCKER_SOCK within ${DOCKER_WAIT_S} s (see $DOCKERD_LOG)"
