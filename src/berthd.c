@@ -19,6 +19,7 @@
 #include "auth.h"
 #include "db.h"
 #include "err.h"
+#include "gpu-host.h"
 #include "http-server.h"
 #include "life.h"
 #include "log.h"
@@ -26,11 +27,11 @@
 #include "timeutil.h"
 #include "xmalloc.h"
 
-/* Optional modules, linked when present. */
-int	ssh_gw_start(struct app *, const char *listen, const char *hostkey)
+
+/* The SSH gateway links in once the process layer it runs on is there. */
+int	ssh_gw_start(struct app *, const char *, const char *)
 	    __attribute__((weak));
 void	ssh_gw_stop(void) __attribute__((weak));
-int	gpu_startup(struct app *, struct db *) __attribute__((weak));
 
 static int
 state_dir_prepare(const char *dir)
@@ -175,19 +176,17 @@ main(int argc, char **argv)
 		    err_msg());
 	else if (rt_network_ensure(app.rt, app.cfg.network) != 0)
 		log_warn("workspace network: %s", err_msg());
-	if (gpu_startup != NULL && gpu_startup(&app, db) != 0)
+	if (gpu_startup(&app, db) != 0)
 		log_warn("gpus: %s", err_msg());
 	life_reconcile(&app, db, 1);
 
 	if ((r = http_start(&app)) != 0)
 		fatal("%s", err_msg());
-	if (ssh_gw_start != NULL) {
-		hostkey = xasprintf("%s/ssh_host_ed25519_key",
-		    app.cfg.state_dir);
-		if (ssh_gw_start(&app, app.cfg.ssh_listen, hostkey) != 0)
-			fatal("ssh gateway: %s", err_msg());
-		free(hostkey);
-	}
+	hostkey = xasprintf("%s/ssh_host_ed25519_key", app.cfg.state_dir);
+	if (ssh_gw_start != NULL &&
+	    ssh_gw_start(&app, app.cfg.ssh_listen, hostkey) != 0)
+		fatal("ssh gateway: %s", err_msg());
+	free(hostkey);
 	if (life_start(&app) != 0)
 		fatal("%s", err_msg());
 	log_info("berthd %s listening on http://%s (ssh %s), state %s",

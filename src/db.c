@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "err.h"
+#include "gpu-alloc.h"
 #include "log.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -105,8 +106,6 @@ static const char *const migrations[] = {
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
-/* Hooks other modules use to create their own tables (idempotently). */
-int gpu_db_migrate(sqlite3 *) __attribute__((weak));
 
 static int
 db_migrate(struct db *db)
@@ -134,7 +133,8 @@ db_migrate(struct db *db)
 			goto fail;
 		log_info("store migrated to schema version %d", v + 1);
 	}
-	if (gpu_db_migrate != NULL && gpu_db_migrate(db->h) != 0) {
+	/* Modules with tables of their own create them idempotently. */
+	if (gpu_db_migrate(db->h) != 0) {
 		r = err_set(ERR_INTERNAL, "gpu tables: %s",
 		    sqlite3_errmsg(db->h));
 		goto fail;

@@ -13,5 +13,6 @@ const struct route *const http_route_tables[] = {
 	api_workspaces_routes,
 	api_events_routes,
 	api_sshkeys_routes,
+	api_gpus_routes,
 	NULL
 };

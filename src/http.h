@@ -88,5 +88,6 @@ extern const struct route api_volumes_routes[];
 extern const struct route api_workspaces_routes[];
 extern const struct route api_events_routes[];
 extern const struct route api_sshkeys_routes[];
+extern const struct route api_gpus_routes[];
 
 #endif

@@ -9,6 +9,7 @@
 #include "app.h"
 #include "db.h"
 #include "err.h"
+#include "gpu-alloc.h"
 #include "life.h"
 #include "log.h"
 #include "rt.h"
@@ -16,7 +17,6 @@
 #include "ws.h"
 #include "xmalloc.h"
 
-int gpu_free(sqlite3 *, const char *ws_id) __attribute__((weak));
 
 /* A record left in 'creating' this long is stale even while running. */
 #define CREATING_STALE_S	600
@@ -68,8 +68,7 @@ rec_drop(struct db *db, const char *id, const char *why)
 	db_event(db, "berthd", "workspace.delete", id, "ok", why);
 	if (db_begin(db) != 0)
 		return;
-	if (gpu_free != NULL)
-		gpu_free(db_sqlite(db), id);
+	gpu_free(db_sqlite(db), id);
 	db_run(db, "DELETE FROM direct_ports WHERE workspace_id = ?", "s", id);
 	db_run(db, "DELETE FROM workspaces WHERE id = ?", "s", id);
 	db_commit(db);
@@ -136,8 +135,7 @@ life_reconcile(struct app *app, struct db *db, int at_start)
 				db_run(db, "UPDATE workspaces SET state = "
 				    "'failed', error = ? WHERE id = ?", "ss",
 				    "container missing", w->id);
-				if (gpu_free != NULL)
-					gpu_free(db_sqlite(db), w->id);
+				gpu_free(db_sqlite(db), w->id);
 			}
 			continue;
 		}
@@ -151,8 +149,7 @@ life_reconcile(struct app *app, struct db *db, int at_start)
 			    "error = ? WHERE id = ?", "ss", "the container "
 			    "was removed outside berth; redeploy to recreate "
 			    "it (volumes are kept)", w->id);
-			if (gpu_free != NULL)
-				gpu_free(db_sqlite(db), w->id);
+			gpu_free(db_sqlite(db), w->id);
 			db_event(db, "berthd", "workspace.fail", w->id, "error",
 			    "container vanished");
 			continue;
@@ -167,8 +164,7 @@ life_reconcile(struct app *app, struct db *db, int at_start)
 			db_run(db, "UPDATE workspaces SET state = 'stopped', "
 			    "error = ?, stopped_at = ? WHERE id = ?", "sis", msg,
 			    now, w->id);
-			if (gpu_free != NULL)
-				gpu_free(db_sqlite(db), w->id);
+			gpu_free(db_sqlite(db), w->id);
 			db_event(db, "berthd", "workspace.stop", w->id, "ok",
 			    msg);
 		} else if (strcmp(w->state, "running") != 0 && rs.running) {

@@ -11,6 +11,7 @@
 #include "auth.h"
 #include "db.h"
 #include "err.h"
+#include "gpu-alloc.h"
 #include "http.h"
 #include "json-util.h"
 #include "log.h"
@@ -24,13 +25,6 @@
 
 int (*ws_hook_prepare)(struct app *, struct db *, struct ws *);
 
-/* GPU allocator (gpu-alloc.c); weak so the store works without it. */
-int gpu_alloc(sqlite3 *, const char *ws_id, const char *owner,
-    const char *request, int quota_gpus, const char *prefer, json_t **out)
-    __attribute__((weak));
-int gpu_free(sqlite3 *, const char *ws_id) __attribute__((weak));
-int gpu_allocated(sqlite3 *, const char *ws_id, json_t **out)
-    __attribute__((weak));
 
 #define NLOCKS 64
 static pthread_mutex_t ws_locks[NLOCKS];
@@ -282,7 +276,7 @@ ws_to_json(struct app *app, struct db *db, const struct ws *w)
 	char *cmd, *mem, *url;
 	int port;
 
-	if (gpu_allocated != NULL && gpu_allocated(db_sqlite(db), w->id,
+	if (gpu_allocated(db_sqlite(db), w->id,
 	    &allocs) == 0 && json_array_size(allocs) > 0) {
 		json_decref(gpu);
 		gpu = json_incref(json_array_get(allocs, 0));
@@ -462,8 +456,7 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 static void
 ws_gpu_free(struct db *db, const char *id)
 {
-	if (gpu_free != NULL)
-		gpu_free(db_sqlite(db), id);
+	gpu_free(db_sqlite(db), id);
 }
 
 /* Makes the engine side of a record exist and run: volumes, container,
@@ -496,8 +489,7 @@ ws_provision(struct app *app, struct db *db, struct ws *w, const char *actor)
 		if (r != 0)
 			return r;
 	}
-	if (gpu_allocated != NULL)
-		gpu_allocated(db_sqlite(db), w->id, &gpus);
+	gpu_allocated(db_sqlite(db), w->id, &gpus);
 	r = ws_container_create(app, db, w, gpus, &cid);
 	json_decref(gpus);
 	if (r != 0)
@@ -1095,10 +1087,6 @@ ws_create(struct app *app, struct db *db, const struct principal *who,
 		    json_string_value(json_object_get(v, "mount")))) != 0)
 			goto out;
 	if (*gpu != '\0') {
-		if (gpu_alloc == NULL) {
-			r = err_set(ERR_UNSAT, "no GPUs on this host");
-			goto out;
-		}
 		if ((r = gpu_alloc(db_sqlite(db), id, who->user, gpu, q_gpu,
 		    NULL, &gpus)) != 0)
 			goto out;
@@ -1192,7 +1180,7 @@ ws_do_start(struct app *app, struct db *db, struct ws *w, const char *actor)
 		return err_set(ERR_QUOTA, "quota reached: at most %d running "
 		    "workspaces", q_ws);
 	}
-	if (*w->gpu_request != '\0' && gpu_alloc != NULL) {
+	if (*w->gpu_request != '\0') {
 		char *prefer = NULL;
 		/* The same device when free: remembered in the spec. */
 		json_t *last = json_object_get(w->spec, "last_gpus");
@@ -1250,8 +1238,7 @@ ws_remember_gpus(struct db *db, struct ws *w)
 	char *list = NULL, *specs;
 	size_t i;
 
-	if (gpu_allocated == NULL || gpu_allocated(db_sqlite(db), w->id,
-	    &gpus) != 0)
+	if (gpu_allocated(db_sqlite(db), w->id, &gpus) != 0)
 		return;
 	json_array_foreach(gpus, i, v) {
 		const char *u = json_string_value(json_object_get(v, "uuid"));
