@@ -458,7 +458,7 @@ main(int argc, char **argv)
 	cli.args = a;
 	if ((r = main_globals(&cli, a)) != 0)
 		goto out;
-	if (cli_args_count(a, "help") && strcmp(cmd->name, "help") != 0) {
+	if (cli_args_count(a, "help")) {
 		cli_help_cmd(cmd, stdout);
 		r = EXIT_OK;
 		goto out;
