@@ -54,15 +54,16 @@ ok "unreachable server: one line, exit 1"
 # every command has --help with examples, exit 0
 "$BERTH" --help | grep -q "^Workspaces:" || fail "top help"
 "$BERTH" help --man >"$WORK/berth.1"
-grep '^\.SS "berth ' "$WORK/berth.1" | sed 's/^\.SS "berth //; s/".*//; s/\\-/-/g' |
-while read -r line; do
-	# the command words are those before the first upper-case argument
-	words=$(echo "$line" | awk '{for (i = 1; i <= NF; i++) { if ($i ~ /^[a-z-]+$/) printf "%s ", $i; else exit }}')
-	words=${words% }
-	out=$("$BERTH" $words --help) || fail "$words --help failed"
-	echo "$out" | grep -q "^Examples:" || fail "no examples for '$words'"
-	echo "$out" | grep -q "^Usage: berth $words" || fail "bad usage line for '$words'"
-done
+# the command words are those before the first upper-case argument
+sed -n 's/^\.SS "berth \(.*\)"$/\1/p' "$WORK/berth.1" | sed 's/\\-/-/g' |
+	awk '{ w = ""; for (i = 1; i <= NF && $i ~ /^[a-z-]+$/; i++)
+		w = w (w == "" ? "" : " ") $i; print w }' >"$WORK/cmds"
+[ "$(wc -l <"$WORK/cmds")" -ge 40 ] || fail "too few commands in the man page"
+while read -r words; do
+	out=$("$BERTH" $words --help) || fail "'$words --help' failed"
+	[[ $out == *$'\nExamples:\n  '?* ]] || fail "no examples for '$words'"
+	[[ $out == *"Usage: berth $words"* ]] || fail "bad usage line for '$words'"
+done <"$WORK/cmds"
 ok "--help for every command"
 
 cmp -s "$WORK/berth.1" "$SRC_DIR/docs/berth.1" || fail "docs/berth.1 is stale: run berth help --man > docs/berth.1"
@@ -70,10 +71,11 @@ cmp -s "$WORK/berth.1" "$SRC_DIR/docs/berth.1" || fail "docs/berth.1 is stale: r
 "$BERTH" completion zsh | cmp -s - "$SRC_DIR/contrib/completion/_berth" || fail "contrib/completion/_berth is stale"
 ok "man page and completion scripts are current"
 
-if command -v man >/dev/null 2>&1; then
-	MANWIDTH=80 man -l "$SRC_DIR/docs/berth.1" 2>"$WORK/man.err" | grep -q "berth deploy NAME" || fail "man page does not render"
-	[ ! -s "$WORK/man.err" ] || fail "man warnings: $(cat "$WORK/man.err")"
-	ok "man page renders"
+if command -v groff >/dev/null 2>&1; then
+	groff -man -Tutf8 -ww -z "$SRC_DIR/docs/berth.1" 2>"$WORK/man.err" || fail "groff failed"
+	[ ! -s "$WORK/man.err" ] || fail "man page warnings: $(cat "$WORK/man.err")"
+	groff -man -Tutf8 "$SRC_DIR/docs/berth.1" 2>/dev/null | grep -q "Create a workspace" || fail "man page does not render"
+	ok "man page renders without warnings"
 fi
 
 # bash completion: commands, sub-commands, flags, workspace names from
