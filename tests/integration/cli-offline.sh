@@ -52,7 +52,8 @@ assert_eq "$err" "berth: cannot reach berthd at http://127.0.0.1:$port: connecti
 ok "unreachable server: one line, exit 1"
 
 # every command has --help with examples, exit 0
-"$BERTH" --help | grep -q "^Workspaces:" || fail "top help"
+"$BERTH" --help >"$WORK/help" || fail "--help"
+grep -q "^Workspaces:" "$WORK/help" || fail "top help"
 "$BERTH" help --man >"$WORK/berth.1"
 # the command words are those before the first upper-case argument
 sed -n 's/^\.SS "berth \(.*\)"$/\1/p' "$WORK/berth.1" | sed 's/\\-/-/g' |
@@ -74,7 +75,8 @@ ok "man page and completion scripts are current"
 if command -v groff >/dev/null 2>&1; then
 	groff -man -Tutf8 -ww -z "$SRC_DIR/docs/berth.1" 2>"$WORK/man.err" || fail "groff failed"
 	[ ! -s "$WORK/man.err" ] || fail "man page warnings: $(cat "$WORK/man.err")"
-	groff -man -Tutf8 "$SRC_DIR/docs/berth.1" 2>/dev/null | grep -q "Create a workspace" || fail "man page does not render"
+	groff -man -Tutf8 "$SRC_DIR/docs/berth.1" >"$WORK/man.txt" 2>/dev/null || fail "groff"
+	grep -q "Create a workspace" "$WORK/man.txt" || fail "man page does not render"
 	ok "man page renders without warnings"
 fi
 
@@ -87,18 +89,27 @@ cat >"$WORK/bin/berth" <<'EOS'
 exit 1
 EOS
 chmod +x "$WORK/bin/berth"
+# (output goes through a file: "producer | grep -q" can die of SIGPIPE
+# under pipefail)
 complete_words() {
 	PATH=$WORK/bin:$PATH bash -c '
 		source <("$0" completion bash)
 		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
-		_berth; printf "%s\n" "${COMPREPLY[@]}"' "$BERTH" "$@"
+		_berth; printf "%s\n" "${COMPREPLY[@]}"' "$BERTH" "$@" >"$WORK/comp"
+	cat "$WORK/comp"
 }
-complete_words berth de | grep -qx deploy || fail "complete command"
-complete_words berth volumes "" | grep -qx create || fail "complete sub-command"
-complete_words berth deploy --tt | grep -qx -- --ttl || fail "complete deploy flag"
-complete_words berth logs --f | grep -qx -- --follow || fail "complete logs flag"
+completes() {
+	local want=$1
+	shift
+	complete_words "$@" >/dev/null
+	grep -qx -- "$want" "$WORK/comp"
+}
+completes deploy berth de || fail "complete command"
+completes create berth volumes "" || fail "complete sub-command"
+completes --ttl berth deploy --tt || fail "complete deploy flag"
+completes --follow berth logs --f || fail "complete logs flag"
 [ "$(complete_words berth exec t | sort | tr '\n' ' ')" = "tiny train " ] || fail "complete workspace names"
-complete_words berth completion "" | grep -qx zsh || fail "complete shells"
+completes zsh berth completion "" || fail "complete shells"
 bash -n <("$BERTH" completion bash) || fail "bash completion syntax"
 if command -v zsh >/dev/null 2>&1; then
 	zsh -n <("$BERTH" completion zsh) || fail "zsh completion syntax"

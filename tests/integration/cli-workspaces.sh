@@ -73,7 +73,8 @@ assert_eq "$(grep -c berth_config "$WORK/home/.ssh/config")" 1 "Include once"
 assert_eq "$(stat -c %a "$WORK/home/.ssh/berth_config")" 600 "berth_config mode"
 # (OpenSSH resolves the relative Include against the real home, so the
 # block itself is checked here)
-ssh -G -F "$WORK/home/.ssh/berth_config" cli-w1.berth 2>/dev/null | grep -qx "port $SSH_PORT" || fail "ssh does not read the block"
+ssh -G -F "$WORK/home/.ssh/berth_config" cli-w1.berth >"$WORK/sshg" 2>/dev/null || fail "ssh -G"
+grep -qx "port $SSH_PORT" "$WORK/sshg" || fail "ssh does not read the block"
 ok "ssh --print and ssh-config"
 
 # on a terminal: colour, and rm asks
