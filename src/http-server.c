@@ -3,6 +3,8 @@
  * worker threads; a struct req lives on the worker's stack. */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,8 @@ struct req {
 
 static struct mg_context *ctx;
 static struct app *the_app;
+static atomic_int inflight;
+static atomic_int draining;
 
 const char *
 req_method(const struct req *r)
@@ -390,10 +394,15 @@ dispatch(struct mg_connection *conn, void *arg)
 	struct timespec ts0, ts1;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts0);
+	atomic_fetch_add(&inflight, 1);
 	memset(&r, 0, sizeof r);
 	r.conn = conn;
 	r.ri = mg_get_request_info(conn);
 	r.app = arg;
+	if (atomic_load(&draining)) {
+		reply_error(&r, ERR_BACKEND, "berthd is shutting down");
+		goto done;
+	}
 	if (mg_url_decode(r.ri->local_uri, (int)strlen(r.ri->local_uri),
 	    r.path, sizeof r.path, 0) < 0) {
 		reply_error(&r, ERR_INVAL, "request path is too long");
@@ -472,6 +481,7 @@ done:
 		free(r.qnames[i]);
 		free(r.qvals[i]);
 	}
+	atomic_fetch_sub(&inflight, 1);
 	return r.status ? r.status : 500;
 }
 
@@ -514,6 +524,14 @@ http_start(struct app *app)
 void
 http_stop(void)
 {
+	/* New requests get 503; the ones in flight finish (bounded), since
+	 * civetweb drops what a handler writes once mg_stop has begun. */
+	atomic_store(&draining, 1);
+	for (int i = 0; i < 600 && atomic_load(&inflight) > 0; i++)
+		usleep(50 * 1000);
+	if (atomic_load(&inflight) > 0)
+		log_warn("%d requests still running after 30 s; stopping "
+		    "anyway", atomic_load(&inflight));
 	if (ctx != NULL)
 		mg_stop(ctx);
 	ctx = NULL;
