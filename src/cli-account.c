@@ -50,6 +50,10 @@ acct_cell(struct cli *cli, const char *key, json_t *v)
 		}
 		return xstrdup(json_string_value(v));
 	}
+	if (json_is_integer(v) && strcmp(key, "memory") == 0) {
+		fmt_bytes((double)json_integer_value(v), b, sizeof b);
+		return xstrdup(b);
+	}
 	if (json_is_integer(v))
 		return xasprintf("%lld", (long long)json_integer_value(v));
 	if (json_is_real(v))
@@ -746,20 +750,20 @@ cmd_sshkeys_rm(struct cli *cli)
 int
 cmd_gpus(struct cli *cli)
 {
-	static const char *const dev_cols[] = { "UUID", "uuid", "INDEX",
-	    "index", "MODEL", "model", "PROFILE", "profile", "MEMORY MB",
-	    "memory_mb", "ALLOCATED TO", "allocated_to", "UTIL %",
-	    "utilization|util", "TEMP", "temperature|temp" };
-	static const char *const type_cols[] = { "MODEL", "model", "PROFILE",
-	    "profile", "MEMORY MB", "memory_mb", "TOTAL", "total", "FREE",
-	    "free" };
+	static const char *const dev_cols[] = { "INDEX", "index", "UUID",
+	    "uuid", "KIND", "kind", "MODEL", "model", "PROFILE", "profile",
+	    "MEMORY MB", "memory_mb", "ALLOCATED TO", "allocated_to.workspace",
+	    "UTIL %", "utilization", "TEMP C", "temperature" };
+	static const char *const type_cols[] = { "KIND", "kind", "MODEL",
+	    "model", "PROFILE", "profile", "MEMORY MB", "memory_mb", "TOTAL",
+	    "total", "FREE", "free" };
 	const char *name = cli->cmd->name;
 
 	if (strcmp(name, "gpus types") == 0)
-		return acct_show(cli, "/v1/gpus/types", type_cols, 5);
+		return acct_show(cli, "/v1/gpus/types", type_cols, 6);
 	if (strcmp(name, "gpus available") == 0)
 		return acct_show(cli, "/v1/gpus/available", dev_cols, 6);
-	return acct_show(cli, "/v1/gpus", dev_cols, 8);
+	return acct_show(cli, "/v1/gpus", dev_cols, 9);
 }
 
 /* ---- ssh ---- */
