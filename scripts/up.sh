@@ -26,9 +26,12 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 say "installing missing packages and starting the Docker engine"
 scripts/deps.sh
 say "building berth"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$(nproc)" 2>&1 | grep -Ev '^\[|^-- ' || true
-[ -x build/berthd ] && [ -x build/berth ] || { echo "build failed" >&2; exit 1; }
+mkdir -p "$state"
+if ! { cmake -S . -B build && cmake --build build -j"$(nproc)"; } >"$state/build.log" 2>&1; then
+	grep -E 'error|Error' "$state/build.log" | head -n 20 >&2
+	echo "build failed (full log: $state/build.log)" >&2
+	exit 1
+fi
 say "building the workspace images (cached after the first time)"
 scripts/build-images.sh --quiet
 

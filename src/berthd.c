@@ -90,9 +90,12 @@ first_start(struct app *app, struct db *db)
 	if ((r = db_commit(db)) != 0)
 		goto out;
 	db_event(db, "berthd", "user.create", "admin", "ok", "first start");
-	/* Printed once on stdout (never to the log). */
+	/* The key itself is printed only to a person at a terminal: under
+	 * systemd or docker, stdout ends up in a log, and secrets never go
+	 * there. The file is the way to read it. */
 	printf("berthd: first start: admin API key written to %s\n", path);
-	printf("admin API key: %s\n", key);
+	if (isatty(STDOUT_FILENO))
+		printf("admin API key: %s\n", key);
 	fflush(stdout);
 out:
 	if (key != NULL)

@@ -250,7 +250,7 @@ parse_mig(struct gpu_inventory *inv, const struct gpu_dev *gpu, json_t *m,
 	    "gi_id", "ci_id", NULL };
 	struct gpu_dev d;
 	char what[128];
-	const char *s;
+	const char *s = NULL;
 	int64_t v;
 	int r;
 
@@ -300,7 +300,7 @@ parse_gpu(struct gpu_inventory *inv, json_t *g, size_t i)
 	struct gpu_dev d;
 	char what[64];
 	json_t *mig, *m, *me;
-	const char *s;
+	const char *s = NULL;
 	int64_t v;
 	size_t j;
 	int r;
