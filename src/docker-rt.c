@@ -395,8 +395,8 @@ spec_check(const struct rt_spec *s)
 }
 
 /* The create body: SPEC §8 hardening plus the spec's settings. */
-static json_t *
-create_body(const struct rt_spec *s)
+json_t *
+docker_create_body(const struct rt_spec *s)
 {
 	json_t *c, *hc, *mounts, *exposed, *bindings;
 
@@ -538,7 +538,7 @@ rt_create(struct rt *rt, const struct rt_spec *s, char **idp)
 		if (r != 0)
 			return r;
 	}
-	body = create_body(s);
+	body = docker_create_body(s);
 	path = buf_new(0);
 	buf_appendf(path, "/containers/create?name=");
 	dc_escape(path, s->name);

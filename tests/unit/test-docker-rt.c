@@ -320,6 +320,37 @@ test_no_gpu_env(struct rt *rt)
 	free(name);
 }
 
+/* GPU attach with the NVIDIA runtime: the body this host cannot start. */
+static void
+test_gpu_body(void)
+{
+	const char *gpus[] = { "GPU-1111", "MIG-2222", NULL };
+	struct rt_spec s = { .name = "g", .image = TEST_IMAGE,
+	    .gpu_uuids = gpus, .gpu_nvidia = 1 };
+	json_t *b = docker_create_body(&s), *dr, *e;
+
+	dr = json_array_get(json_object_get(json_object_get(b, "HostConfig"),
+	    "DeviceRequests"), 0);
+	CHECK(strcmp(jstr(dr, "Driver", NULL), "nvidia") == 0);
+	e = json_object_get(dr, "DeviceIDs");
+	CHECK(json_array_size(e) == 2 && json_array_has(e, "GPU-1111") &&
+	    json_array_has(e, "MIG-2222"));
+	e = json_array_get(json_object_get(dr, "Capabilities"), 0);
+	CHECK(json_array_size(e) == 1 && json_array_has(e, "gpu"));
+	CHECK_EQ(json_integer_value(json_object_get(dr, "Count")), 0);
+	e = json_object_get(b, "Env");
+	CHECK(json_array_has(e, "NVIDIA_VISIBLE_DEVICES=GPU-1111,MIG-2222"));
+	json_decref(b);
+	/* Env mode: no DeviceRequests at all. */
+	s.gpu_nvidia = 0;
+	b = docker_create_body(&s);
+	CHECK(json_object_get(json_object_get(b, "HostConfig"),
+	    "DeviceRequests") == NULL);
+	CHECK(json_array_has(json_object_get(b, "Env"),
+	    "NVIDIA_VISIBLE_DEVICES=GPU-1111,MIG-2222"));
+	json_decref(b);
+}
+
 static void
 test_volumes(struct rt *rt, struct dc *dc)
 {
@@ -362,6 +393,7 @@ main(void)
 	test_image_and_nvidia(rt);
 	test_network(rt, dc);
 	test_volumes(rt, dc);
+	test_gpu_body();
 	net = tname("wsnet");
 	REQUIRE(rt_network_ensure(rt, net) == 0);
 	test_create_hardened(rt, net);
