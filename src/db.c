@@ -196,8 +196,10 @@ db_open(const char *path, struct db **out)
 	sqlite3_busy_timeout(db->h, 10000);
 	sqlite3_update_hook(db->h, update_hook, NULL);
 	sqlite3_wal_hook(db->h, wal_hook, NULL);
+	/* A small page cache per connection: there is one per thread. */
 	if ((r = db_exec(db, "PRAGMA journal_mode=WAL;"
-	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")) != 0 ||
+	    "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+	    "PRAGMA cache_size=-512;")) != 0 ||
 	    (r = db_migrate(db)) != 0) {
 		db_close(db);
 		return r;
