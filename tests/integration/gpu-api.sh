@@ -85,7 +85,20 @@ ok "50 concurrent creates for 1g.10gb: 7 x 201, 43 x 422, no uuid twice"
 
 # ---- kill -9 during the burst's provisioning, restart ----
 berthd_kill9
-berthd_start --nvml-lib "$BUILD_DIR/libnvml-standin.so" --gpu-attach env
+# Restart on the same ports and state. Start-up reconciles first (removes
+# the interrupted creates' containers, one engine call each), so allow it
+# longer than berthd_start's 10 s on a loaded machine.
+"$BERTHD" --listen "127.0.0.1:$HTTP_PORT" --ssh-listen "127.0.0.1:$SSH_PORT" \
+	--state-dir "$STATE" --network "${BERTH_TEST_NETWORK:-berth-test}" \
+	--nvml-lib "$BUILD_DIR/libnvml-standin.so" --gpu-attach env \
+	>>"$WORK/berthd.out" 2>>"$WORK/berthd.log" &
+BERTHD_PID=$!
+for _ in $(seq 900); do
+	curl -fsS "$URL/healthz" >/dev/null 2>&1 && break
+	kill -0 "$BERTHD_PID" 2>/dev/null || fail "berthd exited at restart"
+	sleep 0.1
+done
+curl -fsS "$URL/healthz" >/dev/null || fail "berthd not healthy 90 s after restart"
 db() { sqlite3 "$STATE/berth.db" "$1"; }
 assert_eq "$(db 'SELECT COUNT(*) - COUNT(DISTINCT uuid) FROM gpu_allocs')" 0 "uuid twice"
 assert_eq "$(db "SELECT COUNT(*) FROM gpu_allocs a LEFT JOIN workspaces w ON w.id = a.workspace_id WHERE w.id IS NULL OR w.state NOT IN ('creating','running')")" \
