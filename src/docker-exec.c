@@ -588,16 +588,18 @@ pid_in_container(pid_t pid, const char *cid)
 	return strstr(b, cid) != NULL;
 }
 
-/* 1 when pid's environment holds var=token. */
+#define PROC_ENV_MAX	(256 * 1024)
+
+/* 1 when pid's environment (read into env, PROC_ENV_MAX bytes) holds
+ * var=token. */
 static int
-pid_has_token(pid_t pid, const char *want, size_t wlen)
+pid_has_token(pid_t pid, char *env, const char *want, size_t wlen)
 {
-	static __thread char env[256 * 1024];
 	char path[64];
 	ssize_t n;
 
 	snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
-	if ((n = read_small(path, env, sizeof env)) <= 0)
+	if ((n = read_small(path, env, PROC_ENV_MAX)) <= 0)
 		return 0;
 	for (ssize_t i = 0; i + (ssize_t)wlen <= n; ) {
 		size_t l = strnlen(env + i, (size_t)(n - i));
@@ -663,6 +665,7 @@ signal_host(struct proc *p, pid_t root, int sig)
 {
 	struct ptab t;
 	pid_t *set;
+	char *env;
 	size_t nset = 0, i, before;
 	char want[64];
 	size_t wlen;
@@ -673,6 +676,7 @@ signal_host(struct proc *p, pid_t root, int sig)
 	t.pid = xcalloc(PROC_TREE_MAX, sizeof *t.pid);
 	t.ppid = xcalloc(PROC_TREE_MAX, sizeof *t.ppid);
 	set = xcalloc(PROC_TREE_MAX, sizeof *set);
+	env = xmalloc(PROC_ENV_MAX);
 	if (root > 0) {
 		set[nset++] = root;
 		kill(root, SIGSTOP);
@@ -695,7 +699,7 @@ signal_host(struct proc *p, pid_t root, int sig)
 		/* Processes that left the tree but kept the token. */
 		for (i = 0; i < t.n && nset < PROC_TREE_MAX; i++) {
 			if (set_has(set, nset, t.pid[i]) ||
-			    !pid_has_token(t.pid[i], want, wlen))
+			    !pid_has_token(t.pid[i], env, want, wlen))
 				continue;
 			set[nset++] = t.pid[i];
 			kill(t.pid[i], SIGSTOP);
@@ -711,6 +715,7 @@ signal_host(struct proc *p, pid_t root, int sig)
 	log_debug("exec %.12s: signal %d to %zu process(es)", p->exec_id, sig,
 	    nset);
 	free(set);
+	free(env);
 	free(t.pid);
 	free(t.ppid);
 	return 0;

@@ -614,6 +614,11 @@ container_post(struct rt *rt, const char *id, const char *verb, int tmo_s)
 		    "install the NVIDIA container toolkit or set "
 		    "gpu_attach=env (docker: %s)", verb, id, m);
 		goto out;
+	} else if (strstr(m, "port is already allocated") != NULL ||
+	    strstr(m, "address already in use") != NULL) {
+		r = err_set(ERR_CONFLICT, "cannot %s container '%s': a host "
+		    "port it publishes is taken (docker: %s)", verb, id, m);
+		goto out;
 	} else
 		what = xasprintf("cannot %s container '%s'", verb, id);
 	r = dc_error(st, j, what);

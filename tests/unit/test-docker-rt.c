@@ -351,6 +351,30 @@ test_gpu_body(void)
 	json_decref(b);
 }
 
+/* Two containers publishing the same host port: the second start is a
+ * conflict that says why, and leaves the container for a later retry. */
+static void
+test_port_clash(struct rt *rt)
+{
+	char *n1 = tname("p1"), *n2 = tname("p2"), *a = NULL, *b = NULL;
+	struct rt_port port = { 80, free_port(), NULL };
+	struct rt_spec s = { .name = n1, .image = TEST_IMAGE, .ports = &port,
+	    .nports = 1 };
+
+	REQUIRE(rt_create(rt, &s, &a) == 0);
+	s.name = n2;
+	REQUIRE(rt_create(rt, &s, &b) == 0);
+	CHECK_EQ(rt_start(rt, a), 0);
+	CHECK_EQ(rt_start(rt, b), ERR_CONFLICT);
+	CHECK(strstr(err_msg(), "port") != NULL);
+	CHECK_EQ(rt_remove(rt, a, 1), 0);
+	CHECK_EQ(rt_remove(rt, b, 1), 0);
+	free(a);
+	free(b);
+	free(n1);
+	free(n2);
+}
+
 static void
 test_volumes(struct rt *rt, struct dc *dc)
 {
@@ -394,6 +418,7 @@ main(void)
 	test_network(rt, dc);
 	test_volumes(rt, dc);
 	test_gpu_body();
+	test_port_clash(rt);
 	net = tname("wsnet");
 	REQUIRE(rt_network_ensure(rt, net) == 0);
 	test_create_hardened(rt, net);
