@@ -592,7 +592,15 @@ cp_upload(struct cli *cli, const char *local, const char *id,
 	} else
 		rp = xstrdup(rpath);
 	s.method = "PUT";
-	s.path = cli_path("/v1/workspaces/%s/files?path=%s", id, rp);
+	if (!is_dir && strcmp(local, "-") != 0 && S_ISREG(st.st_mode)) {
+		/* keep the permission bits (an executable stays one) */
+		char mode[8];
+		snprintf(mode, sizeof mode, "%04o", (unsigned)(st.st_mode &
+		    07777));
+		s.path = cli_path("/v1/workspaces/%s/files?path=%s&mode=%s",
+		    id, rp, mode);
+	} else
+		s.path = cli_path("/v1/workspaces/%s/files?path=%s", id, rp);
 	s.readfn = cp_fd_read;
 	s.readarg = &fd;
 	s.long_running = 1;

@@ -613,7 +613,7 @@ ws_num(json_t *o, ...)
 }
 
 struct ws_stats {
-	double	cpu, mem, memlim, pids, rx, tx, rd, wr;
+	double	cpu, ncpu, mem, memlim, pids, rx, tx, rd, wr;
 	double	gutil, gmem, gmemtot, gtemp;
 	int	has_gpu;
 };
@@ -626,6 +626,7 @@ ws_stats_get(json_t *o, struct ws_stats *st)
 
 	memset(st, 0, sizeof *st);
 	st->cpu = ws_num(o, "cpu_percent", "cpu", (char *)NULL);
+	st->ncpu = ws_num(o, "online_cpus", (char *)NULL);
 	st->mem = ws_num(o, "memory_used", "memory_usage", "mem_used",
 	    (char *)NULL);
 	st->memlim = ws_num(o, "memory_limit", "mem_limit", (char *)NULL);
@@ -674,18 +675,24 @@ ws_stats_print(struct cli *cli, json_t *o, int bars, const char *el)
 	char a[32], b[32], bar[128];
 
 	ws_stats_get(o, &st);
+	/* each line: label, percent, [bar,] detail */
 	bar[0] = '\0';
 	if (bars)
-		fmt_bar(st.cpu / 100, 20, bar, sizeof bar);
-	printf("CPU     %6.1f%%  %s%s", st.cpu < 0 ? 0 : st.cpu, bar, el);
+		fmt_bar(st.cpu / (100 * (st.ncpu > 0 ? st.ncpu : 1)), 20, bar,
+		    sizeof bar);
+	printf("CPU     %6.1f%%%s%s", st.cpu < 0 ? 0 : st.cpu, bars ? "  " :
+	    "", bar);
+	if (st.ncpu > 0)
+		printf("  of %.0f CPU%s", st.ncpu, st.ncpu == 1 ? "" : "s");
+	fputs(el, stdout);
 	fmt_bytes(st.mem, a, sizeof a);
 	fmt_bytes(st.memlim, b, sizeof b);
 	bar[0] = '\0';
 	if (bars && st.memlim > 0)
 		fmt_bar(st.mem / st.memlim, 20, bar, sizeof bar);
 	if (st.memlim > 0)
-		printf("MEMORY  %6.1f%%  %s  %s / %s%s", 100 * st.mem /
-		    st.memlim, bar, a, b, el);
+		printf("MEMORY  %6.1f%%%s%s  %s / %s%s", 100 * st.mem /
+		    st.memlim, bars ? "  " : "", bar, a, b, el);
 	else
 		printf("MEMORY  %s%s", a, el);
 	if (st.has_gpu) {
@@ -694,8 +701,8 @@ ws_stats_print(struct cli *cli, json_t *o, int bars, const char *el)
 			fmt_bar(st.gutil / 100, 20, bar, sizeof bar);
 		fmt_bytes(st.gmem * 1048576, a, sizeof a);
 		fmt_bytes(st.gmemtot * 1048576, b, sizeof b);
-		printf("GPU     %6.1f%%  %s  %s / %s  %.0f C%s",
-		    st.gutil < 0 ? 0 : st.gutil, bar, a, b,
+		printf("GPU     %6.1f%%%s%s  %s / %s  %.0f C%s",
+		    st.gutil < 0 ? 0 : st.gutil, bars ? "  " : "", bar, a, b,
 		    st.gtemp < 0 ? 0 : st.gtemp, el);
 	}
 	printf("PIDS    %.0f%s", st.pids < 0 ? 0 : st.pids, el);
