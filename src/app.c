@@ -187,6 +187,8 @@ app_image_allowed(struct app *app, const char *image)
 			break;
 		p = e + 1;
 	}
+	if (strcmp(image, app->cfg.direct_image) == 0)
+		return 1;
 	all = app_templates(app);
 	json_array_foreach(all, i, t)
 		if (strcmp(json_string_value(json_object_get(t, "image")),

@@ -21,6 +21,7 @@
 #include "db.h"
 #include "err.h"
 #include "gpu-host.h"
+#include "ssh-gw.h"
 #include "http-server.h"
 #include "life.h"
 #include "log.h"
@@ -28,11 +29,6 @@
 #include "timeutil.h"
 #include "xmalloc.h"
 
-
-/* The SSH gateway links in once the process layer it runs on is there. */
-int	ssh_gw_start(struct app *, const char *, const char *)
-	    __attribute__((weak));
-void	ssh_gw_stop(void) __attribute__((weak));
 
 static int
 state_dir_prepare(const char *dir)
@@ -190,8 +186,7 @@ main(int argc, char **argv)
 	if ((r = http_start(&app)) != 0)
 		fatal("%s", err_msg());
 	hostkey = xasprintf("%s/ssh_host_ed25519_key", app.cfg.state_dir);
-	if (ssh_gw_start != NULL &&
-	    ssh_gw_start(&app, app.cfg.ssh_listen, hostkey) != 0)
+	if (ssh_gw_start(&app, app.cfg.ssh_listen, hostkey) != 0)
 		fatal("ssh gateway: %s", err_msg());
 	free(hostkey);
 	if (life_start(&app) != 0)
@@ -213,8 +208,7 @@ main(int argc, char **argv)
 	}
 	log_info("signal %d: draining and stopping", sig);
 	app.stopping = 1;
-	if (ssh_gw_stop != NULL)
-		ssh_gw_stop();
+	ssh_gw_stop();
 	http_stop();
 	life_stop();
 	rt_free(app.rt);

@@ -50,6 +50,7 @@ static const struct key keys[] = {
 	{ "cors_origins", S(cors_origins), "", "comma-separated allowed CORS origins" },
 	{ "ttl_action", S(ttl_action), "stop", "stop|delete at expiry" },
 	{ "direct_ssh_address", S(direct_ssh_address), "127.0.0.1", "address direct SSH ports bind to" },
+	{ "direct_image", S(direct_image), "berth/workspace-sshd:latest", "image for direct SSH mode (runs sshd)" },
 	{ "direct_port_min", I(direct_port_min), "10000", "first direct SSH port" },
 	{ "direct_port_max", I(direct_port_max), "20000", "last direct SSH port" },
 	{ "default_ttl", T(default_ttl), "0", "TTL when none is given (0 = none)" },

@@ -27,6 +27,7 @@ struct config {
 	char	*cors_origins;		/* comma-separated, "" = none */
 	char	*ttl_action;		/* stop|delete */
 	char	*direct_ssh_address;	/* 127.0.0.1 */
+	char	*direct_image;		/* berth/workspace-sshd:latest */
 	int	 direct_port_min;	/* 10000 */
 	int	 direct_port_max;	/* 20000 */
 	int64_t	 default_ttl;		/* seconds, 0 = none */

@@ -83,7 +83,10 @@ life_reconcile(struct app *app, struct db *db, int at_start)
 	int64_t now = now_s();
 	int r;
 
-	if ((r = rt_list(app->rt, &cs, &nc)) != 0) {
+	/* At start only the records are mended, before berthd listens:
+	 * removing orphan containers is slow and waits for the first
+	 * regular pass, which the lifecycle thread runs at once. */
+	if (!at_start && (r = rt_list(app->rt, &cs, &nc)) != 0) {
 		log_warn("reconcile skipped: %s", err_msg());
 		return r;
 	}
@@ -98,8 +101,7 @@ life_reconcile(struct app *app, struct db *db, int at_start)
 		for (size_t j = 0; j < nr; j++)
 			if (strcmp(recs[j].id, cs[i].workspace_id) == 0)
 				owner = &recs[j];
-		if (owner != NULL && (strcmp(owner->state, "creating") == 0 &&
-		    !at_start))
+		if (owner != NULL && strcmp(owner->state, "creating") == 0)
 			continue;	/* being made right now */
 		if (owner != NULL && strncmp(owner->container_id, cs[i].id,
 		    strlen(owner->container_id)) == 0 &&
@@ -229,7 +231,7 @@ static void *
 life_main(void *arg)
 {
 	struct app *app = arg;
-	int64_t next_reconcile = mono_ms() + app->cfg.reconcile_interval * 1000;
+	int64_t next_reconcile = mono_ms();	/* a full pass at once */
 
 	pthread_mutex_lock(&life_lock);
 	while (life_running) {
@@ -237,7 +239,7 @@ life_main(void *arg)
 		struct db *db;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 5;
+		ts.tv_sec += next_reconcile <= mono_ms() ? 0 : 5;
 		pthread_cond_timedwait(&life_cond, &life_lock, &ts);
 		if (!life_running)
 			break;

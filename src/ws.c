@@ -19,6 +19,8 @@
 #include "timeutil.h"
 #include "valid.h"
 #include "ws.h"
+#include "ws-direct.h"
+#include "ssh-keydb.h"
 #include "xmalloc.h"
 
 #define VOLUME_DEFAULT_GIB 10
@@ -368,6 +370,7 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 {
 	struct rt_spec spec;
 	struct rt_mount mounts[16];
+	struct rt_port direct_port;
 	const char *env[80], *labels[8], *cmd[130], *gpu_uuids[17];
 	char *owned[120];
 	int nowned = 0, r;
@@ -438,6 +441,27 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 	spec.env = env;
 	spec.labels = labels;
 	spec.user = json_string_value(json_object_get(w->spec, "user"));
+	if (strcmp(w->ssh_mode, "direct") == 0) {
+		/* sshd starts as root and drops to dev at login; keys go in
+		 * through the environment, read by the image's entrypoint. */
+		char *keys = NULL;
+		const char *extra = json_string_value(json_object_get(w->spec,
+		    "extra_keys"));
+		if (sshkeys_authorized(db, w->owner, &keys) != 0)
+			keys = xstrdup("");
+		owned[nowned] = xasprintf("BERTH_AUTHORIZED_KEYS=%s%s", keys,
+		    extra ? extra : "");
+		free(keys);
+		env[nenv++] = owned[nowned++];
+		env[nenv] = NULL;
+		direct_port.container_port = 22;
+		direct_port.host_port = w->ssh_port;
+		direct_port.host_ip = app->cfg.direct_ssh_address;
+		spec.ports = &direct_port;
+		spec.nports = 1;
+		spec.cap_add = direct_caps;
+		spec.user = NULL;
+	}
 	spec.workdir = json_string_value(json_object_get(w->spec, "workdir"));
 	spec.hostname = w->name;
 	spec.network = app->cfg.network;
@@ -990,6 +1014,13 @@ int
 ws_create(struct app *app, struct db *db, const struct principal *who,
     const json_t *body, struct ws **out)
 {
+	return ws_create_ex(app, db, who, body, NULL, out);
+}
+
+int
+ws_create_ex(struct app *app, struct db *db, const struct principal *who,
+    const json_t *body, const char *extra_key, struct ws **out)
+{
 	struct create_args a;
 	const char *name, *tname, *image, *gpu, *ssh;
 	json_t *spec = NULL, *v, *gpus = NULL;
@@ -1016,6 +1047,9 @@ ws_create(struct app *app, struct db *db, const struct principal *who,
 	idle = a.idle;
 	wait = a.wait;
 	cpus = a.cpus;
+	if (strcmp(ssh, "direct") == 0 && json_object_get(body, "image") ==
+	    NULL && strcmp(image, app->cfg.default_image) == 0)
+		image = app->cfg.direct_image;
 	if ((r = rt_image_exists(app->rt, image)) != 0) {
 		if (r == ERR_NOTFOUND)
 			r = err_set(ERR_UNSAT, "image '%s' is not present on "
@@ -1031,6 +1065,9 @@ ws_create(struct app *app, struct db *db, const struct principal *who,
 	    json_string_value(json_object_get(a.tmpl, "workdir")) : "/",
 	    "shell", json_string_value(json_object_get(a.tmpl, "shell")) ?
 	    json_string_value(json_object_get(a.tmpl, "shell")) : "/bin/sh");
+	if (extra_key != NULL)
+		json_object_set_new(spec, "extra_keys", json_sprintf("%s\n",
+		    extra_key));
 
 	/* One transaction: quota, name, volumes, GPU, record. */
 	auth_uuid(id);
@@ -1089,6 +1126,13 @@ ws_create(struct app *app, struct db *db, const struct principal *who,
 	if (*gpu != '\0') {
 		if ((r = gpu_alloc(db_sqlite(db), id, who->user, gpu, q_gpu,
 		    NULL, &gpus)) != 0)
+			goto out;
+	}
+	if (strcmp(ssh, "direct") == 0) {
+		int port;
+		if ((r = direct_port_alloc(app, db, id, &port)) != 0 ||
+		    (r = db_run(db, "UPDATE workspaces SET ssh_port = ? WHERE "
+		    "id = ?", "is", (int64_t)port, id)) != 0)
 			goto out;
 	}
 	if ((r = ws_get(db, id, &w)) != 0)

@@ -65,6 +65,10 @@ int	 ws_ensure_running(struct app *, struct db *, const char *id,
  * finishes in the background. *out is the caller's. */
 int	 ws_create(struct app *, struct db *, const struct principal *who,
 	    const json_t *body, struct ws **out);
+/* ws_create with an extra public key line authorized in a direct-SSH
+ * workspace (Sandman's sessions). */
+int	 ws_create_ex(struct app *, struct db *, const struct principal *who,
+	    const json_t *body, const char *extra_key, struct ws **out);
 /* Validates a create body as ws_create does, touching neither the engine
  * nor any record (for fuzzing and dry runs). */
 int	 ws_create_check(struct app *, const json_t *body);
