@@ -33,6 +33,7 @@
 static struct {
 	CURLcode	 (*global_init)(long);
 	CURL		*(*init)(void);
+	void		 (*cleanup)(CURL *);
 	void		 (*reset)(CURL *);
 	CURLcode	 (*setopt)(CURL *, CURLoption, ...);
 	CURLcode	 (*perform)(CURL *);
@@ -61,6 +62,7 @@ http_load_curl(void)
 } while (0)
 	CU_SYM(global_init, "curl_global_init");
 	CU_SYM(init, "curl_easy_init");
+	CU_SYM(cleanup, "curl_easy_cleanup");
 	CU_SYM(reset, "curl_easy_reset");
 	CU_SYM(setopt, "curl_easy_setopt");
 	CU_SYM(perform, "curl_easy_perform");
@@ -119,6 +121,15 @@ cli_auth_load(struct cli *cli)
 		cli->api_url[n - 1] = '\0';
 	json_decref(cfg);
 	return 0;
+}
+
+void
+cli_http_close(struct cli *cli)
+{
+	if (cli->curl != NULL) {
+		cu_api.cleanup(cli->curl);
+		cli->curl = NULL;
+	}
 }
 
 static void

@@ -479,6 +479,13 @@ main(int argc, char **argv)
 out:
 	cli_args_free(g);
 	cli_args_free(a);
+	if (cli.api_key != NULL) {
+		explicit_bzero(cli.api_key, strlen(cli.api_key));
+		free(cli.api_key);
+	}
+	free(cli.api_url);
+	free(cli.cfg_path);
+	cli_http_close(&cli);
 	fflush(stdout);
 	return r;
 }
