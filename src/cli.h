@@ -74,6 +74,9 @@ int	 cli_err_last(struct cli *, int r);
 /* Loads the API URL and key (flag > env > config file). */
 int	 cli_auth_load(struct cli *);
 
+/* Frees the libcurl handle, if one was made. */
+void	 cli_http_close(struct cli *);
+
 /* A path with each %s argument URL-escaped and each %S inserted raw
  * (for a query string). Caller frees. */
 char	*cli_path(const char *fmt, ...);
