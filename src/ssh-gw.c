@@ -342,7 +342,7 @@ accept_one(void)
 	pthread_mutex_unlock(&gw.lock);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 512 * 1024);
+	pthread_attr_setstacksize(&attr, 1024 * 1024);
 	if (pthread_create(&t, &attr, conn_thread, sl) != 0) {
 		log_error("ssh: cannot start a connection thread");
 		ssh_rate_leave(gw.rate, sl->ip);
