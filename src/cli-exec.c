@@ -524,6 +524,9 @@ cp_download(struct cli *cli, const char *id, const char *rpath,
 		cli_err(cli, "io", "cannot write %s: %s", dst,
 		    strerror(d.saved_errno));
 	if (d.tmp != NULL) {
+		/* the remote file's permission bits, as cp -p would */
+		if (r == 0 && s.mode >= 0)
+			(void)chmod(d.tmp, (mode_t)s.mode & 0777);
 		if (r == 0 && rename(d.tmp, dst) != 0) {
 			cli_err(cli, "io", "cannot write %s: %s", dst,
 			    strerror(errno));

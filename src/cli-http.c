@@ -399,6 +399,48 @@ http_curl_error(struct cli *cli, CURLcode cr, int sent)
 	    cli->api_url, why);
 }
 
+/* Picks the headers cli_stream reports (X-Berth-Mode). */
+static void
+http_header_line(struct cli_stream *s, const char *l, size_t len)
+{
+	char v[16], *end;
+	long m;
+
+	if (len < 13 || strncasecmp(l, "x-berth-mode:", 13) != 0)
+		return;
+	l += 13;
+	len -= 13;
+	while (len > 0 && (*l == ' ' || *l == '\t')) {
+		l++;
+		len--;
+	}
+	if (len == 0 || len >= sizeof v)
+		return;
+	memcpy(v, l, len);
+	v[len] = '\0';
+	v[strcspn(v, "\r\n ")] = '\0';
+	m = strtol(v, &end, 8);
+	if (end != v && *end == '\0' && m >= 0 && m <= 07777)
+		s->mode = (int)m;
+}
+
+static void
+http_net_header(void *arg, const char *l)
+{
+	struct http_ctx *c = arg;
+
+	http_header_line(c->s, l, strlen(l));
+}
+
+static size_t
+http_curl_header(char *p, size_t sz, size_t n, void *arg)
+{
+	struct http_ctx *c = arg;
+
+	http_header_line(c->s, p, sz * n);
+	return sz * n;
+}
+
 static void
 http_net_head(void *arg, long status, const char *ctype)
 {
@@ -432,6 +474,7 @@ http_stream_raw(struct cli *cli, struct cli_stream *s, struct http_ctx *c)
 	c->cli = cli;
 	c->s = s;
 	c->err = buf_new(0);
+	s->mode = -1;
 	s->status = 0;
 	s->ctype[0] = '\0';
 	url = xasprintf("%s%s", cli->api_url, s->path);
@@ -479,6 +522,7 @@ http_stream_net(struct cli *cli, struct cli_stream *s, struct http_ctx *c,
 		rq.upload_len = s->upload_len;
 	}
 	rq.on_head = http_net_head;
+	rq.on_header = http_net_header;
 	rq.on_body = http_write;
 	if (s->tick != NULL)
 		rq.tick = http_net_tick;
@@ -570,6 +614,7 @@ cli_stream(struct cli *cli, struct cli_stream *s)
 	c.cli = cli;
 	c.s = s;
 	c.err = buf_new(0);
+	s->mode = -1;
 	s->status = 0;
 	s->ctype[0] = '\0';
 
@@ -615,6 +660,8 @@ cli_stream(struct cli *cli, struct cli_stream *s)
 	else if (strcmp(s->method, "HEAD") == 0)
 		cu_api.setopt(cu, CURLOPT_NOBODY, 1L);
 	cu_api.setopt(cu, CURLOPT_HTTPHEADER, hdr);
+	cu_api.setopt(cu, CURLOPT_HEADERFUNCTION, http_curl_header);
+	cu_api.setopt(cu, CURLOPT_HEADERDATA, &c);
 	cu_api.setopt(cu, CURLOPT_WRITEFUNCTION, http_write);
 	cu_api.setopt(cu, CURLOPT_WRITEDATA, &c);
 	if (s->tick != NULL) {

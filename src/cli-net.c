@@ -428,6 +428,8 @@ net_perform(struct net_req *rq)
 			l = line->d;
 			if (rq->trace != NULL)
 				rq->trace(rq->arg, '<', l, line->len);
+			if (rq->on_header != NULL)
+				rq->on_header(rq->arg, l);
 			if ((v = strchr(l, ':')) == NULL)
 				continue;
 			for (v++; *v == ' ' || *v == '\t'; v++)

@@ -31,6 +31,8 @@ struct net_req {
 	size_t		(*readfn)(char *, size_t, size_t, void *);
 	void		*readarg;
 	int64_t		 upload_len;	/* -1: chunked */
+	/* Each reply header line, without its line end (may be NULL). */
+	void		(*on_header)(void *, const char *);
 	/* Called once the reply's head is in. */
 	void		(*on_head)(void *, long status, const char *ctype);
 	/* Body bytes; returns n to go on, anything else aborts. */

@@ -108,6 +108,7 @@ struct cli_stream {
 	/* Set by cli_stream. */
 	long		 status;
 	char		 ctype[128];
+	int		 mode;		/* X-Berth-Mode of a file, or -1 */
 };
 /* Runs it; 0 on 2xx (body given to writefn), else prints the error and
  * returns -1 (also when writefn aborted: its caller reports why). */

@@ -95,6 +95,7 @@ struct got {
 	char	 body[1 << 16];
 	size_t	 len;
 	int	 ticks;
+	char	 hdrs[512];
 };
 
 static void
@@ -120,6 +121,15 @@ t_body(char *p, size_t sz, size_t n, void *arg)
 }
 
 static void
+t_header(void *arg, const char *l)
+{
+	struct got *g = arg;
+	size_t n = strlen(g->hdrs);
+
+	snprintf(g->hdrs + n, sizeof g->hdrs - n, "%s|", l);
+}
+
+static void
 t_tick(void *arg, int64_t a, int64_t b, int64_t c, int64_t d)
 {
 	((struct got *)arg)->ticks++;
@@ -140,6 +150,7 @@ t_run(struct srv *s, struct net_req *rq, struct got *g, const char *path)
 	rq->headers = hdrs;
 	rq->on_head = t_head;
 	rq->on_body = t_body;
+	rq->on_header = t_header;
 	rq->arg = g;
 	rq->connect_timeout_s = 2;
 	return net_perform(rq);
@@ -161,6 +172,7 @@ test_replies(void)
 	CHECK(g.status == 200);
 	CHECK_STR(g.ctype, "application/json");
 	CHECK_STR(g.body, "{\"a\":1}");
+	CHECK_STR(g.hdrs, "Content-Type: application/json|Content-Length: 7|");
 	CHECK(strncmp(s->req, "GET /v1/x?y=1 HTTP/1.1\r\nHost: 127.0.0.1:", 39)
 	    == 0);
 	CHECK(strstr(s->req, "Authorization: Bearer k\r\n") != NULL);

@@ -55,6 +55,13 @@ assert_eq "$("$BERTH" exec cli-x -- cat /tmp/tree/sub/b)" b "dir up"
 diff -r tree back || fail "directory round trip differs"
 ok "cp a directory both ways (tar)"
 
+printf '#!/bin/sh\necho ran\n' >tool.sh && chmod 750 tool.sh
+"$BERTH" cp tool.sh cli-x:/tmp/tool.sh >/dev/null 2>&1 || fail "cp script up"
+assert_eq "$("$BERTH" exec cli-x -- /tmp/tool.sh)" ran "mode kept on upload"
+"$BERTH" cp cli-x:/tmp/tool.sh tool.back >/dev/null 2>&1 || fail "cp script down"
+assert_eq "$(stat -c %a tool.back)" 750 "mode kept on download"
+ok "cp keeps permission bits both ways"
+
 echo piped | "$BERTH" cp - cli-x:/tmp/piped.txt >/dev/null 2>&1 || fail "cp from stdin"
 assert_eq "$("$BERTH" cp cli-x:/tmp/piped.txt -)" piped "cp to stdout"
 rc=0; "$BERTH" cp cli-x:/nope/nothing out.txt 2>err || rc=$?
