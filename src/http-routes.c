@@ -14,5 +14,6 @@ const struct route *const http_route_tables[] = {
 	api_events_routes,
 	api_sshkeys_routes,
 	api_gpus_routes,
+	api_sessions_routes,
 	NULL
 };

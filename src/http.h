@@ -89,5 +89,6 @@ extern const struct route api_workspaces_routes[];
 extern const struct route api_events_routes[];
 extern const struct route api_sshkeys_routes[];
 extern const struct route api_gpus_routes[];
+extern const struct route api_sessions_routes[];
 
 #endif

@@ -104,7 +104,7 @@ berthd_kill9() {
 # a subshell) and writes it for last_status.
 api() {
 	local method=$1 path=$2 body=${3-} key=${4-$ADMIN_KEY} out
-	out=$WORK/resp.$$
+	out=$WORK/resp.$BASHPID
 	if [ -n "$body" ]; then
 		STATUS=$(curl -sS -o "$out" -w '%{http_code}' -X "$method" \
 			-H "Authorization: Bearer $key" \
