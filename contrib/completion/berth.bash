@@ -56,6 +56,14 @@ _berth() {
 	"help") flags=" --man --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h" ;;
 	esac
+	case $path:${COMP_WORDS[COMP_CWORD-1]} in
+	deploy:--template|deploy:-t)
+		COMPREPLY=($(compgen -W "$(berth templates -q 2>/dev/null)" -- "$cur")); return ;;
+	*:--ssh) COMPREPLY=($(compgen -W "gateway direct" -- "$cur")); return ;;
+	ls:--status|ls:-s) COMPREPLY=($(compgen -W "creating running stopped failed deleting" -- "$cur")); return ;;
+	*:--role|*:-r) COMPREPLY=($(compgen -W "user admin" -- "$cur")); return ;;
+	*:--key-file|*:--volume|*:-v) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$flags" -- "$cur"))
 		return
@@ -67,6 +75,12 @@ _berth() {
 	if [[ $ws == 1 || $path == cp || $path == "tasks output" || $path == "tasks kill" ]]; then
 		COMPREPLY+=($(compgen -W "$(berth ls -q 2>/dev/null)" -- "$cur"))
 	fi
+	case $path in
+	"volumes info"|"volumes resize"|"volumes rm") COMPREPLY+=($(compgen -W "$(berth volumes -q 2>/dev/null)" -- "$cur")) ;;
+	"templates info") COMPREPLY+=($(compgen -W "$(berth templates -q 2>/dev/null)" -- "$cur")) ;;
+	"users rm"|"users key") COMPREPLY+=($(compgen -W "$(berth users -q 2>/dev/null)" -- "$cur")) ;;
+	"ssh-keys rm") COMPREPLY+=($(compgen -W "$(berth ssh-keys -q 2>/dev/null)" -- "$cur")) ;;
+	esac
 	if [[ $path == completion ]]; then
 		COMPREPLY=($(compgen -W "bash zsh" -- "$cur"))
 	fi

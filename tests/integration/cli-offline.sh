@@ -86,6 +86,8 @@ mkdir -p "$WORK/bin"
 cat >"$WORK/bin/berth" <<'EOS'
 #!/bin/sh
 [ "$1 $2" = "ls -q" ] && { echo train; echo tiny; exit 0; }
+[ "$1 $2" = "templates -q" ] && { echo default; echo cuda; exit 0; }
+[ "$1 $2" = "volumes -q" ] && { echo data; exit 0; }
 exit 1
 EOS
 chmod +x "$WORK/bin/berth"
@@ -109,7 +111,12 @@ completes create berth volumes "" || fail "complete sub-command"
 completes --ttl berth deploy --tt || fail "complete deploy flag"
 completes --follow berth logs --f || fail "complete logs flag"
 [ "$(complete_words berth exec t | sort | tr '\n' ' ')" = "tiny train " ] || fail "complete workspace names"
-completes zsh berth completion "" || fail "complete shells"
+completes zsh berth completion ""
+completes cuda berth deploy x --template c
+completes data berth volumes rm ""
+completes direct berth deploy x --ssh d
+completes stopped berth ls --status s
+! completes train berth volumes rm "" || fail "workspace names for volumes rm" || fail "complete shells"
 bash -n <("$BERTH" completion bash) || fail "bash completion syntax"
 if command -v zsh >/dev/null 2>&1; then
 	zsh -n <("$BERTH" completion zsh) || fail "zsh completion syntax"
