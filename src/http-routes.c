@@ -15,5 +15,9 @@ const struct route *const http_route_tables[] = {
 	api_sshkeys_routes,
 	api_gpus_routes,
 	api_sessions_routes,
+	api_exec_routes,
+	api_files_routes,
+	api_logs_routes,
+	api_stats_routes,
 	NULL
 };

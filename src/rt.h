@@ -100,4 +100,81 @@ int	rt_inspect_json(struct rt *, const char *id, json_t **);
 /* All containers (running or not) carrying label berth.workspace. */
 int	rt_list(struct rt *, struct rt_container **, size_t *n);
 
+/* Streams (docker-io.c): container output, one stats sample, file
+ * transfer. Everything streams in bounded memory; a struct rt_stream is
+ * used by one thread at a time and freed with rt_stream_free (which also
+ * aborts an unfinished transfer). */
+struct rt_stream;
+
+struct rt_logs_opts {
+	int64_t	 tail;		/* last N lines; -1: all */
+	int64_t	 since;		/* epoch seconds; 0: from the start */
+	int	 timestamps;	/* prefix lines with RFC 3339 times */
+	int	 out, err;	/* which streams (at least one) */
+	int	 follow;	/* keep streaming new output */
+};
+
+/* Opens the container's output (its init's stdout/stderr). */
+int	 rt_logs(struct rt *, const char *id, const struct rt_logs_opts *,
+	    struct rt_stream **);
+/* Reads from a download or logs stream: >0 bytes (*stream is 1 stdout or
+ * 2 stderr for logs, 1 otherwise), 0 at the end, ERR_TIMEOUT when nothing
+ * came within timeout_ms (-1: wait forever; the stream stays usable),
+ * other errors with err_msg(). stream may be NULL. */
+ssize_t	 rt_stream_read(struct rt_stream *, int *stream, void *, size_t,
+	    int timeout_ms);
+/* Writes upload bytes (blocking; the engine's pace is the backpressure).
+ * ERR_INVAL when a tar upload is malformed or carries what is refused
+ * (device nodes, fifos). */
+int	 rt_stream_write(struct rt_stream *, const void *, size_t);
+/* Ends an upload and waits for the engine's verdict. */
+int	 rt_stream_finish(struct rt_stream *);
+void	 rt_stream_free(struct rt_stream *);
+
+/* One sample, as docker stats computes it. */
+struct rt_stats {
+	double	 cpu_percent;	/* 100 = one CPU busy */
+	int	 online_cpus;
+	int64_t	 mem_used;	/* without the page cache, as docker stats */
+	int64_t	 mem_limit;
+	int64_t	 pids;
+	int64_t	 net_rx, net_tx;	/* bytes, all interfaces */
+	int64_t	 blk_read, blk_write;	/* bytes */
+};
+/* Takes about a second: the engine samples twice for the CPU figure. */
+int	 rt_stats(struct rt *, const char *id, struct rt_stats *);
+
+struct rt_file {
+	int	 is_dir;
+	int	 is_link;
+	int	 is_special;	/* device, fifo, socket */
+	int64_t	 size;
+	unsigned mode;		/* permission bits (07777) */
+	int64_t	 mtime;		/* epoch seconds */
+	char	 link[1024];	/* symlink target, resolved in the container */
+};
+
+/* What path in container id is, following symlinks; ERR_NOTFOUND. */
+int	 rt_file_stat(struct rt *, const char *id, const char *path,
+	    struct rt_file *);
+/* Downloads path: a file's bytes (info->size of them), or for a directory
+ * a tar of its contents with names relative to it ("./a", "./sub/b"). */
+int	 rt_file_get(struct rt *, const char *id, const char *path,
+	    struct rt_file *info, struct rt_stream **);
+
+struct rt_put {
+	int	 tar;		/* 1: a tar to unpack into directory path */
+	int64_t	 size;		/* a file's size (tar: ignored) */
+	unsigned mode;		/* a file's permission bits */
+	int64_t	 mtime;		/* a file's mtime; 0: now */
+	int	 uid, gid;	/* owner of everything written */
+};
+/* Starts an upload to path: a file (exactly p->size bytes follow through
+ * rt_stream_write) or a tar whose entries are written as owned by
+ * uid:gid. Missing parent directories (tar: path itself) are created,
+ * owned by uid:gid. ERR_CONFLICT when a file would replace a directory or
+ * a tar would unpack into a non-directory. */
+int	 rt_file_put(struct rt *, const char *id, const char *path,
+	    const struct rt_put *p, struct rt_stream **);
+
 #endif

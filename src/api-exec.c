@@ -1,0 +1,669 @@
+/* api-exec.c: POST /v1/workspaces/{id}/exec: run a command in a workspace
+ * through proc.h and answer with its output and exit status, either whole
+ * (JSON) or as it comes (NDJSON). Request threads; one exec per request
+ * thread, no state shared between them. */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "api-inside.h"
+#include "api.h"
+#include "app.h"
+#include "buf.h"
+#include "err.h"
+#include "http.h"
+#include "json-util.h"
+#include "log.h"
+#include "metrics.h"
+#include "proc.h"
+#include "timeutil.h"
+#include "valid.h"
+#include "ws.h"
+#include "xmalloc.h"
+
+#define EXEC_TIMEOUT_DEFAULT	30
+#define EXEC_TIMEOUT_MAX	3600
+/* The request body: JSON with stdin in it (base64 grows it by 4/3). */
+#define EXEC_BODY_MAX		(24 * 1024 * 1024)
+#define EXEC_RBUF		(64 * 1024)
+#define EXEC_KILL_GRACE_MS	5000	/* output must end this soon after a kill */
+#define EXEC_TOUCH_MS		60000	/* activity while a long exec runs */
+
+/* ---- text or base64 ---- */
+
+/* Length of the longest prefix of p that is complete, valid UTF-8 without
+ * NUL; *tail is set to the bytes after it that could still begin a valid
+ * character (0-3), or -1 when the data is not text. */
+static size_t
+utf8_prefix(const uint8_t *p, size_t n, int *tail)
+{
+	size_t i = 0;
+
+	*tail = 0;
+	while (i < n) {
+		uint8_t c = p[i];
+		size_t need, k;
+		uint32_t cp;
+
+		if (c == 0) {
+			*tail = -1;
+			return i;
+		}
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			*tail = -1;
+			return i;
+		}
+		for (k = 1; k <= need && i + k < n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80) {
+				*tail = -1;
+				return i;
+			}
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if (i + need >= n) {
+			/* cut short: maybe completed by the next chunk */
+			*tail = (int)(n - i);
+			return i;
+		}
+		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 &&
+		    cp <= 0xdfff))) || (need == 3 && (cp < 0x10000 ||
+		    cp > 0x10ffff))) {
+			*tail = -1;
+			return i;
+		}
+		i += need + 1;
+	}
+	return n;
+}
+
+static char *
+b64_encode(const void *p, size_t n)
+{
+	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return out;
+}
+
+static int
+b64_decode(const char *s, size_t n, uint8_t **out, size_t *outlen)
+{
+	uint8_t *d;
+	int m;
+	size_t pad = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (n % 4 != 0)
+		return err_set(ERR_INVAL, "stdin is not valid base64");
+	if (n == 0) {
+		*out = xmalloc(1);
+		return 0;
+	}
+	d = xmalloc(n / 4 * 3 + 1);
+	if ((m = EVP_DecodeBlock(d, (const unsigned char *)s, (int)n)) < 0) {
+		free(d);
+		return err_set(ERR_INVAL, "stdin is not valid base64");
+	}
+	if (s[n - 1] == '=')
+		pad++;
+	if (s[n - 2] == '=')
+		pad++;
+	*out = d;
+	*outlen = (size_t)m - pad;
+	return 0;
+}
+
+/* Sets key (and key_encoding) in o to p as text, or base64 when it is not
+ * valid UTF-8 or holds NUL. */
+static void
+set_output(json_t *o, const char *key, const void *p, size_t n)
+{
+	char ek[32];
+	int tail;
+
+	snprintf(ek, sizeof ek, "%s_encoding", key);
+	if (utf8_prefix(p, n, &tail) == n)
+		json_object_set_new(o, key, json_stringn_nocheck(p, n));
+	else {
+		char *b = b64_encode(p, n);
+		json_object_set_new(o, key, json_string(b));
+		json_object_set_new(o, ek, json_string("base64"));
+		free(b);
+	}
+}
+
+/* ---- the request ---- */
+
+struct exec_req {
+	char		**argv;
+	char		**env;
+	const char	 *workdir;
+	const char	 *user;
+	uint8_t		 *in;
+	size_t		  inlen;
+	int		  has_in;
+	int64_t		  timeout_ms;
+	json_t		 *body;
+};
+
+static void
+strv_free(char **v)
+{
+	if (v == NULL)
+		return;
+	for (char **p = v; *p != NULL; p++)
+		free(*p);
+	free(v);
+}
+
+static void
+exec_req_free(struct exec_req *e)
+{
+	strv_free(e->argv);
+	strv_free(e->env);
+	free(e->in);
+	json_decref(e->body);
+}
+
+/* [A-Za-z0-9_.-]+ optionally ":group", as docker exec -u takes it. */
+static int
+valid_exec_user(const char *s)
+{
+	size_t n = strlen(s), colons = 0;
+
+	if (n == 0 || n > 64 || *s == ':' || s[n - 1] == ':' || *s == '-')
+		return err_set(ERR_INVAL, "user must be a name or uid, "
+		    "optionally with :group");
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == ':' && ++colons == 1)
+			continue;
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
+		    *p == '-'))
+			return err_set(ERR_INVAL, "user must be a name or uid, "
+			    "optionally with :group");
+	}
+	return 0;
+}
+
+/* Reads the body with the exec's own limit (stdin can be large). */
+static int
+read_body(struct req *r, json_t **out)
+{
+	struct buf *b;
+	char chunk[65536];
+	json_error_t je;
+	ssize_t n;
+
+	*out = NULL;
+	if (req_content_length(r) > EXEC_BODY_MAX)
+		return err_set(ERR_TOOBIG, "exec request is larger than %d "
+		    "MiB; send big inputs with PUT .../files", EXEC_BODY_MAX /
+		    1048576);
+	b = buf_new(EXEC_BODY_MAX);
+	while ((n = req_read(r, chunk, sizeof chunk)) > 0)
+		if (buf_append(b, chunk, (size_t)n) != 0) {
+			buf_free(b);
+			return err_set(ERR_TOOBIG, "exec request is larger "
+			    "than %d MiB; send big inputs with PUT .../files",
+			    EXEC_BODY_MAX / 1048576);
+		}
+	if (n < 0) {
+		buf_free(b);
+		return ERR_INVAL;
+	}
+	if (buf_len(b) == 0) {
+		buf_free(b);
+		return err_set(ERR_INVAL, "exec needs a JSON body with argv "
+		    "or command");
+	}
+	*out = json_loadb(buf_data(b), buf_len(b), JSON_REJECT_DUPLICATES,
+	    &je);
+	buf_free(b);
+	if (*out == NULL)
+		return err_set(ERR_INVAL, "invalid JSON at line %d column %d: "
+		    "%s", je.line, je.column, je.text);
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return err_set(ERR_INVAL, "request body must be a JSON object");
+	}
+	return 0;
+}
+
+/* A string without NUL (a C string can't carry one). */
+static int
+plain_string(json_t *v)
+{
+	return json_is_string(v) && strlen(json_string_value(v)) ==
+	    json_string_length(v);
+}
+
+static int
+parse_exec(const struct ws *w, json_t *body, struct exec_req *e)
+{
+	static const char *const fields[] = { "argv", "command", "stdin",
+	    "stdin_encoding", "env", "workdir", "user", "timeout", NULL };
+	json_t *argv = json_object_get(body, "argv");
+	json_t *cmd = json_object_get(body, "command");
+	json_t *in = json_object_get(body, "stdin");
+	json_t *env = json_object_get(body, "env");
+	json_t *to = json_object_get(body, "timeout"), *v;
+	const char *enc = NULL, *k, *shell;
+	size_t i, n;
+	int rc;
+
+	if ((rc = json_only_fields(body, fields)) != 0)
+		return rc;
+	if ((argv != NULL) == (cmd != NULL))
+		return err_set(ERR_INVAL, "give exactly one of argv (an array "
+		    "of strings) and command (a string run by the shell)");
+	if (argv != NULL) {
+		if (!json_is_array(argv) || json_array_size(argv) == 0 ||
+		    json_array_size(argv) > 65536)
+			return err_set(ERR_INVAL, "argv must be a non-empty "
+			    "array of strings");
+		n = json_array_size(argv);
+		e->argv = xcalloc(n + 1, sizeof *e->argv);
+		json_array_foreach(argv, i, v) {
+			if (!plain_string(v))
+				return err_set(ERR_INVAL, "argv[%zu] must be a "
+				    "string without NUL", i);
+			e->argv[i] = xstrdup(json_string_value(v));
+		}
+		if (*e->argv[0] == '\0')
+			return err_set(ERR_INVAL, "argv[0] is empty");
+	} else {
+		if (!plain_string(cmd) || json_string_length(cmd) == 0)
+			return err_set(ERR_INVAL, "command must be a non-empty "
+			    "string without NUL");
+		shell = json_string_value(json_object_get(w->spec, "shell"));
+		if (shell == NULL || *shell != '/')
+			shell = "/bin/sh";
+		e->argv = xcalloc(4, sizeof *e->argv);
+		e->argv[0] = xstrdup(shell);
+		e->argv[1] = xstrdup("-c");
+		e->argv[2] = xstrdup(json_string_value(cmd));
+	}
+	if ((rc = json_opt_str(body, "stdin_encoding", &enc)) != 0)
+		return rc;
+	if (enc != NULL && strcmp(enc, "base64") != 0 &&
+	    strcmp(enc, "utf-8") != 0)
+		return err_set(ERR_INVAL, "stdin_encoding must be \"base64\" "
+		    "or \"utf-8\"");
+	if (in != NULL && !json_is_null(in)) {
+		if (!json_is_string(in))
+			return err_set(ERR_INVAL, "stdin must be a string");
+		e->has_in = 1;
+		if (enc != NULL && strcmp(enc, "base64") == 0) {
+			if ((rc = b64_decode(json_string_value(in),
+			    json_string_length(in), &e->in, &e->inlen)) != 0)
+				return rc;
+		} else {
+			e->inlen = json_string_length(in);
+			e->in = xmalloc(e->inlen + 1);
+			memcpy(e->in, json_string_value(in), e->inlen);
+		}
+	} else if (enc != NULL)
+		return err_set(ERR_INVAL, "stdin_encoding without stdin");
+	if (env != NULL && !json_is_null(env)) {
+		if (!json_is_object(env) || json_object_size(env) > 4096)
+			return err_set(ERR_INVAL, "env must be an object of "
+			    "strings");
+		e->env = xcalloc(json_object_size(env) + 1, sizeof *e->env);
+		i = 0;
+		json_object_foreach(env, k, v) {
+			if ((rc = valid_env_key("env", k)) != 0)
+				return rc;
+			if (!plain_string(v))
+				return err_set(ERR_INVAL, "env '%s' must be a "
+				    "string without NUL", k);
+			e->env[i++] = xasprintf("%s=%s", k,
+			    json_string_value(v));
+		}
+	}
+	if ((rc = json_opt_str(body, "workdir", &e->workdir)) != 0)
+		return rc;
+	if (e->workdir != NULL && (rc = valid_container_path("workdir",
+	    e->workdir)) != 0)
+		return rc;
+	if ((rc = json_opt_str(body, "user", &e->user)) != 0)
+		return rc;
+	if (e->user != NULL && (rc = valid_exec_user(e->user)) != 0)
+		return rc;
+	e->timeout_ms = EXEC_TIMEOUT_DEFAULT * 1000;
+	if (to != NULL && !json_is_null(to)) {
+		double t = json_number_value(to);
+		if (!json_is_number(to) || !(t > 0) || t > EXEC_TIMEOUT_MAX)
+			return err_set(ERR_INVAL, "timeout must be a number of "
+			    "seconds, more than 0 and at most %d",
+			    EXEC_TIMEOUT_MAX);
+		e->timeout_ms = (int64_t)(t * 1000);
+		if (e->timeout_ms < 1)
+			e->timeout_ms = 1;
+	}
+	return 0;
+}
+
+/* ---- running it ---- */
+
+/* Where output goes: kept in capped buffers (whole reply) or sent as
+ * NDJSON lines (stream). */
+struct sink {
+	struct req	*r;
+	int		 stream;
+	int64_t		 cap;
+	struct buf	*out[3];
+	int		 trunc[3];
+	uint8_t		 carry[3][4];	/* a character cut by a read */
+	size_t		 ncarry[3];
+	int		 client_gone;
+	int		 cfd;		/* the client's socket (stream) */
+};
+
+static const char *const stream_name[3] = { "", "stdout", "stderr" };
+
+/* Sends one NDJSON line. */
+static int
+send_line(struct sink *k, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	size_t n = strlen(s);
+	int rc;
+
+	s[n] = '\n';
+	rc = reply_write(k->r, s, n + 1);
+	free(s);
+	json_decref(o);
+	if (rc != 0)
+		k->client_gone = 1;
+	return rc;
+}
+
+static int
+sink_stream(struct sink *k, int st, const uint8_t *p, size_t n, int last)
+{
+	uint8_t *all;
+	size_t len, pre;
+	json_t *o;
+	int tail;
+
+	len = k->ncarry[st] + n;
+	if (len == 0)
+		return 0;
+	all = xmalloc(len);
+	memcpy(all, k->carry[st], k->ncarry[st]);
+	if (n > 0)
+		memcpy(all + k->ncarry[st], p, n);
+	k->ncarry[st] = 0;
+	pre = utf8_prefix(all, len, &tail);
+	if (tail > 0 && !last) {
+		/* hold a character cut between reads for the next one */
+		memcpy(k->carry[st], all + pre, (size_t)tail);
+		k->ncarry[st] = (size_t)tail;
+		len = pre;
+		tail = 0;
+	}
+	if (len == 0) {
+		free(all);
+		return 0;
+	}
+	o = json_pack("{s:s}", "stream", stream_name[st]);
+	if (tail == 0 && pre == len)
+		json_object_set_new(o, "data", json_stringn_nocheck((char *)all,
+		    len));
+	else {
+		char *b = b64_encode(all, len);
+		json_object_set_new(o, "data", json_string(b));
+		json_object_set_new(o, "encoding", json_string("base64"));
+		free(b);
+	}
+	free(all);
+	return send_line(k, o);
+}
+
+static int
+sink_put(struct sink *k, int st, const uint8_t *p, size_t n)
+{
+	size_t room;
+
+	if (st != PROC_STDERR)
+		st = PROC_STDOUT;
+	if (k->stream)
+		return sink_stream(k, st, p, n, 0);
+	room = (size_t)k->cap - buf_len(k->out[st]);
+	if (n > room) {
+		k->trunc[st] = 1;
+		n = room;
+	}
+	if (n > 0)
+		buf_append(k->out[st], p, n);
+	return 0;
+}
+
+struct exec_result {
+	int	 exit_code;
+	int	 timed_out;
+	int64_t	 duration_ms;
+};
+
+/* Runs e in the container, output into k. Errors before the process ran
+ * are returned; later ones end the run with what was seen. */
+static int
+exec_run(struct req *r, const struct ws *w, struct exec_req *e,
+    struct sink *k, struct exec_result *res)
+{
+	struct proc_spec spec;
+	struct proc *p = NULL;
+	struct pollfd pfd;
+	uint8_t *rb = xmalloc(EXEC_RBUF);
+	int64_t t0 = mono_ms(), deadline = t0 + e->timeout_ms, kill_by = 0;
+	int64_t touched = t0, now, wait;
+	size_t inoff = 0;
+	int in_open, st, status = -1, rc, killed = 0;
+	ssize_t n;
+
+	memset(res, 0, sizeof *res);
+	memset(&spec, 0, sizeof spec);
+	spec.argv = (const char *const *)e->argv;
+	spec.env = (const char *const *)e->env;
+	spec.workdir = e->workdir;
+	spec.user = e->user;
+	spec.attach_stdin = e->has_in;
+	if ((rc = proc_start(req_rt(r), w->container_id, &spec, &p)) != 0)
+		goto out;
+	if (k->stream) {
+		reply_start(r, 200, "application/x-ndjson", -1, NULL);
+		k->cfd = api_client_fd(r);
+	}
+	proc_set_nonblock(p, 1);
+	in_open = e->has_in;
+	if (in_open && e->inlen == 0) {
+		proc_close_stdin(p);
+		in_open = 0;
+	}
+	for (;;) {
+		/* Drain what is there. */
+		while ((n = proc_read(p, &st, rb, EXEC_RBUF)) > 0)
+			if (sink_put(k, st, rb, (size_t)n) != 0)
+				break;
+		if (k->client_gone)
+			break;
+		if (n == 0)
+			break;
+		if (n != ERR_AGAIN) {
+			log_warn("exec in %s: %s", w->id, err_msg());
+			break;
+		}
+		now = mono_ms();
+		if (!killed && now >= deadline) {
+			/* Docker can't kill an exec: proc.h kills the tree. */
+			if (proc_signal(p, SIGKILL) != 0)
+				log_warn("exec in %s: kill: %s", w->id,
+				    err_msg());
+			killed = res->timed_out = 1;
+			kill_by = now + EXEC_KILL_GRACE_MS;
+		}
+		if (killed && now >= kill_by)
+			break;
+		if (now - touched >= EXEC_TOUCH_MS) {
+			ws_touch(req_db(r), w->id);
+			touched = now;
+		}
+		pfd.fd = proc_fd(p);
+		pfd.events = POLLIN | (in_open ? POLLOUT : 0);
+		pfd.revents = 0;
+		wait = (killed ? kill_by : deadline) - now;
+		rc = poll(&pfd, 1, wait > 1000 ? 1000 : (int)wait);
+		if (rc > 0 && in_open && (pfd.revents & (POLLOUT | POLLERR |
+		    POLLHUP))) {
+			n = proc_write(p, e->in + inoff, e->inlen - inoff);
+			if (n > 0)
+				inoff += (size_t)n;
+			if ((n < 0 && n != ERR_AGAIN) || inoff == e->inlen) {
+				/* all written, or the process closed stdin */
+				proc_close_stdin(p);
+				in_open = 0;
+			}
+		}
+		if (k->stream && api_client_gone(k->cfd)) {
+			k->client_gone = 1;
+			break;
+		}
+	}
+	rc = 0;
+	if (k->client_gone) {
+		/* Nobody to tell: proc_free kills what still runs. */
+		goto out;
+	}
+	if (proc_wait(p, killed ? EXEC_KILL_GRACE_MS : 10000, &status) != 0) {
+		if (!killed)
+			log_warn("exec in %s: no exit status: %s", w->id,
+			    err_msg());
+		status = -1;
+	}
+	if (k->stream) {
+		sink_stream(k, PROC_STDOUT, NULL, 0, 1);
+		sink_stream(k, PROC_STDERR, NULL, 0, 1);
+	}
+	res->exit_code = res->timed_out ? 137 : status;
+ out:
+	res->duration_ms = mono_ms() - t0;
+	proc_free(p);
+	free(rb);
+	return rc;
+}
+
+static int
+want_stream(struct req *r)
+{
+	const char *q = req_query(r, "stream"), *acc = req_header(r, "Accept");
+
+	if (q != NULL)
+		return strcmp(q, "1") == 0 || strcmp(q, "true") == 0;
+	return acc != NULL && strstr(acc, "application/x-ndjson") != NULL;
+}
+
+static int
+h_exec(struct req *r)
+{
+	struct exec_req e;
+	struct exec_result res;
+	struct sink k;
+	struct ws *w = NULL;
+	json_t *o;
+	int rc;
+
+	memset(&e, 0, sizeof e);
+	memset(&k, 0, sizeof k);
+	k.r = r;
+	k.cfd = -1;
+	k.stream = want_stream(r);
+	k.cap = req_app(r)->cfg.exec_output_cap > 0 ?
+	    req_app(r)->cfg.exec_output_cap : 16 * 1024 * 1024;
+	if ((rc = api_ws_running(r, &w)) != 0 ||
+	    (rc = read_body(r, &e.body)) != 0 ||
+	    (rc = parse_exec(w, e.body, &e)) != 0)
+		goto out;
+	if (!k.stream) {
+		k.out[PROC_STDOUT] = buf_new(0);
+		k.out[PROC_STDERR] = buf_new(0);
+	}
+	ws_touch(req_db(r), w->id);
+	metrics_inc("berth_exec_total", "commands run through the exec API");
+	if ((rc = exec_run(r, w, &e, &k, &res)) != 0)
+		goto out;
+	ws_touch(req_db(r), w->id);
+	metrics_observe("berth_exec_seconds", "exec API duration",
+	    (double)res.duration_ms / 1000);
+	if (k.client_gone)
+		goto out;
+	if (k.stream) {
+		send_line(&k, json_pack("{s:i,s:b,s:I}", "exit_code",
+		    res.exit_code, "timed_out", res.timed_out, "duration_ms",
+		    (json_int_t)res.duration_ms));
+		reply_end(r);
+		goto out;
+	}
+	o = json_pack("{s:i,s:b,s:I,s:b,s:b}", "exit_code", res.exit_code,
+	    "timed_out", res.timed_out, "duration_ms",
+	    (json_int_t)res.duration_ms, "stdout_truncated",
+	    k.trunc[PROC_STDOUT], "stderr_truncated", k.trunc[PROC_STDERR]);
+	set_output(o, "stdout", buf_data(k.out[PROC_STDOUT]),
+	    buf_len(k.out[PROC_STDOUT]));
+	buf_free(k.out[PROC_STDOUT]);
+	k.out[PROC_STDOUT] = NULL;
+	set_output(o, "stderr", buf_data(k.out[PROC_STDERR]),
+	    buf_len(k.out[PROC_STDERR]));
+	buf_free(k.out[PROC_STDERR]);
+	k.out[PROC_STDERR] = NULL;
+	rc = reply_json(r, 200, o);
+ out:
+	buf_free(k.out[PROC_STDOUT]);
+	buf_free(k.out[PROC_STDERR]);
+	exec_req_free(&e);
+	ws_free(w);
+	return rc;
+}
+
+const struct route api_exec_routes[] = {
+	{ "POST", "/v1/workspaces/{id}/exec", h_exec, 0, "run a command: "
+	    "{argv:[...]} or {command:\"...\"} (run by the workspace shell "
+	    "with -c), stdin (string; binary with stdin_encoding:\"base64\"), "
+	    "env {K:V}, workdir, user, timeout (s, default 30, max 3600) -> "
+	    "{stdout, stderr, exit_code, timed_out, duration_ms, "
+	    "stdout_truncated, stderr_truncated}. stdout/stderr are byte-"
+	    "exact: text when valid UTF-8 without NUL, else base64 with "
+	    "stdout_encoding/stderr_encoding:\"base64\". Each stream is kept "
+	    "up to exec_output_cap (16 MiB) and flagged *_truncated past it. "
+	    "On timeout the process tree is killed: exit_code 137, "
+	    "timed_out true. With Accept: application/x-ndjson or ?stream=1 "
+	    "the output streams as lines {stream:\"stdout\"|\"stderr\", "
+	    "data[, encoding:\"base64\"]} and ends with {exit_code, "
+	    "timed_out, duration_ms} (or {error:{code,message}})" },
+	{ NULL, NULL, NULL, 0, NULL }
+};

@@ -1,0 +1,252 @@
+/* api-files.c: GET/PUT /v1/workspaces/{id}/files?path=: a file as raw
+ * bytes or a directory as a tar, streamed end to end through rt.h's
+ * streams in fixed-size pieces, so memory does not grow with the size of
+ * what is copied. Uploads are owned by the workspace user. Request
+ * threads. */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "api-inside.h"
+#include "app.h"
+#include "err.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "rt.h"
+#include "timeutil.h"
+#include "valid.h"
+#include "ws.h"
+#include "xmalloc.h"
+
+#define FILES_BUF	(256 * 1024)
+#define FILES_READ_MS	60000	/* the engine may pause this long */
+
+static int
+get_path(struct req *r, const char **pathp)
+{
+	const char *path = req_query(r, "path");
+	int rc;
+
+	if (path == NULL || *path == '\0')
+		return err_set(ERR_INVAL, "path is required (?path=/abs/path)");
+	if ((rc = valid_container_path("path", path)) != 0)
+		return rc;
+	*pathp = path;
+	return 0;
+}
+
+static int
+h_get(struct req *r)
+{
+	struct rt_stream *s = NULL;
+	struct rt_file f;
+	struct ws *w = NULL;
+	const char *path;
+	char hdr[256], date[64];
+	struct tm tm;
+	time_t mt;
+	uint8_t *b = NULL;
+	int64_t sent = 0;
+	ssize_t n;
+	int rc;
+
+	if ((rc = get_path(r, &path)) != 0 || (rc = api_ws_running(r, &w)) !=
+	    0)
+		goto out;
+	if ((rc = rt_file_get(req_rt(r), w->container_id, path, &f, &s)) != 0)
+		goto out;
+	if (f.is_special) {
+		rc = err_set(ERR_INVAL, "%s is not a regular file or a "
+		    "directory", path);
+		goto out;
+	}
+	ws_touch(req_db(r), w->id);
+	mt = (time_t)f.mtime;
+	gmtime_r(&mt, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	snprintf(hdr, sizeof hdr, "X-Berth-Mode: %04o\r\nLast-Modified: "
+	    "%s\r\n", f.mode, date);
+	if (f.is_dir)
+		reply_start(r, 200, "application/x-tar", -1, hdr);
+	else
+		reply_start(r, 200, "application/octet-stream", f.size, hdr);
+	b = xmalloc(FILES_BUF);
+	while ((n = rt_stream_read(s, NULL, b, FILES_BUF, FILES_READ_MS)) >
+	    0) {
+		if (reply_write(r, b, (size_t)n) != 0)
+			break;
+		sent += n;
+	}
+	if (n < 0)
+		/* The status is out: the client sees a short body. */
+		log_warn("download %s from %s: %s", path, w->id, err_msg());
+	else if (n == 0)
+		reply_end(r);
+	metrics_inc("berth_files_download_total", "downloads through the "
+	    "files API");
+	rc = 0;
+ out:
+	free(b);
+	rt_stream_free(s);
+	ws_free(w);
+	return rc;
+}
+
+/* A client body of unknown length goes to an unlinked file under the
+ * state dir first: a file upload needs its size up front (tar header). */
+static int
+spool(struct req *r, uint8_t *b, int *fdp, int64_t *sizep)
+{
+	const char *dir = req_app(r)->cfg.state_dir;
+	int64_t total = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1) {
+		/* no O_TMPFILE on this file system: a named one, unlinked */
+		char *tmp = xasprintf("%s/.upload.XXXXXX", dir);
+		if ((fd = mkostemp(tmp, O_CLOEXEC)) != -1)
+			unlink(tmp);
+		free(tmp);
+	}
+	if (fd == -1)
+		return err_set(ERR_IO, "cannot spool the upload in %s: %s",
+		    dir, strerror(errno));
+	while ((n = req_read(r, b, FILES_BUF)) > 0) {
+		for (ssize_t off = 0, w; off < n; off += w)
+			if ((w = write(fd, b + off, (size_t)(n - off))) <= 0) {
+				int e = errno;
+				close(fd);
+				return err_set(ERR_IO, "cannot spool the "
+				    "upload: %s", strerror(e));
+			}
+		total += n;
+	}
+	if (n < 0) {
+		close(fd);
+		return n;
+	}
+	lseek(fd, 0, SEEK_SET);
+	*fdp = fd;
+	*sizep = total;
+	return 0;
+}
+
+static int
+parse_mode(const char *v, unsigned *mode)
+{
+	char *end;
+	long m;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	m = strtol(v, &end, 8);
+	if (*end != '\0' || m < 0 || m > 07777)
+		return err_set(ERR_INVAL, "mode must be octal permission bits "
+		    "like 0644 or 755");
+	*mode = (unsigned)m;
+	return 0;
+}
+
+static int
+h_put(struct req *r)
+{
+	struct rt_stream *s = NULL;
+	struct rt_put pu;
+	struct ws *w = NULL;
+	const char *path, *ct = req_header(r, "Content-Type"), *mt;
+	uint8_t *b = NULL;
+	int64_t total = 0, len = req_content_length(r);
+	ssize_t n;
+	int rc, fd = -1;
+
+	memset(&pu, 0, sizeof pu);
+	pu.mode = 0644;
+	pu.tar = ct != NULL && strncasecmp(ct, "application/x-tar", 17) == 0;
+	if ((rc = get_path(r, &path)) != 0 ||
+	    (rc = parse_mode(req_query(r, "mode"), &pu.mode)) != 0)
+		goto out;
+	if ((mt = req_query(r, "mtime")) != NULL && *mt != '\0' &&
+	    rfc3339_parse(mt, &pu.mtime) != 0) {
+		rc = err_set(ERR_INVAL, "mtime must be an RFC 3339 time or "
+		    "epoch seconds");
+		goto out;
+	}
+	if (pu.tar && strcmp(path, "/") == 0) {
+		rc = err_set(ERR_INVAL, "unpacking into / is not allowed; "
+		    "name a directory");
+		goto out;
+	}
+	if ((rc = api_ws_running(r, &w)) != 0)
+		goto out;
+	api_ws_owner(w, &pu.uid, &pu.gid);
+	b = xmalloc(FILES_BUF);
+	if (!pu.tar) {
+		if (len < 0) {
+			if ((rc = spool(r, b, &fd, &len)) != 0)
+				goto out;
+		}
+		pu.size = len;
+	}
+	if ((rc = rt_file_put(req_rt(r), w->container_id, path, &pu, &s)) !=
+	    0)
+		goto out;
+	ws_touch(req_db(r), w->id);
+	for (;;) {
+		if (fd != -1)
+			n = read(fd, b, FILES_BUF);
+		else
+			n = req_read(r, b, FILES_BUF);
+		if (n < 0) {
+			rc = err_set(ERR_IO, "the upload was cut off after %"
+			    PRId64 " bytes", total);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if ((rc = rt_stream_write(s, b, (size_t)n)) != 0)
+			goto out;
+		total += n;
+	}
+	if ((rc = rt_stream_finish(s)) != 0)
+		goto out;
+	ws_touch(req_db(r), w->id);
+	metrics_inc("berth_files_upload_total", "uploads through the files "
+	    "API");
+	rc = reply_json(r, 200, json_pack("{s:s,s:s,s:I}", "path", path,
+	    "type", pu.tar ? "tar" : "file", "bytes", (json_int_t)total));
+ out:
+	if (fd != -1)
+		close(fd);
+	free(b);
+	rt_stream_free(s);
+	ws_free(w);
+	return rc;
+}
+
+const struct route api_files_routes[] = {
+	{ "GET", "/v1/workspaces/{id}/files", h_get, 0, "download ?path=: a "
+	    "file as application/octet-stream (Content-Length, X-Berth-Mode, "
+	    "Last-Modified), a directory as application/x-tar of its "
+	    "contents (./name entries, modes and mtimes kept); streamed" },
+	{ "PUT", "/v1/workspaces/{id}/files", h_put, 0, "upload to ?path=: "
+	    "Content-Type application/x-tar unpacks into directory path "
+	    "(created if missing); any other type writes the body as the "
+	    "file path (?mode=0644 octal, ?mtime= RFC 3339 or epoch). "
+	    "Missing parents are created; everything is owned by the "
+	    "workspace user; device nodes and fifos are refused. Streamed, "
+	    "no size cap but the disk's -> {path, type, bytes}" },
+	{ NULL, NULL, NULL, 0, NULL }
+};

@@ -1,0 +1,1078 @@
+/* docker-io.c: the streaming engine calls of rt.h: container logs (framed,
+ * demultiplexed by docker-stream.c), one stats sample, and file transfer
+ * through the archive endpoints (tar both ways; a single file is cut out
+ * of, or wrapped into, a tar here, and uploaded entries are re-owned on the
+ * fly). Each stream is its own HTTP/1.1 exchange on its own unix socket,
+ * written by hand so that no body is ever held whole. Any thread; a
+ * struct rt_stream belongs to one thread at a time. */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "docker-client.h"
+#include "docker-io.h"
+#include "docker-rt.h"
+#include "docker-stream.h"
+#include "docker-tar.h"
+#include "err.h"
+#include "log.h"
+#include "rt.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+#define IO_RBUF		(128 * 1024)	/* socket read buffer */
+#define IO_HEAD_MAX	(64 * 1024)	/* response head */
+#define IO_ERRBODY_MAX	(64 * 1024)	/* an error answer's body */
+#define IO_HEAD_MS	30000		/* request sent until response head */
+#define IO_SEND_MS	300000		/* one send may wait this long */
+#define IO_PAX_MAX	(1024 * 1024)	/* a pax header's records */
+#define IO_LINK_HOPS	8
+
+enum io_kind {
+	IO_LOGS,	/* framed output, demultiplexed */
+	IO_TAR,		/* raw body: a directory's tar */
+	IO_FILE,	/* one file's bytes cut out of a tar */
+	IO_PUT_FILE,	/* upload: a file wrapped into a tar */
+	IO_PUT_TAR,	/* upload: a tar, entries re-owned */
+};
+
+enum { CH_SIZE, CH_DATA, CH_CRLF, CH_TRAILER, CH_DONE };
+
+struct rt_stream {
+	int		 fd;
+	enum io_kind	 kind;
+	char		*what;		/* "logs of 'id'", for messages */
+
+	/* Response body framing. */
+	int		 status;
+	int		 chunked;
+	int		 chstate;
+	int64_t		 clen;		/* -1: until the engine closes */
+	int64_t		 chleft;	/* bytes left in this chunk */
+	int		 body_eof;
+	char		*path_stat;	/* X-Docker-Container-Path-Stat */
+	size_t		 roff, rlen;
+	uint8_t		 rbuf[IO_RBUF];
+
+	/* IO_LOGS: decoded body bytes waiting for the demultiplexer. */
+	struct dstream	 ds;
+	uint8_t		*dbuf;
+	size_t		 doff, dlen;
+
+	/* IO_FILE: the tar being cut. */
+	struct dtar	 tar;
+	int		 file_started;
+	int64_t		 file_left;
+
+	/* Uploads. */
+	int		 req_chunked;	/* we send chunked */
+	int64_t		 up_left;	/* IO_PUT_FILE: bytes still due */
+	int64_t		 up_size;
+	struct dtar_rw	 rw;		/* IO_PUT_TAR: the re-owner */
+	int		 failed;
+};
+
+/* ---- socket ---- */
+
+static int
+io_send(struct rt_stream *s, const struct iovec *iov0, int iovcnt)
+{
+	struct iovec iov[8];
+	struct pollfd pfd = { s->fd, POLLOUT, 0 };
+	int64_t deadline = mono_ms() + IO_SEND_MS;
+	struct msghdr mh;
+	ssize_t w;
+	int n = 0;
+
+	for (int i = 0; i < iovcnt && n < 8; i++)
+		if (iov0[i].iov_len > 0)
+			iov[n++] = iov0[i];
+	while (n > 0) {
+		memset(&mh, 0, sizeof mh);
+		mh.msg_iov = iov;
+		mh.msg_iovlen = (size_t)n;
+		w = sendmsg(s->fd, &mh, MSG_NOSIGNAL);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && errno == EAGAIN) {
+			int left = (int)(deadline - mono_ms());
+			if (left <= 0)
+				return err_set(ERR_TIMEOUT, "docker engine "
+				    "stopped reading %s", s->what);
+			poll(&pfd, 1, left);
+			continue;
+		}
+		if (w == -1)
+			return err_set(ERR_BACKEND, "docker engine closed %s: "
+			    "%s", s->what, strerror(errno));
+		while (n > 0 && (size_t)w >= iov[0].iov_len) {
+			w -= (ssize_t)iov[0].iov_len;
+			memmove(iov, iov + 1, (size_t)(n - 1) * sizeof *iov);
+			n--;
+		}
+		if (n > 0) {
+			iov[0].iov_base = (char *)iov[0].iov_base + w;
+			iov[0].iov_len -= (size_t)w;
+		}
+	}
+	return 0;
+}
+
+static int
+io_send_buf(struct rt_stream *s, const void *p, size_t n)
+{
+	struct iovec iov = { (void *)p, n };
+
+	return io_send(s, &iov, 1);
+}
+
+/* Reads more into rbuf (compacting it first). >0, 0 at EOF, ERR_TIMEOUT,
+ * ERR_BACKEND. */
+static ssize_t
+io_fill(struct rt_stream *s, int timeout_ms)
+{
+	struct pollfd pfd = { s->fd, POLLIN, 0 };
+	ssize_t n;
+	int r;
+
+	if (s->roff > 0) {
+		memmove(s->rbuf, s->rbuf + s->roff, s->rlen - s->roff);
+		s->rlen -= s->roff;
+		s->roff = 0;
+	}
+	if (s->rlen == sizeof s->rbuf)
+		return err_set(ERR_BACKEND, "docker engine sent an over-long "
+		    "line in %s", s->what);
+	for (;;) {
+		if ((r = poll(&pfd, 1, timeout_ms)) == -1 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return ERR_TIMEOUT;
+		n = recv(s->fd, s->rbuf + s->rlen, sizeof s->rbuf - s->rlen,
+		    MSG_DONTWAIT);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1)
+			return err_set(ERR_BACKEND, "docker engine connection "
+			    "failed during %s: %s", s->what, strerror(errno));
+		s->rlen += (size_t)n;
+		return n;
+	}
+}
+
+/* Points *line at a CRLF-terminated line in rbuf (without the CRLF);
+ * consumes it. */
+static int
+io_line(struct rt_stream *s, int timeout_ms, char **line, size_t *len)
+{
+	uint8_t *p, *nl;
+	ssize_t n;
+
+	for (;;) {
+		p = s->rbuf + s->roff;
+		if ((nl = memchr(p, '\n', s->rlen - s->roff)) != NULL) {
+			*len = (size_t)(nl - p);
+			if (*len > 0 && p[*len - 1] == '\r')
+				(*len)--;
+			*nl = '\0';
+			p[*len] = '\0';
+			*line = (char *)p;
+			s->roff += (size_t)(nl - p) + 1;
+			return 0;
+		}
+		if ((n = io_fill(s, timeout_ms)) < 0)
+			return (int)n;
+		if (n == 0)
+			return err_set(ERR_BACKEND, "docker engine closed %s "
+			    "mid-answer", s->what);
+	}
+}
+
+/* ---- requests and responses ---- */
+
+static int
+io_open(struct rt *rt, const char *what, struct rt_stream **sp)
+{
+	struct rt_stream *s = xcalloc(1, sizeof *s);
+	int r;
+
+	s->fd = -1;
+	s->clen = -1;
+	s->what = xstrdup(what);
+	if ((r = dc_connect(docker_rt_client(rt), DC_CONNECT_MS, &s->fd)) !=
+	    0) {
+		rt_stream_free(s);
+		return r;
+	}
+	*sp = s;
+	return 0;
+}
+
+/* Sends the request head. body_len: -1 none, -2 chunked, else length. */
+static int
+io_request(struct rt_stream *s, const char *method, const char *path,
+    const char *ctype, int64_t body_len)
+{
+	struct buf *b = buf_new(0);
+	int r;
+
+	buf_appendf(b, "%s %s%s HTTP/1.1\r\nHost: docker\r\n"
+	    "User-Agent: berthd\r\nConnection: close\r\n", method,
+	    DC_API_PREFIX, path);
+	if (ctype != NULL)
+		buf_appendf(b, "Content-Type: %s\r\n", ctype);
+	if (body_len == -2) {
+		buf_appendf(b, "Transfer-Encoding: chunked\r\n");
+		s->req_chunked = 1;
+	} else if (body_len >= 0)
+		buf_appendf(b, "Content-Length: %" PRId64 "\r\n", body_len);
+	buf_appendf(b, "\r\n");
+	r = io_send_buf(s, buf_data(b), buf_len(b));
+	buf_free(b);
+	return r;
+}
+
+/* Reads the status line and headers. */
+static int
+io_response(struct rt_stream *s, int head_request)
+{
+	char *line, *v;
+	size_t len, total = 0;
+	int r, first = 1;
+
+	for (;;) {
+		if ((r = io_line(s, IO_HEAD_MS, &line, &len)) != 0) {
+			if (r == ERR_TIMEOUT)
+				return err_set(ERR_TIMEOUT, "docker engine did "
+				    "not answer %s in time", s->what);
+			return r;
+		}
+		if ((total += len) > IO_HEAD_MAX)
+			return err_set(ERR_BACKEND, "docker engine sent an "
+			    "over-long answer head for %s", s->what);
+		if (first) {
+			if (strncmp(line, "HTTP/1.", 7) != 0 || len < 12)
+				return err_set(ERR_BACKEND, "docker engine "
+				    "answered %s with no HTTP status", s->what);
+			s->status = (int)strtol(line + 9, NULL, 10);
+			first = 0;
+			continue;
+		}
+		if (len == 0)
+			break;
+		if ((v = strchr(line, ':')) == NULL)
+			continue;
+		*v++ = '\0';
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (strcasecmp(line, "Content-Length") == 0)
+			s->clen = strtoll(v, NULL, 10);
+		else if (strcasecmp(line, "Transfer-Encoding") == 0 &&
+		    strcasestr(v, "chunked") != NULL)
+			s->chunked = 1;
+		else if (strcasecmp(line, "X-Docker-Container-Path-Stat") ==
+		    0) {
+			free(s->path_stat);
+			s->path_stat = xstrdup(v);
+		}
+	}
+	if (head_request || s->status == 204 || s->status == 304 ||
+	    (!s->chunked && s->clen == 0))
+		s->body_eof = 1;
+	s->chstate = CH_SIZE;
+	return 0;
+}
+
+/* Reads decoded body bytes: >0, 0 at the end, ERR_TIMEOUT, errors. */
+static ssize_t
+io_body(struct rt_stream *s, void *out, size_t len, int timeout_ms)
+{
+	char *line, *end;
+	size_t n, ll;
+	ssize_t f;
+	int r;
+
+	for (;;) {
+		if (s->body_eof || len == 0)
+			return 0;
+		if (s->chunked && s->chstate == CH_SIZE) {
+			if ((r = io_line(s, timeout_ms, &line, &ll)) != 0)
+				return r;
+			errno = 0;
+			s->chleft = (int64_t)strtoll(line, &end, 16);
+			if (end == line || errno != 0 || s->chleft < 0)
+				return err_set(ERR_BACKEND, "docker engine sent "
+				    "a bad chunk in %s", s->what);
+			s->chstate = s->chleft == 0 ? CH_TRAILER : CH_DATA;
+			continue;
+		}
+		if (s->chunked && s->chstate == CH_CRLF) {
+			if ((r = io_line(s, timeout_ms, &line, &ll)) != 0)
+				return r;
+			s->chstate = CH_SIZE;
+			continue;
+		}
+		if (s->chunked && s->chstate == CH_TRAILER) {
+			if ((r = io_line(s, timeout_ms, &line, &ll)) != 0)
+				return r;
+			if (ll == 0) {
+				s->chstate = CH_DONE;
+				s->body_eof = 1;
+			}
+			continue;
+		}
+		if (s->roff == s->rlen) {
+			if ((f = io_fill(s, timeout_ms)) < 0)
+				return f;
+			if (f == 0) {
+				if (s->chunked || s->clen > 0)
+					return err_set(ERR_BACKEND, "docker "
+					    "engine cut %s short", s->what);
+				s->body_eof = 1;
+				return 0;
+			}
+		}
+		n = s->rlen - s->roff;
+		if (n > len)
+			n = len;
+		if (s->chunked && (int64_t)n > s->chleft)
+			n = (size_t)s->chleft;
+		if (!s->chunked && s->clen >= 0 && (int64_t)n > s->clen)
+			n = (size_t)s->clen;
+		memcpy(out, s->rbuf + s->roff, n);
+		s->roff += n;
+		if (s->chunked && (s->chleft -= (int64_t)n) == 0)
+			s->chstate = CH_CRLF;
+		if (!s->chunked && s->clen >= 0 && (s->clen -= (int64_t)n) ==
+		    0)
+			s->body_eof = 1;
+		return (ssize_t)n;
+	}
+}
+
+/* Turns a non-2xx answer into ERR_* with the engine's message. */
+static int
+io_error(struct rt_stream *s, const char *what)
+{
+	struct buf *b = buf_new(IO_ERRBODY_MAX);
+	char chunk[4096];
+	json_t *j;
+	ssize_t n;
+	int r;
+
+	while ((n = io_body(s, chunk, sizeof chunk, IO_HEAD_MS)) > 0)
+		if (buf_append(b, chunk, (size_t)n) != 0)
+			break;
+	j = json_loadb(buf_data(b), buf_len(b), 0, NULL);
+	r = dc_error(s->status, j, what);
+	json_decref(j);
+	buf_free(b);
+	return r;
+}
+
+static char *
+io_escape(const char *v)
+{
+	struct buf *b = buf_new(0);
+	char *s;
+
+	dc_escape(b, v);
+	s = buf_steal(b, NULL);
+	buf_free(b);
+	return s;
+}
+
+static int
+io_check_id(const char *id)
+{
+	if (id == NULL || !docker_safe_name(id))
+		return err_set(ERR_INVAL, "bad container id");
+	return 0;
+}
+
+/* ---- logs ---- */
+
+int
+rt_logs(struct rt *rt, const char *id, const struct rt_logs_opts *o,
+    struct rt_stream **sp)
+{
+	struct rt_stream *s = NULL;
+	struct buf *p = NULL;
+	char *what;
+	int r;
+
+	*sp = NULL;
+	if ((r = io_check_id(id)) != 0)
+		return r;
+	what = xasprintf("the logs of container '%.12s'", id);
+	r = io_open(rt, what, &s);
+	free(what);
+	if (r != 0)
+		return r;
+	s->kind = IO_LOGS;
+	s->dbuf = xmalloc(IO_RBUF);
+	dstream_init(&s->ds);
+	p = buf_new(0);
+	buf_appendf(p, "/containers/%s/logs?stdout=%d&stderr=%d&follow=%d&"
+	    "timestamps=%d", id, o->out ? 1 : 0, o->err ? 1 : 0,
+	    o->follow ? 1 : 0, o->timestamps ? 1 : 0);
+	if (o->tail >= 0)
+		buf_appendf(p, "&tail=%" PRId64, o->tail);
+	if (o->since > 0)
+		buf_appendf(p, "&since=%" PRId64, o->since);
+	if ((r = io_request(s, "GET", buf_data(p), NULL, -1)) != 0 ||
+	    (r = io_response(s, 0)) != 0)
+		goto out;
+	if (s->status != 200) {
+		r = io_error(s, "cannot read logs");
+		goto out;
+	}
+	*sp = s;
+	s = NULL;
+ out:
+	buf_free(p);
+	rt_stream_free(s);
+	return r;
+}
+
+static ssize_t
+logs_read(struct rt_stream *s, int *stream, void *out, size_t len,
+    int timeout_ms)
+{
+	const uint8_t *p;
+	size_t plen;
+	ssize_t n;
+	int st;
+
+	for (;;) {
+		if (s->doff == s->dlen) {
+			s->doff = s->dlen = 0;
+			if ((n = io_body(s, s->dbuf, IO_RBUF, timeout_ms)) <
+			    0)
+				return n;
+			if (n == 0) {
+				if (!dstream_idle(&s->ds))
+					return err_set(ERR_BACKEND, "docker "
+					    "engine cut %s mid-frame",
+					    s->what);
+				return 0;
+			}
+			s->dlen = (size_t)n;
+		}
+		n = dstream_feed(&s->ds, s->dbuf + s->doff, s->dlen - s->doff,
+		    len, &st, &p, &plen);
+		if (n < 0)
+			return err_set(ERR_BACKEND, "docker engine sent a "
+			    "corrupt frame in %s (is the container "
+			    "running with a tty?)", s->what);
+		s->doff += (size_t)n;
+		if (plen == 0)
+			continue;
+		if (st == DSTREAM_SYSERR)
+			return err_set(ERR_BACKEND, "docker engine: %.*s",
+			    (int)(plen > 200 ? 200 : plen), (const char *)p);
+		memcpy(out, p, plen);
+		if (stream != NULL)
+			*stream = st;
+		return (ssize_t)plen;
+	}
+}
+
+/* ---- stats ---- */
+
+static int64_t
+jint(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_number(v) ? (int64_t)json_number_value(v) : 0;
+}
+
+/* Fills st from the engine's stats object, as docker stats does. */
+void
+docker_stats_parse(json_t *j, struct rt_stats *st)
+{
+	json_t *cpu = json_object_get(j, "cpu_stats");
+	json_t *pre = json_object_get(j, "precpu_stats");
+	json_t *mem = json_object_get(j, "memory_stats");
+	json_t *ms = json_object_get(mem, "stats");
+	json_t *nets = json_object_get(j, "networks"), *v;
+	json_t *blk = json_object_get(json_object_get(j, "blkio_stats"),
+	    "io_service_bytes_recursive");
+	const char *k;
+	double cd, sd;
+	int64_t cache;
+	size_t i;
+
+	memset(st, 0, sizeof *st);
+	st->online_cpus = (int)jint(cpu, "online_cpus");
+	if (st->online_cpus == 0)
+		st->online_cpus = (int)json_array_size(json_object_get(
+		    json_object_get(cpu, "cpu_usage"), "percpu_usage"));
+	cd = (double)jint(json_object_get(cpu, "cpu_usage"), "total_usage") -
+	    (double)jint(json_object_get(pre, "cpu_usage"), "total_usage");
+	sd = (double)jint(cpu, "system_cpu_usage") -
+	    (double)jint(pre, "system_cpu_usage");
+	if (cd > 0 && sd > 0)
+		st->cpu_percent = cd / sd * st->online_cpus * 100.0;
+	/* docker stats: usage minus inactive file pages (v1 total_, v2). */
+	st->mem_used = jint(mem, "usage");
+	if ((cache = jint(ms, "total_inactive_file")) == 0)
+		cache = jint(ms, "inactive_file");
+	if (cache > 0 && cache < st->mem_used)
+		st->mem_used -= cache;
+	st->mem_limit = jint(mem, "limit");
+	st->pids = jint(json_object_get(j, "pids_stats"), "current");
+	json_object_foreach(nets, k, v) {
+		st->net_rx += jint(v, "rx_bytes");
+		st->net_tx += jint(v, "tx_bytes");
+	}
+	json_array_foreach(blk, i, v) {
+		const char *op = json_string_value(json_object_get(v, "op"));
+		if (op != NULL && strcasecmp(op, "read") == 0)
+			st->blk_read += jint(v, "value");
+		else if (op != NULL && strcasecmp(op, "write") == 0)
+			st->blk_write += jint(v, "value");
+	}
+}
+
+int
+rt_stats(struct rt *rt, const char *id, struct rt_stats *st)
+{
+	json_t *j = NULL;
+	char *path;
+	long status = 0;
+	int r;
+
+	memset(st, 0, sizeof *st);
+	if ((r = io_check_id(id)) != 0)
+		return r;
+	path = xasprintf("/containers/%s/stats?stream=false", id);
+	r = dc_request(docker_rt_client(rt), "GET", path, NULL, 15000, &status,
+	    &j, NULL);
+	free(path);
+	if (r == 0 && status != 200)
+		r = dc_error(status, j, "cannot read stats");
+	else if (r == 0 && !json_is_object(j))
+		r = err_set(ERR_BACKEND, "docker engine sent no stats");
+	if (r == 0)
+		docker_stats_parse(j, st);
+	json_decref(j);
+	return r;
+}
+
+/* ---- files: stat ---- */
+
+/* Decodes the engine's base64 stat header into f. */
+int
+docker_path_stat_parse(const char *b64, struct rt_file *f)
+{
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789+/";
+	size_t n = strlen(b64), o = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+	char *raw = xmalloc(n + 1);
+	const char *mt, *lt, *c;
+	json_t *j;
+	uint64_t mode;
+
+	for (size_t i = 0; i < n; i++) {
+		if (b64[i] == '=' || b64[i] == '\r' || b64[i] == '\n')
+			continue;
+		if ((c = strchr(tbl, b64[i])) == NULL || b64[i] == '\0') {
+			free(raw);
+			return err_set(ERR_BACKEND, "docker engine sent a bad "
+			    "path stat");
+		}
+		acc = acc << 6 | (uint32_t)(c - tbl);
+		if ((bits += 6) >= 8) {
+			bits -= 8;
+			raw[o++] = (char)(acc >> bits & 0xff);
+		}
+	}
+	j = json_loadb(raw, o, 0, NULL);
+	free(raw);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return err_set(ERR_BACKEND, "docker engine sent a bad path "
+		    "stat");
+	}
+	memset(f, 0, sizeof *f);
+	mode = (uint64_t)jint(j, "mode");
+	f->is_dir = (mode & (1ULL << 31)) != 0;
+	f->is_link = (mode & (1ULL << 27)) != 0;
+	/* device, named pipe, socket, char device, irregular */
+	f->is_special = (mode & (1ULL << 26 | 1ULL << 25 | 1ULL << 24 |
+	    1ULL << 21 | 1ULL << 19)) != 0;
+	/* Go's FileMode: permissions, then setuid/setgid/sticky bits. */
+	f->mode = (unsigned)(mode & 0777);
+	if (mode & (1ULL << 23))
+		f->mode |= 04000;
+	if (mode & (1ULL << 22))
+		f->mode |= 02000;
+	if (mode & (1ULL << 20))
+		f->mode |= 01000;
+	f->size = jint(j, "size");
+	if ((mt = json_string_value(json_object_get(j, "mtime"))) != NULL)
+		rfc3339_parse(mt, &f->mtime);
+	if ((lt = json_string_value(json_object_get(j, "linkTarget"))) != NULL)
+		strlcpy_b(f->link, lt, sizeof f->link);
+	json_decref(j);
+	return 0;
+}
+
+/* One HEAD of the archive endpoint; does not follow links. */
+static int
+stat_once(struct rt *rt, const char *id, const char *path, struct rt_file *f)
+{
+	struct rt_stream *s = NULL;
+	char *ep = io_escape(path), *p = NULL, *what;
+	int r;
+
+	what = xasprintf("the stat of '%s'", path);
+	r = io_open(rt, what, &s);
+	free(what);
+	if (r != 0)
+		goto out;
+	p = xasprintf("/containers/%s/archive?path=%s", id, ep);
+	if ((r = io_request(s, "HEAD", p, NULL, -1)) != 0 ||
+	    (r = io_response(s, 1)) != 0)
+		goto out;
+	if (s->status == 404)
+		r = err_set(ERR_NOTFOUND, "no such file or directory: %s",
+		    path);
+	else if (s->status != 200)
+		r = dc_error(s->status, NULL, "cannot stat a path");
+	else if (s->path_stat == NULL)
+		r = err_set(ERR_BACKEND, "docker engine sent no path stat");
+	else
+		r = docker_path_stat_parse(s->path_stat, f);
+ out:
+	free(ep);
+	free(p);
+	rt_stream_free(s);
+	return r;
+}
+
+int
+rt_file_stat(struct rt *rt, const char *id, const char *path,
+    struct rt_file *f)
+{
+	char cur[4096];
+	int r;
+
+	if ((r = io_check_id(id)) != 0)
+		return r;
+	strlcpy_b(cur, path, sizeof cur);
+	for (int hop = 0; hop <= IO_LINK_HOPS; hop++) {
+		if ((r = stat_once(rt, id, cur, f)) != 0)
+			return r;
+		if (!f->is_link)
+			return 0;
+		if (f->link[0] != '/')
+			return err_set(ERR_BACKEND, "cannot resolve the "
+			    "symlink %s", cur);
+		strlcpy_b(cur, f->link, sizeof cur);
+	}
+	return err_set(ERR_INVAL, "too many levels of symbolic links at %s",
+	    path);
+}
+
+/* ---- files: download ---- */
+
+int
+rt_file_get(struct rt *rt, const char *id, const char *path,
+    struct rt_file *info, struct rt_stream **sp)
+{
+	struct rt_stream *s = NULL;
+	char *ep = NULL, *p = NULL, *src, *what;
+	int r;
+
+	*sp = NULL;
+	if ((r = rt_file_stat(rt, id, path, info)) != 0)
+		return r;
+	/* Links are followed: fetch what they point at. */
+	src = info->link[0] == '/' ? info->link : (char *)path;
+	if (info->is_dir) {
+		/* "dir/." makes the engine name entries "./x". */
+		size_t n = strlen(src);
+		p = xasprintf("%s%s.", src, n > 0 && src[n - 1] == '/' ? "" :
+		    "/");
+		ep = io_escape(p);
+		free(p);
+	} else
+		ep = io_escape(src);
+	what = xasprintf("the download of '%s'", path);
+	r = io_open(rt, what, &s);
+	free(what);
+	if (r != 0)
+		goto out;
+	s->kind = info->is_dir ? IO_TAR : IO_FILE;
+	dtar_init(&s->tar);
+	p = xasprintf("/containers/%s/archive?path=%s", id, ep);
+	if ((r = io_request(s, "GET", p, NULL, -1)) != 0 ||
+	    (r = io_response(s, 0)) != 0)
+		goto out;
+	if (s->status == 404)
+		r = err_set(ERR_NOTFOUND, "no such file or directory: %s",
+		    path);
+	else if (s->status != 200)
+		r = io_error(s, "cannot download");
+	if (r != 0)
+		goto out;
+	*sp = s;
+	s = NULL;
+ out:
+	free(ep);
+	free(p);
+	rt_stream_free(s);
+	return r;
+}
+
+/* IO_FILE: skips tar headers up to the first regular file, then hands out
+ * its bytes. */
+static ssize_t
+file_read(struct rt_stream *s, void *out, size_t len, int timeout_ms)
+{
+	uint8_t blk[512];
+	ssize_t n;
+	size_t got;
+	int r;
+
+	while (!s->file_started) {
+		/* Headers and skipped data go block by block. */
+		for (got = 0; got < sizeof blk; got += (size_t)n) {
+			n = io_body(s, blk + got, sizeof blk - got,
+			    timeout_ms);
+			if (n < 0)
+				return n;
+			if (n == 0)
+				return err_set(ERR_BACKEND, "docker engine "
+				    "sent a truncated archive for %s",
+				    s->what);
+		}
+		if ((r = dtar_block(&s->tar, blk)) < 0)
+			return err_set(ERR_BACKEND, "docker engine sent a "
+			    "bad archive for %s", s->what);
+		if (r == DTAR_FILE) {
+			s->file_started = 1;
+			s->file_left = s->tar.size;
+		} else if (r == DTAR_END)
+			return err_set(ERR_BACKEND, "docker engine sent an "
+			    "archive without the file for %s", s->what);
+	}
+	if (s->file_left == 0)
+		return 0;
+	if ((int64_t)len > s->file_left)
+		len = (size_t)s->file_left;
+	if ((n = io_body(s, out, len, timeout_ms)) == 0)
+		return err_set(ERR_BACKEND, "docker engine cut %s short",
+		    s->what);
+	if (n > 0)
+		s->file_left -= n;
+	return n;
+}
+
+ssize_t
+rt_stream_read(struct rt_stream *s, int *stream, void *out, size_t len,
+    int timeout_ms)
+{
+	if (stream != NULL)
+		*stream = 1;
+	switch (s->kind) {
+	case IO_LOGS:
+		return logs_read(s, stream, out, len, timeout_ms);
+	case IO_TAR:
+		return io_body(s, out, len, timeout_ms);
+	case IO_FILE:
+		return file_read(s, out, len, timeout_ms);
+	default:
+		return err_set(ERR_INTERNAL, "read on an upload stream");
+	}
+}
+
+/* ---- files: upload ---- */
+
+static char *
+path_dirname(const char *path)
+{
+	const char *sl = strrchr(path, '/');
+
+	if (sl == NULL || sl == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(sl - path));
+}
+
+/* Sends a whole small tar (in b) to dir with a Content-Length. */
+static int
+put_small(struct rt *rt, const char *id, const char *dir, struct buf *b)
+{
+	struct rt_stream *s = NULL;
+	char *ed = io_escape(dir), *p = NULL;
+	int r;
+
+	if ((r = io_open(rt, "the creation of directories", &s)) != 0)
+		goto out;
+	p = xasprintf("/containers/%s/archive?path=%s", id, ed);
+	if ((r = io_request(s, "PUT", p, "application/x-tar",
+	    (int64_t)buf_len(b))) != 0 ||
+	    (r = io_send_buf(s, buf_data(b), buf_len(b))) != 0 ||
+	    (r = io_response(s, 0)) != 0)
+		goto out;
+	if (s->status != 200)
+		r = io_error(s, "cannot create directories");
+ out:
+	free(ed);
+	free(p);
+	rt_stream_free(s);
+	return r;
+}
+
+/* Makes directory path and its missing parents, owned by uid:gid. 1 when
+ * something was created, 0 when it existed, <0 on error (ERR_CONFLICT
+ * when a component is not a directory). */
+static int
+mkdirs(struct rt *rt, const char *id, const char *path, int uid, int gid)
+{
+	struct rt_file f;
+	struct buf *b = NULL;
+	char *base = xstrdup(path), *rel = NULL, *cut;
+	int64_t now = now_s();
+	int r;
+
+	/* Walk up to the deepest existing ancestor. */
+	for (;;) {
+		r = rt_file_stat(rt, id, base, &f);
+		if (r == 0)
+			break;
+		if (r != ERR_NOTFOUND || strcmp(base, "/") == 0)
+			goto out;
+		cut = path_dirname(base);
+		free(base);
+		base = cut;
+	}
+	if (!f.is_dir) {
+		r = err_set(ERR_CONFLICT, "%s is not a directory", base);
+		goto out;
+	}
+	if (strlen(base) == strlen(path) || strcmp(path, "/") == 0) {
+		r = 0;
+		goto out;
+	}
+	/* Entries for every missing component below base. */
+	rel = xstrdup(path + (strcmp(base, "/") == 0 ? 1 :
+	    strlen(base) + 1));
+	b = buf_new(0);
+	for (char *p = rel;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char save = *p;
+			*p = '\0';
+			if (*rel != '\0')
+				dtar_entry(b, rel, DTAR_TYPE_DIR, 0755, 0, now,
+				    uid, gid);
+			*p = save;
+			if (save == '\0')
+				break;
+		}
+	}
+	dtar_end(b);
+	if ((r = put_small(rt, id, base, b)) == 0)
+		r = 1;
+ out:
+	free(base);
+	free(rel);
+	buf_free(b);
+	return r;
+}
+
+int
+rt_file_put(struct rt *rt, const char *id, const char *path,
+    const struct rt_put *pu, struct rt_stream **sp)
+{
+	struct rt_stream *s = NULL;
+	struct rt_file f;
+	struct buf *hdr = NULL;
+	char *dir = NULL, *ed = NULL, *p = NULL, *what;
+	const char *name;
+	int64_t total;
+	int r, created = 0;
+
+	*sp = NULL;
+	if ((r = io_check_id(id)) != 0)
+		return r;
+	if (pu->tar) {
+		if ((r = mkdirs(rt, id, path, pu->uid, pu->gid)) < 0)
+			return r;
+		created = r;
+		dir = xstrdup(path);
+	} else {
+		r = rt_file_stat(rt, id, path, &f);
+		if (r == 0 && f.is_dir)
+			return err_set(ERR_CONFLICT, "%s is a directory; "
+			    "upload a tar (Content-Type: application/x-tar) "
+			    "to unpack into it", path);
+		if (r != 0 && r != ERR_NOTFOUND)
+			return r;
+		if (strcmp(path, "/") == 0)
+			return err_set(ERR_INVAL, "cannot write a file at /");
+		dir = path_dirname(path);
+		if ((r = mkdirs(rt, id, dir, pu->uid, pu->gid)) < 0)
+			goto out;
+		/* A link at path is replaced, as "cp" onto it would not;
+		 * write through it instead. */
+		if (r == 0 && rt_file_stat(rt, id, path, &f) == 0 &&
+		    f.link[0] == '/') {
+			free(dir);
+			dir = path_dirname(f.link);
+			path = f.link;
+		}
+	}
+	what = xasprintf("the upload to '%s'", path);
+	r = io_open(rt, what, &s);
+	free(what);
+	if (r != 0)
+		goto out;
+	ed = io_escape(dir);
+	p = xasprintf("/containers/%s/archive?path=%s", id, ed);
+	if (pu->tar) {
+		s->kind = IO_PUT_TAR;
+		dtar_rw_init(&s->rw, pu->uid, pu->gid, created);
+		r = io_request(s, "PUT", p, "application/x-tar", -2);
+	} else {
+		s->kind = IO_PUT_FILE;
+		name = strrchr(path, '/') + 1;
+		hdr = buf_new(0);
+		dtar_entry(hdr, name, DTAR_TYPE_FILE, pu->mode & 07777,
+		    pu->size, pu->mtime > 0 ? pu->mtime : now_s(), pu->uid,
+		    pu->gid);
+		s->up_left = s->up_size = pu->size;
+		total = (int64_t)buf_len(hdr) + (pu->size + 511) / 512 * 512 +
+		    1024;
+		if ((r = io_request(s, "PUT", p, "application/x-tar",
+		    total)) == 0)
+			r = io_send_buf(s, buf_data(hdr), buf_len(hdr));
+	}
+	if (r != 0)
+		goto out;
+	*sp = s;
+	s = NULL;
+ out:
+	free(dir);
+	free(ed);
+	free(p);
+	buf_free(hdr);
+	rt_stream_free(s);
+	return r;
+}
+
+/* Sends upload bytes, framed when chunked. */
+static int
+up_send(struct rt_stream *s, const void *p, size_t n)
+{
+	char head[24];
+	struct iovec iov[3];
+
+	if (n == 0)
+		return 0;
+	if (!s->req_chunked)
+		return io_send_buf(s, p, n);
+	snprintf(head, sizeof head, "%zx\r\n", n);
+	iov[0].iov_base = head;
+	iov[0].iov_len = strlen(head);
+	iov[1].iov_base = (void *)p;
+	iov[1].iov_len = n;
+	iov[2].iov_base = "\r\n";
+	iov[2].iov_len = 2;
+	return io_send(s, iov, 3);
+}
+
+static int
+tar_emit(void *arg, const void *p, size_t n)
+{
+	return up_send(arg, p, n);
+}
+
+int
+rt_stream_write(struct rt_stream *s, const void *p, size_t n)
+{
+	int r;
+
+	if (s->failed)
+		return err_set(ERR_IO, "the upload already failed");
+	switch (s->kind) {
+	case IO_PUT_FILE:
+		if ((int64_t)n > s->up_left) {
+			s->failed = 1;
+			return err_set(ERR_INVAL, "more data than the %" PRId64
+			    " bytes announced", s->up_size);
+		}
+		s->up_left -= (int64_t)n;
+		r = up_send(s, p, n);
+		break;
+	case IO_PUT_TAR:
+		r = dtar_rw_feed(&s->rw, p, n, tar_emit, s);
+		break;
+	default:
+		r = err_set(ERR_INTERNAL, "write on a download stream");
+	}
+	if (r != 0)
+		s->failed = 1;
+	return r;
+}
+
+int
+rt_stream_finish(struct rt_stream *s)
+{
+	static const uint8_t zero[1536];	/* padding and the end marker */
+	int r = 0;
+
+	if (s->failed)
+		return err_set(ERR_IO, "the upload failed");
+	if (s->kind == IO_PUT_FILE) {
+		if (s->up_left != 0)
+			return err_set(ERR_INVAL, "the upload ended %" PRId64
+			    " bytes short of %" PRId64, s->up_left,
+			    s->up_size);
+		/* Pad the file to a block, then two zero blocks. */
+		r = io_send_buf(s, zero, (size_t)((512 - s->up_size % 512) %
+		    512) + 1024);
+	} else if (s->kind == IO_PUT_TAR) {
+		if ((r = dtar_rw_finish(&s->rw, tar_emit, s)) == 0)
+			r = io_send_buf(s, "0\r\n\r\n", 5);
+	} else
+		return err_set(ERR_INTERNAL, "finish on a download stream");
+	if (r == 0)
+		r = io_response(s, 0);
+	if (r == 0 && s->status != 200)
+		r = io_error(s, "cannot write");
+	s->failed = r != 0;
+	return r;
+}
+
+void
+rt_stream_free(struct rt_stream *s)
+{
+	if (s == NULL)
+		return;
+	if (s->fd != -1)
+		close(s->fd);
+	dtar_rw_free(&s->rw);
+	dtar_free(&s->tar);
+	free(s->dbuf);
+	free(s->path_stat);
+	free(s->what);
+	free(s);
+}
