@@ -10,7 +10,10 @@ K=$(mkuser alice)
 ID=$(ws_new logs1 "$K")
 C=$(ws_cid "$ID" "$K")
 # The container's output is PID 1's stdout/stderr.
-dexec "$C" 'for i in 1 2 3; do echo out$i >/proc/1/fd/1; echo err$i >/proc/1/fd/2; done'
+# The engine reads the two pipes apart: stderr goes last, after a pause,
+# so that the order in the log is known.
+dexec "$C" 'for i in 1 2 3; do echo out$i >/proc/1/fd/1; done; sleep 0.5; for i in 1 2 3; do echo err$i >/proc/1/fd/2; done'
+sleep 0.5
 
 expect 200 GET "/v1/workspaces/$ID/logs" "" "$K"
 for l in out1 out2 out3 err1 err2 err3; do
