@@ -383,6 +383,8 @@ struct sink {
 	size_t		 ncarry[3];
 	int		 client_gone;
 	int		 cfd;		/* the client's socket (stream) */
+	int		 seen;		/* any output yet */
+	int		 not_found;	/* the engine could not find argv[0] */
 };
 
 static const char *const stream_name[3] = { "", "stdout", "stderr" };
@@ -453,6 +455,19 @@ sink_put(struct sink *k, int st, const uint8_t *p, size_t n)
 
 	if (st != PROC_STDERR)
 		st = PROC_STDOUT;
+	if (!k->seen) {
+		/* When the engine cannot start argv it says so as the exec's
+		 * only output, on stdout; a shell would say it on stderr and
+		 * exit 127 when the command is missing. */
+		static const char oci[] = "OCI runtime exec failed";
+		k->seen = 1;
+		if (n >= sizeof oci - 1 && memcmp(p, oci, sizeof oci - 1) == 0) {
+			st = PROC_STDERR;
+			k->not_found = memmem(p, n, "executable file not found",
+			    25) != NULL || memmem(p, n, "no such file or "
+			    "directory", 25) != NULL;
+		}
+	}
 	if (k->stream)
 		return sink_stream(k, st, p, n, 0);
 	room = (size_t)k->cap - buf_len(k->out[st]);
@@ -571,6 +586,8 @@ exec_run(struct req *r, const struct ws *w, struct exec_req *e,
 		sink_stream(k, PROC_STDERR, NULL, 0, 1);
 	}
 	res->exit_code = res->timed_out ? 137 : status;
+	if (res->exit_code == 126 && k->not_found)
+		res->exit_code = 127;
  out:
 	res->duration_ms = mono_ms() - t0;
 	proc_free(p);
