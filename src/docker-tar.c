@@ -337,7 +337,7 @@ pax_emit(struct dtar_rw *w, int64_t size, dtar_emit_fn emit, void *arg)
 		long long len = strtoll(p + off, &end, 10);
 		const char *kv = end + 1, *eq;
 		if (end == p + off || *end != ' ' || len <= 0 ||
-		    (size_t)len > n - off) {
+		    (size_t)len > n - off || kv > p + off + len) {
 			buf_free(out);
 			return err_set(ERR_INVAL, "the upload is not a valid "
 			    "tar archive (bad pax record)");
