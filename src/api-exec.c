@@ -225,6 +225,7 @@ read_body(struct req *r, json_t **out)
 		    "MiB; send big inputs with PUT .../files", EXEC_BODY_MAX /
 		    1048576);
 	b = buf_new(EXEC_BODY_MAX);
+	api_body_continue(r);
 	while ((n = req_read(r, chunk, sizeof chunk)) > 0)
 		if (buf_append(b, chunk, (size_t)n) != 0) {
 			buf_free(b);

@@ -195,6 +195,7 @@ h_put(struct req *r)
 	b = xmalloc(FILES_BUF);
 	if (!pu.tar) {
 		if (len < 0) {
+			api_body_continue(r);
 			if ((rc = spool(r, b, &fd, &len)) != 0)
 				goto out;
 		}
@@ -204,6 +205,8 @@ h_put(struct req *r)
 	    0)
 		goto out;
 	ws_touch(req_db(r), w->id);
+	if (fd == -1)
+		api_body_continue(r);
 	for (;;) {
 		if (fd != -1)
 			n = read(fd, b, FILES_BUF);

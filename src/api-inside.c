@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <civetweb.h>
 #include <jansson.h>
@@ -133,4 +134,18 @@ api_client_gone(int fd)
 	    POLLERR | POLLNVAL)))
 		return 1;
 	return 0;
+}
+
+void
+api_body_continue(struct req *r)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	const char *e = req_header(r, "Expect");
+	int fd;
+
+	/* Straight to the socket: through civetweb the bytes would count as
+	 * the reply's body and its real head would never go out. */
+	if (e != NULL && strcasecmp(e, "100-continue") == 0 &&
+	    (fd = api_client_fd(r)) != -1)
+		(void)send(fd, cont, sizeof cont - 1, MSG_NOSIGNAL);
 }

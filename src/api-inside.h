@@ -18,5 +18,9 @@ void	api_ws_owner(const struct ws *, int *uid, int *gid);
 int	api_client_fd(struct req *);
 /* 1 when the client behind fd has closed or reset its side. */
 int	api_client_gone(int fd);
+/* Tells a client that sent "Expect: 100-continue" to send its body (the
+ * server does not for handlers; curl would wait a second); call once,
+ * before reading the body. */
+void	api_body_continue(struct req *);
 
 #endif

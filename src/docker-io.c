@@ -693,36 +693,34 @@ rt_file_stat(struct rt *rt, const char *id, const char *path,
 
 /* ---- files: download ---- */
 
-int
-rt_file_get(struct rt *rt, const char *id, const char *path,
-    struct rt_file *info, struct rt_stream **sp)
+/* One GET of the archive endpoint: src itself, or with dir a directory's
+ * contents ("src/." makes the engine name entries "./x"); the stat the
+ * engine sends along goes into info. */
+static int
+get_once(struct rt *rt, const char *id, const char *src, int dir,
+    const char *path, struct rt_file *info, struct rt_stream **sp)
 {
 	struct rt_stream *s = NULL;
-	char *ep = NULL, *p = NULL, *src, *what;
+	char *ep, *p, *what;
+	size_t n = strlen(src);
 	int r;
 
 	*sp = NULL;
-	if ((r = rt_file_stat(rt, id, path, info)) != 0)
-		return r;
-	/* Links are followed: fetch what they point at. */
-	src = info->link[0] == '/' ? info->link : (char *)path;
-	if (info->is_dir) {
-		/* "dir/." makes the engine name entries "./x". */
-		size_t n = strlen(src);
+	if (dir) {
 		p = xasprintf("%s%s.", src, n > 0 && src[n - 1] == '/' ? "" :
 		    "/");
 		ep = io_escape(p);
 		free(p);
 	} else
 		ep = io_escape(src);
+	p = xasprintf("/containers/%s/archive?path=%s", id, ep);
+	free(ep);
 	what = xasprintf("the download of '%s'", path);
 	r = io_open(rt, what, &s);
 	free(what);
 	if (r != 0)
 		goto out;
-	s->kind = info->is_dir ? IO_TAR : IO_FILE;
 	dtar_init(&s->tar);
-	p = xasprintf("/containers/%s/archive?path=%s", id, ep);
 	if ((r = io_request(s, "GET", p, NULL, -1)) != 0 ||
 	    (r = io_response(s, 0)) != 0)
 		goto out;
@@ -731,15 +729,49 @@ rt_file_get(struct rt *rt, const char *id, const char *path,
 		    path);
 	else if (s->status != 200)
 		r = io_error(s, "cannot download");
+	else if (s->path_stat == NULL)
+		r = err_set(ERR_BACKEND, "docker engine sent no path stat");
+	else
+		r = docker_path_stat_parse(s->path_stat, info);
 	if (r != 0)
 		goto out;
+	s->kind = info->is_dir ? IO_TAR : IO_FILE;
 	*sp = s;
 	s = NULL;
  out:
-	free(ep);
 	free(p);
 	rt_stream_free(s);
 	return r;
+}
+
+int
+rt_file_get(struct rt *rt, const char *id, const char *path,
+    struct rt_file *info, struct rt_stream **sp)
+{
+	struct rt_stream *s = NULL;
+	char src[sizeof info->link];
+	int r;
+
+	*sp = NULL;
+	if ((r = io_check_id(id)) != 0)
+		return r;
+	/* A regular file, the common case, takes one request. */
+	if ((r = get_once(rt, id, path, 0, path, info, &s)) != 0)
+		return r;
+	if (!info->is_dir && !info->is_link) {
+		*sp = s;
+		return 0;
+	}
+	rt_stream_free(s);
+	strlcpy_b(src, path, sizeof src);
+	if (info->is_link) {
+		/* Links are followed: fetch what they point at. */
+		if ((r = rt_file_stat(rt, id, path, info)) != 0)
+			return r;
+		if (info->link[0] == '/')
+			strlcpy_b(src, info->link, sizeof src);
+	}
+	return get_once(rt, id, src, info->is_dir, path, info, sp);
 }
 
 /* IO_FILE: skips tar headers up to the first regular file, then hands out
@@ -905,7 +937,7 @@ rt_file_put(struct rt *rt, const char *id, const char *path,
 	struct rt_stream *s = NULL;
 	struct rt_file f;
 	struct buf *hdr = NULL;
-	char *dir = NULL, *ed = NULL, *p = NULL, *what;
+	char *dir = NULL, *ed = NULL, *p = NULL, *target = NULL, *what;
 	const char *name;
 	int64_t total;
 	int r, created = 0;
@@ -919,26 +951,27 @@ rt_file_put(struct rt *rt, const char *id, const char *path,
 		created = r;
 		dir = xstrdup(path);
 	} else {
-		r = rt_file_stat(rt, id, path, &f);
-		if (r == 0 && f.is_dir)
-			return err_set(ERR_CONFLICT, "%s is a directory; "
-			    "upload a tar (Content-Type: application/x-tar) "
-			    "to unpack into it", path);
-		if (r != 0 && r != ERR_NOTFOUND)
-			return r;
-		if (strcmp(path, "/") == 0)
-			return err_set(ERR_INVAL, "cannot write a file at /");
-		dir = path_dirname(path);
-		if ((r = mkdirs(rt, id, dir, pu->uid, pu->gid)) < 0)
+		if (path[strlen(path) - 1] == '/')
+			return err_set(ERR_INVAL, "%s names a directory; give "
+			    "the file's path", path);
+		/* An existing file (or a link to one) has its parent: one
+		 * request. A new one needs its parent checked or made. */
+		if ((r = stat_once(rt, id, path, &f)) == 0 && f.is_link &&
+		    (r = rt_file_stat(rt, id, path, &f)) == 0 &&
+		    f.link[0] == '/')
+			path = target = xstrdup(f.link);	/* write through */
+		if (r == 0 && f.is_dir) {
+			r = err_set(ERR_CONFLICT, "%s is a directory; upload "
+			    "a tar (Content-Type: application/x-tar) to unpack "
+			    "into it", path);
 			goto out;
-		/* A link at path is replaced, as "cp" onto it would not;
-		 * write through it instead. */
-		if (r == 0 && rt_file_stat(rt, id, path, &f) == 0 &&
-		    f.link[0] == '/') {
-			free(dir);
-			dir = path_dirname(f.link);
-			path = f.link;
 		}
+		if (r != 0 && r != ERR_NOTFOUND)
+			goto out;
+		dir = path_dirname(path);
+		if (r == ERR_NOTFOUND && (r = mkdirs(rt, id, dir, pu->uid,
+		    pu->gid)) < 0)
+			goto out;
 	}
 	what = xasprintf("the upload to '%s'", path);
 	r = io_open(rt, what, &s);
@@ -973,6 +1006,7 @@ rt_file_put(struct rt *rt, const char *id, const char *path,
 	free(dir);
 	free(ed);
 	free(p);
+	free(target);
 	buf_free(hdr);
 	rt_stream_free(s);
 	return r;
