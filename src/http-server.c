@@ -19,6 +19,7 @@
 #include "err.h"
 #include "http-server.h"
 #include "http.h"
+#include "json-util.h"
 #include "log.h"
 #include "metrics.h"
 #include "timeutil.h"
@@ -41,6 +42,7 @@ struct req {
 	char				*qvals[MAXQUERY];
 	int				 nquery;
 	int				 replied;
+	int				 bad_path;
 	int				 chunked;
 	int				 status;
 	const char			*origin;	/* allowed CORS origin */
@@ -183,6 +185,10 @@ req_json_body(struct req *r, json_t **out)
 		*out = json_object();
 		return 0;
 	}
+	if (!json_depth_ok(buf_data(b), buf_len(b), 32)) {
+		buf_free(b);
+		return err_set(ERR_INVAL, "JSON nests deeper than 32 levels");
+	}
 	v = json_loadb(buf_data(b), buf_len(b), JSON_REJECT_DUPLICATES, &je);
 	buf_free(b);
 	if (v == NULL)
@@ -317,9 +323,23 @@ route_match(struct req *r, const char *pattern, const char *path)
 				se++;
 			if (se == s)
 				return 0;
-			r->pnames[r->nparams] = xstrndup(p + 1,
-			    (size_t)(pe - p - 1));
-			r->pvals[r->nparams] = xstrndup(s, (size_t)(se - s));
+			/* Each parameter is decoded on its own, after
+			 * matching, so "%2f" can't make new segments; a NUL
+			 * can't hide in one either. */
+			{
+				size_t n = (size_t)(se - s);
+				char *dec = xmalloc(n + 1);
+				int dl = mg_url_decode(s, (int)n, dec, (int)n + 1,
+				    0);
+				if (dl < 0 || strlen(dec) != (size_t)dl) {
+					free(dec);
+					r->bad_path = 1;
+					return 0;
+				}
+				r->pnames[r->nparams] = xstrndup(p + 1,
+				    (size_t)(pe - p - 1));
+				r->pvals[r->nparams] = dec;
+			}
 			r->nparams++;
 			p = pe + 1;
 			s = se;
@@ -392,6 +412,7 @@ dispatch(struct mg_connection *conn, void *arg)
 	const struct route *found = NULL;
 	int method_mismatch = 0, ret;
 	struct timespec ts0, ts1;
+	char rawpath[2048];
 
 	clock_gettime(CLOCK_MONOTONIC, &ts0);
 	atomic_fetch_add(&inflight, 1);
@@ -410,11 +431,14 @@ dispatch(struct mg_connection *conn, void *arg)
 	}
 	r.origin = cors_origin(&r);
 	err_clear();
+	/* Routes match the path as sent (decode_url is off), and each
+	 * parameter is decoded after matching. */
+	snprintf(rawpath, sizeof rawpath, "%s", r.ri->local_uri);
 
 	for (int t = 0; http_route_tables[t] != NULL && found == NULL; t++)
 		for (const struct route *rt = http_route_tables[t];
 		    rt->method != NULL; rt++) {
-			if (!route_match(&r, rt->pattern, r.path)) {
+			if (!route_match(&r, rt->pattern, rawpath)) {
 				req_clear_params(&r);
 				continue;
 			}
@@ -433,6 +457,11 @@ dispatch(struct mg_connection *conn, void *arg)
 		    "DELETE, OPTIONS\r\nAccess-Control-Allow-Headers: "
 		    "Authorization, Content-Type, api-key\r\n"
 		    "Access-Control-Max-Age: 86400\r\n" : NULL);
+		goto done;
+	}
+	if (found == NULL && r.bad_path) {
+		reply_error(&r, ERR_INVAL, "the request path has a bad escape "
+		    "or a NUL byte");
 		goto done;
 	}
 	if (found == NULL) {
@@ -502,6 +531,7 @@ http_start(struct app *app)
 		"num_threads", threads,
 		"enable_keep_alive", "yes",
 		"tcp_nodelay", "1",
+		"decode_url", "no",
 		"request_timeout_ms", "120000",
 		"keep_alive_timeout_ms", "30000",
 		"enable_websocket_ping_pong", "yes",

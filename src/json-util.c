@@ -83,6 +83,31 @@ json_opt_bool(const json_t *obj, const char *key, int *out)
 	return 0;
 }
 
+int
+json_depth_ok(const char *s, size_t len, int max)
+{
+	int depth = 0, instr = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (instr) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				instr = 0;
+			continue;
+		}
+		if (c == '"')
+			instr = 1;
+		else if (c == '[' || c == '{') {
+			if (++depth > max)
+				return 0;
+		} else if (c == ']' || c == '}')
+			depth--;
+	}
+	return 1;
+}
+
 char *
 json_compact(const json_t *v)
 {

@@ -3,6 +3,7 @@
 #ifndef BERTH_JSON_UTIL_H
 #define BERTH_JSON_UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -20,6 +21,10 @@ int	 json_opt_int(const json_t *obj, const char *key, int64_t *out,
 	    int *present);
 /* Optional boolean. */
 int	 json_opt_bool(const json_t *obj, const char *key, int *out);
+/* 1 when the JSON text nests arrays/objects at most max deep. The parser
+ * recurses per level, and worker threads have small stacks, so untrusted
+ * text is checked before it is parsed. */
+int	 json_depth_ok(const char *s, size_t len, int max);
 /* Serialises compactly; caller frees. */
 char	*json_compact(const json_t *);
 /* Parses s (may be NULL/empty → fallback), a new reference; never NULL. */
