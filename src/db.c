@@ -102,6 +102,8 @@ static const char *const migrations[] = {
 	"  workspace_id TEXT NOT NULL UNIQUE);",
 	/* 2: facts about this installation (instance id). */
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+	/* 3: a volume's root is handed to the workspace user on first use. */
+	"ALTER TABLE volumes ADD COLUMN prepared INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

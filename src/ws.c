@@ -3,6 +3,7 @@
  * workspace are serialised by a striped lock held across the engine calls
  * (bounded by the engine client's timeouts). */
 #include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,6 +484,81 @@ ws_gpu_free(struct db *db, const char *id)
 	gpu_free(db_sqlite(db), id);
 }
 
+/* A new volume's root belongs to root (0755), and the workspace runs as
+ * its user without CAP_CHOWN, so on first use a one-shot container with
+ * only CAP_CHOWN hands the root of the volume to the workspace user.
+ * Failure is logged, not fatal: the workspace still starts. */
+static void
+ws_volume_prepare(struct app *app, struct db *db, struct ws *w, json_t *v)
+{
+	static const char *const caps[] = { "CHOWN", NULL };
+	const char *volid = json_string_value(json_object_get(v, "volume_id"));
+	const char *user = json_string_value(json_object_get(w->spec, "user"));
+	const char *cmd[4], *labels[2];
+	struct rt_mount m;
+	struct rt_spec spec;
+	struct rt_state rs;
+	sqlite3_stmt *st;
+	char *cid = NULL, *name, *label;
+	int prepared = 1, r;
+
+	if ((st = db_prep(db, "SELECT prepared FROM volumes WHERE id = ?"))
+	    != NULL) {
+		db_bind(st, "s", volid);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			prepared = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (prepared || user == NULL || strcmp(user, "0") == 0 ||
+	    strncmp(user, "0:", 2) == 0)
+		return;
+	name = xasprintf("berth-prep-%.8s-%.8s", volid, w->id);
+	label = xasprintf("berth.instance=%s", app->instance);
+	cmd[0] = "chown";
+	cmd[1] = user;
+	cmd[2] = "/v";
+	cmd[3] = NULL;
+	labels[0] = label;
+	labels[1] = NULL;
+	m.volume = json_string_value(json_object_get(v, "backend"));
+	m.target = "/v";
+	m.readonly = 0;
+	memset(&spec, 0, sizeof spec);
+	spec.name = name;
+	spec.image = w->image;
+	spec.cmd = cmd;
+	spec.labels = labels;
+	spec.cap_add = caps;
+	spec.user = "0:0";
+	spec.network = "none";
+	spec.memory = 64LL << 20;
+	spec.cpus = 1;
+	spec.pids_limit = 16;
+	spec.mounts = &m;
+	spec.nmounts = 1;
+	if ((r = rt_create(app->rt, &spec, &cid)) == 0 &&
+	    (r = rt_start(app->rt, cid)) == 0) {
+		int64_t until = mono_ms() + 30000;
+		while ((r = rt_inspect(app->rt, cid, &rs)) == 0 && rs.running &&
+		    mono_ms() < until)
+			usleep(20000);
+		if (r == 0 && (rs.running || rs.exit_code != 0))
+			r = err_set(ERR_BACKEND, "chown in the volume %s",
+			    rs.running ? "timed out" : "failed");
+	}
+	if (cid != NULL)
+		rt_remove(app->rt, cid, 1);
+	if (r == 0)
+		db_run(db, "UPDATE volumes SET prepared = 1 WHERE id = ?", "s",
+		    volid);
+	else
+		log_warn("volume %s: could not give its root to %s: %s", volid,
+		    user, err_msg());
+	free(cid);
+	free(name);
+	free(label);
+}
+
 /* Makes the engine side of a record exist and run: volumes, container,
  * start. On failure removes what it made and returns the error. */
 static int
@@ -512,6 +588,7 @@ ws_provision(struct app *app, struct db *db, struct ws *w, const char *actor)
 		free(l3);
 		if (r != 0)
 			return r;
+		ws_volume_prepare(app, db, w, v);
 	}
 	gpu_allocated(db_sqlite(db), w->id, &gpus);
 	r = ws_container_create(app, db, w, gpus, &cid);

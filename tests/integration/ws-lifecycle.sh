@@ -98,10 +98,10 @@ t1=$(docker inspect -f '{{.State.StartedAt}}' "$C")
 ok "restart -> container started again"
 
 # ---- data in the volume survives redeploy ----
-# The file is written by root: the volume root is root-owned, see the
-# report of issue 2's tests (uid 1000 cannot write /workspace yet).
-docker exec -u 0 "$C" sh -c 'echo hi-from-life > /workspace/f' ||
-	fail "cannot write into the volume"
+# The workspace user (uid 1000, no capabilities) owns the volume's root.
+assert_eq "$(docker exec "$C" stat -c %u /workspace)" 1000 "volume root owner"
+docker exec "$C" sh -c 'echo hi-from-life > /workspace/f' ||
+	fail "the workspace user cannot write into the volume"
 expect 200 POST "/v1/workspaces/$ID/redeploy" "" "$K"
 assert_eq "$(jget "$BODY" .state)" running "state after redeploy"
 C2=$(jget "$BODY" .container_id)
