@@ -58,7 +58,6 @@ h_get(struct req *r)
 	struct tm tm;
 	time_t mt;
 	uint8_t *b = NULL;
-	int64_t sent = 0;
 	ssize_t n;
 	int rc;
 
@@ -87,7 +86,6 @@ h_get(struct req *r)
 	    0) {
 		if (reply_write(r, b, (size_t)n) != 0)
 			break;
-		sent += n;
 	}
 	if (n < 0)
 		/* The status is out: the client sees a short body. */
