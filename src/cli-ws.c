@@ -659,8 +659,9 @@ ws_stats_get(json_t *o, struct ws_stats *st)
 		st->has_gpu = 1;
 		st->gutil = ws_num(g, "util", "utilization", "util_percent",
 		    (char *)NULL);
-		st->gmem = ws_num(g, "memory_used", "mem_used", (char *)NULL);
-		st->gmemtot = ws_num(g, "memory_total", "mem_total",
+		st->gmem = ws_num(g, "memory_used_mb", "memory_used",
+		    (char *)NULL);
+		st->gmemtot = ws_num(g, "memory_total_mb", "memory_total",
 		    (char *)NULL);
 		st->gtemp = ws_num(g, "temp", "temperature", (char *)NULL);
 	}
@@ -699,11 +700,21 @@ ws_stats_print(struct cli *cli, json_t *o, int bars, const char *el)
 		bar[0] = '\0';
 		if (bars && st.gutil >= 0)
 			fmt_bar(st.gutil / 100, 20, bar, sizeof bar);
-		fmt_bytes(st.gmem * 1048576, a, sizeof a);
+		/* -1: NVML has no figure (MIG instances have no util) */
+		if (st.gmem >= 0)
+			fmt_bytes(st.gmem * 1048576, a, sizeof a);
+		else
+			snprintf(a, sizeof a, "-");
 		fmt_bytes(st.gmemtot * 1048576, b, sizeof b);
-		printf("GPU     %6.1f%%%s%s  %s / %s  %.0f C%s",
-		    st.gutil < 0 ? 0 : st.gutil, bars ? "  " : "", bar, a, b,
-		    st.gtemp < 0 ? 0 : st.gtemp, el);
+		if (st.gutil >= 0)
+			printf("GPU     %6.1f%%%s%s", st.gutil, bars ? "  " : "",
+			    bar);
+		else
+			printf("GPU        n/a");
+		printf("  %s / %s", a, b);
+		if (st.gtemp >= 0)
+			printf("  %.0f C", st.gtemp);
+		fputs(el, stdout);
 	}
 	printf("PIDS    %.0f%s", st.pids < 0 ? 0 : st.pids, el);
 	fmt_bytes(st.rx, a, sizeof a);
