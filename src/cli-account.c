@@ -474,7 +474,7 @@ cmd_volumes_create(struct cli *cli)
 	const char *sz = cli_args_get(cli->args, "size");
 	json_t *b = json_pack("{s:s}", "name", name);
 	char *msg;
-	long g;
+	long g = 0;
 	int r;
 
 	if (sz != NULL) {
@@ -507,7 +507,7 @@ cmd_volumes_resize(struct cli *cli)
 	const char *name = cli_args_pos(cli->args, 0);
 	json_t *b;
 	char *p, *msg;
-	long g;
+	long g = 0;
 	int r;
 
 	if ((r = acct_gib(cli, cli_args_pos(cli->args, 1), &g)) != 0)
