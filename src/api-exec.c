@@ -214,46 +214,21 @@ valid_exec_user(const char *s)
 static int
 read_body(struct req *r, json_t **out)
 {
-	struct buf *b;
-	char chunk[65536];
-	json_error_t je;
-	ssize_t n;
+	int rc;
 
-	*out = NULL;
-	if (req_content_length(r) > EXEC_BODY_MAX)
-		return err_set(ERR_TOOBIG, "exec request is larger than %d "
-		    "MiB; send big inputs with PUT .../files", EXEC_BODY_MAX /
-		    1048576);
-	b = buf_new(EXEC_BODY_MAX);
 	api_body_continue(r);
-	while ((n = req_read(r, chunk, sizeof chunk)) > 0)
-		if (buf_append(b, chunk, (size_t)n) != 0) {
-			buf_free(b);
-			return err_set(ERR_TOOBIG, "exec request is larger "
-			    "than %d MiB; send big inputs with PUT .../files",
-			    EXEC_BODY_MAX / 1048576);
-		}
-	if (n < 0) {
-		buf_free(b);
-		return ERR_INVAL;
-	}
-	if (buf_len(b) == 0) {
-		buf_free(b);
+	rc = req_json_body_limit(r, EXEC_BODY_MAX, out);
+	if (rc == ERR_TOOBIG)
+		return err_set(ERR_TOOBIG, "exec request is larger than %d MiB;"
+		    " send big inputs with PUT .../files", EXEC_BODY_MAX /
+		    1048576);
+	if (rc == 0 && json_object_size(*out) == 0) {
+		json_decref(*out);
+		*out = NULL;
 		return err_set(ERR_INVAL, "exec needs a JSON body with argv "
 		    "or command");
 	}
-	*out = json_loadb(buf_data(b), buf_len(b), JSON_REJECT_DUPLICATES,
-	    &je);
-	buf_free(b);
-	if (*out == NULL)
-		return err_set(ERR_INVAL, "invalid JSON at line %d column %d: "
-		    "%s", je.line, je.column, je.text);
-	if (!json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		return err_set(ERR_INVAL, "request body must be a JSON object");
-	}
-	return 0;
+	return rc;
 }
 
 /* A string without NUL (a C string can't carry one). */

@@ -53,7 +53,7 @@ h_get(struct req *r)
 	struct rt_stream *s = NULL;
 	struct rt_file f;
 	struct ws *w = NULL;
-	const char *path;
+	const char *path = NULL;
 	char hdr[256], date[64];
 	struct tm tm;
 	time_t mt;
@@ -164,7 +164,7 @@ h_put(struct req *r)
 	struct rt_stream *s = NULL;
 	struct rt_put pu;
 	struct ws *w = NULL;
-	const char *path, *ct = req_header(r, "Content-Type"), *mt;
+	const char *path = NULL, *ct = req_header(r, "Content-Type"), *mt;
 	uint8_t *b = NULL;
 	int64_t total = 0, len = req_content_length(r);
 	ssize_t n;

@@ -158,23 +158,29 @@ req_read(struct req *r, void *buf, size_t len)
 int
 req_json_body(struct req *r, json_t **out)
 {
-	struct buf *b = buf_new(LIMIT_HTTP_BODY);
+	return req_json_body_limit(r, LIMIT_HTTP_BODY, out);
+}
+
+int
+req_json_body_limit(struct req *r, size_t limit, json_t **out)
+{
+	struct buf *b = buf_new(limit);
 	char chunk[8192];
 	json_error_t je;
 	json_t *v;
 	ssize_t n;
 
 	*out = NULL;
-	if (r->ri->content_length > LIMIT_HTTP_BODY) {
+	if (r->ri->content_length > (int64_t)limit) {
 		buf_free(b);
-		return err_set(ERR_TOOBIG, "request body is larger than %d "
-		    "bytes", LIMIT_HTTP_BODY);
+		return err_set(ERR_TOOBIG, "request body is larger than %zu "
+		    "bytes", limit);
 	}
 	while ((n = req_read(r, chunk, sizeof chunk)) > 0)
 		if (buf_append(b, chunk, (size_t)n) != 0) {
 			buf_free(b);
 			return err_set(ERR_TOOBIG, "request body is larger than"
-			    " %d bytes", LIMIT_HTTP_BODY);
+			    " %zu bytes", limit);
 		}
 	if (n < 0) {
 		buf_free(b);

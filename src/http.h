@@ -59,6 +59,8 @@ struct mg_connection *req_conn(const struct req *);
 /* Reads and parses a JSON object body (<= LIMIT_HTTP_BODY): ERR_INVAL
  * with a message naming line/column, ERR_TOOBIG. *out is the caller's. */
 int		 req_json_body(struct req *, json_t **out);
+/* The same with another size limit (exec bodies carry stdin). */
+int		 req_json_body_limit(struct req *, size_t limit, json_t **out);
 /* Streams the raw body: >0 bytes, 0 at end, <0 error. */
 ssize_t		 req_read(struct req *, void *buf, size_t len);
 /* Content-Length of the body, -1 when chunked/unknown. */

@@ -39,7 +39,12 @@ acked() {
 	for i in $(seq "$NBURST"); do
 		c=
 		read -r c <"$WORK/code$1.$i" || true
-		[ "$c" != 201 ] || echo "$i"
+		# Acknowledged: a 201 whose whole body arrived (a kill between
+		# the head and the body leaves curl with a status, no object).
+		if [ "$c" = 201 ] && jq -e .id "$WORK/r$1.$i" >/dev/null 2>&1
+		then
+			echo "$i"
+		fi
 	done
 }
 
