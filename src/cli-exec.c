@@ -22,7 +22,8 @@
 #include "err.h"
 #include "xmalloc.h"
 
-#define EXEC_STDIN_MAX		(64 * 1024 * 1024)
+/* The exec route takes bodies up to 24 MiB; stdin goes as base64. */
+#define EXEC_STDIN_MAX		(16 * 1024 * 1024)
 #define EXEC_EXIT_TIMEOUT	124
 
 /* Writes all of p to fd. */
