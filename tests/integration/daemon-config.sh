@@ -11,7 +11,8 @@ echo "$out" | grep -q "gpu_attach" || fail "message: $out"
 printf 'listen = 127.0.0.1:1\nbogus_key = 1\n' >"$WORK/bad.conf"
 out=$("$BERTHD" --config "$WORK/bad.conf" 2>&1) && fail "bad key accepted"
 echo "$out" | grep -q "bad.conf:2: unknown key 'bogus_key'" || fail "message: $out"
-"$BERTHD" --help | grep -q -- "--state-dir" || fail "--help"
+out=$("$BERTHD" --help) || fail "--help exit status"
+echo "$out" | grep -q -- "--state-dir" || fail "--help"
 ok "bad flags and keys refused with the cause"
 
 cat >"$WORK/templates.json" <<'JSON'
