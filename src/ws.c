@@ -26,7 +26,6 @@
 
 #define VOLUME_DEFAULT_GIB 10
 
-int (*ws_hook_prepare)(struct app *, struct db *, struct ws *);
 
 
 #define NLOCKS 64
@@ -1213,8 +1212,6 @@ ws_create_ex(struct app *app, struct db *db, const struct principal *who,
 			goto out;
 	}
 	if ((r = ws_get(db, id, &w)) != 0)
-		goto out;
-	if (ws_hook_prepare != NULL && (r = ws_hook_prepare(app, db, w)) != 0)
 		goto out;
 	if ((r = db_commit(db)) != 0)
 		goto out;

@@ -87,7 +87,5 @@ char	*ws_volume_backend(const char *owner, const char *name,
 	    const char *id);
 /* The ssh host and the base URL put into ssh commands and URLs. */
 const char *ws_public_host(struct app *);
-/* Optional hooks for modules that extend creation (direct SSH etc.):
- * called with the store transaction open. May be NULL. */
-extern int (*ws_hook_prepare)(struct app *, struct db *, struct ws *);
+
 #endif
