@@ -69,7 +69,7 @@ cleanup() {
 trap cleanup EXIT
 
 # berthd_start [extra flags...]: starts berthd (state dir $WORK/state) and
-# waits until /healthz answers. Sets URL, ADMIN_KEY, HTTP_PORT, SSH_PORT.
+# waits until /healthz answers 200. Sets URL, ADMIN_KEY, HTTP_PORT, SSH_PORT.
 berthd_start() {
 	HTTP_PORT=${HTTP_PORT:-$(free_port)}
 	SSH_PORT=${SSH_PORT:-$(free_port)}
@@ -80,14 +80,17 @@ berthd_start() {
 		--network "${BERTH_TEST_NETWORK:-berth-test}" "$@" \
 		>>"$WORK/berthd.out" 2>>"$WORK/berthd.log" &
 	BERTHD_PID=$!
+	# Healthy is 200; BERTHD_UNHEALTHY_OK=1 accepts the 503 of a berthd
+	# whose engine is down (it still serves).
+	local want=200 code=
+	[ "${BERTHD_UNHEALTHY_OK:-0}" = 1 ] && want='200|503'
 	for _ in $(seq 100); do
-		if curl -fsS "$URL/healthz" >/dev/null 2>&1; then
-			break
-		fi
+		code=$(curl -sS -o /dev/null -w '%{http_code}' "$URL/healthz" 2>/dev/null || true)
+		[[ $code =~ ^($want)$ ]] && break
 		kill -0 "$BERTHD_PID" 2>/dev/null || fail "berthd exited at start"
 		sleep 0.1
 	done
-	curl -fsS "$URL/healthz" >/dev/null || fail "berthd did not become healthy"
+	[[ $code =~ ^($want)$ ]] || fail "berthd did not become healthy ($code)"
 	ADMIN_KEY=$(cat "$STATE/admin.key")
 	INSTANCE=$(sqlite3 "$STATE/berth.db" "SELECT value FROM meta WHERE key='instance'")
 	export URL ADMIN_KEY BERTH_API_URL=$URL
