@@ -1273,7 +1273,7 @@ ws_do_start(struct app *app, struct db *db, struct ws *w, const char *actor)
 {
 	struct rt_state rs;
 	json_t *gpus = NULL;
-	int r, q_ws, q_gpu, q_gib, over;
+	int r, q_ws, q_gpu, q_gib, over, same_gpus = 0;
 	sqlite3_stmt *st;
 
 	if (strcmp(w->state, "running") == 0)
@@ -1299,7 +1299,7 @@ ws_do_start(struct app *app, struct db *db, struct ws *w, const char *actor)
 		    "workspaces", q_ws);
 	}
 	if (*w->gpu_request != '\0') {
-		char *prefer = NULL;
+		char *prefer = NULL, *got;
 		/* The same device when free: remembered in the spec. */
 		json_t *last = json_object_get(w->spec, "last_gpus");
 		if (json_is_string(last))
@@ -1307,6 +1307,11 @@ ws_do_start(struct app *app, struct db *db, struct ws *w, const char *actor)
 		gpu_free(db_sqlite(db), w->id);
 		r = gpu_alloc(db_sqlite(db), w->id, w->owner, w->gpu_request,
 		    q_gpu, prefer, &gpus);
+		if (r == 0) {
+			got = gpu_uuids_csv(gpus);
+			same_gpus = prefer != NULL && strcmp(got, prefer) == 0;
+			free(got);
+		}
 		free(prefer);
 		if (r != 0) {
 			char msg[1024];
@@ -1327,14 +1332,13 @@ ws_do_start(struct app *app, struct db *db, struct ws *w, const char *actor)
 	/* The container may still be there (stopped) or gone. */
 	if (*w->container_id != '\0' &&
 	    rt_inspect(app->rt, w->container_id, &rs) == 0) {
-		int rr = 0;
-		if (*w->gpu_request != '\0') {
-			/* The device may differ: recreate with the new one. */
+		if (*w->gpu_request != '\0' && !same_gpus) {
+			/* Another device: the container names the old one in
+			 * its environment, so it is made anew (volumes stay). */
 			rt_remove(app->rt, w->container_id, 1);
-			rr = ws_provision(app, db, w, actor);
+			r = ws_provision(app, db, w, actor);
 		} else
-			rr = rt_start(app->rt, w->container_id);
-		r = rr;
+			r = rt_start(app->rt, w->container_id);
 	} else
 		r = ws_provision(app, db, w, actor);
 	if (r != 0) {
