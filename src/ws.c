@@ -832,6 +832,27 @@ user_quotas(struct app *app, struct db *db, const char *user, int *ws,
 	sqlite3_finalize(st);
 }
 
+/* Inside the transaction: ERR_QUOTA when owner already has max workspaces
+ * creating or running. */
+static int
+running_quota_check(struct db *db, const char *owner, int max)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if ((st = db_prep(db, "SELECT COUNT(*) FROM workspaces WHERE owner = ?"
+	    " AND state IN ('creating','running')")) == NULL)
+		return ERR_INTERNAL;
+	db_bind(st, "s", owner);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (n >= max)
+		return err_set(ERR_QUOTA, "quota reached: at most %d running "
+		    "workspaces (stop or delete one first)", max);
+	return 0;
+}
+
 /* Inside the transaction: finds or creates each volume record, fills
  * volume_id and backend into the mounts. */
 static int
@@ -1151,19 +1172,8 @@ ws_create_ex(struct app *app, struct db *db, const struct principal *who,
 		goto out;
 	in_tx = 1;
 	user_quotas(app, db, who->user, &q_ws, &q_gpu, &q_gib);
-	if ((st = db_prep(db, "SELECT COUNT(*) FROM workspaces WHERE owner = ?"
-	    " AND state IN ('creating','running')")) == NULL) {
-		r = ERR_INTERNAL;
+	if ((r = running_quota_check(db, who->user, q_ws)) != 0)
 		goto out;
-	}
-	db_bind(st, "s", who->user);
-	r = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) >= q_ws;
-	sqlite3_finalize(st);
-	if (r) {
-		r = err_set(ERR_QUOTA, "quota reached: at most %d running "
-		    "workspaces (stop or delete one first)", q_ws);
-		goto out;
-	}
 	if ((st = db_prep(db, "SELECT 1 FROM workspaces WHERE owner = ? AND "
 	    "name = ?")) == NULL) {
 		r = ERR_INTERNAL;
@@ -1273,8 +1283,7 @@ ws_do_start(struct app *app, struct db *db, struct ws *w, const char *actor)
 {
 	struct rt_state rs;
 	json_t *gpus = NULL;
-	int r, q_ws, q_gpu, q_gib, over, same_gpus = 0;
-	sqlite3_stmt *st;
+	int r, q_ws, q_gpu, q_gib, same_gpus = 0;
 
 	if (strcmp(w->state, "running") == 0)
 		return 0;
@@ -1284,19 +1293,9 @@ ws_do_start(struct app *app, struct db *db, struct ws *w, const char *actor)
 	if ((r = db_begin(db)) != 0)
 		return r;
 	user_quotas(app, db, w->owner, &q_ws, &q_gpu, &q_gib);
-	if ((st = db_prep(db, "SELECT COUNT(*) FROM workspaces WHERE owner = ?"
-	    " AND state IN ('creating','running')")) == NULL) {
+	if ((r = running_quota_check(db, w->owner, q_ws)) != 0) {
 		db_rollback(db);
-		return ERR_INTERNAL;
-	}
-	db_bind(st, "s", w->owner);
-	over = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) >=
-	    q_ws;
-	sqlite3_finalize(st);
-	if (over) {
-		db_rollback(db);
-		return err_set(ERR_QUOTA, "quota reached: at most %d running "
-		    "workspaces", q_ws);
+		return r;
 	}
 	if (*w->gpu_request != '\0') {
 		char *prefer = NULL, *got;
