@@ -64,6 +64,7 @@ static const struct key keys[] = {
 	{ "quota_workspaces", I(quota_workspaces), "10", "default max running workspaces per user" },
 	{ "quota_gpus", I(quota_gpus), "8", "default max GPUs per user" },
 	{ "quota_volume_gib", I(quota_volume_gib), "500", "default max volume GiB per user" },
+	{ "idle_gpu_util", I(idle_gpu_util), "10", "GPU utilization (%) at which a workspace is not idle" },
 	{ "reconcile_interval", I(reconcile_interval), "60", "seconds between reconciles" },
 	{ "http_threads", I(http_threads), "64", "HTTP worker threads" },
 	{ "exec_output_cap", Z(exec_output_cap), "16m", "exec output cap per stream" },

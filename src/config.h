@@ -42,6 +42,7 @@ struct config {
 	int	 quota_gpus;
 	int	 quota_volume_gib;
 	int	 reconcile_interval;	/* seconds, 60 */
+	int	 idle_gpu_util;		/* %: a GPU this busy is not idle, 10 */
 	int	 http_threads;		/* 32 */
 	int64_t	 exec_output_cap;	/* bytes per stream, 16 MiB */
 };

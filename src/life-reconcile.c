@@ -10,6 +10,8 @@
 #include "db.h"
 #include "err.h"
 #include "gpu-alloc.h"
+#include "gpu-host.h"
+#include "gpu-nvml.h"
 #include "life.h"
 #include "log.h"
 #include "rt.h"
@@ -182,6 +184,31 @@ out:
 	return r;
 }
 
+/* 1 when a GPU the workspace holds is busier than the idle threshold
+ * (NVML utilization; devices without the figure, such as MIG instances,
+ * count as busy when their memory is in use). */
+static int
+gpu_busy(struct app *app, struct db *db, const char *id)
+{
+	json_t *allocs = NULL, *d;
+	size_t i;
+	int busy = 0;
+
+	if (gpu_allocated(db_sqlite(db), id, &allocs) != 0)
+		return 0;
+	json_array_foreach(allocs, i, d) {
+		struct gpu_stats st;
+		if (gpu_nvml_stats(gpu_host_nvml(), json_string_value(
+		    json_object_get(d, "uuid")), &st) != 0)
+			continue;
+		if (st.utilization_pct >= app->cfg.idle_gpu_util ||
+		    (st.utilization_pct < 0 && st.memory_used_mb > 0))
+			busy = 1;
+	}
+	json_decref(allocs);
+	return busy;
+}
+
 void
 life_expire(struct app *app, struct db *db)
 {
@@ -208,6 +235,11 @@ life_expire(struct app *app, struct db *db)
 	for (size_t i = 0; i < n; i++) {
 		int del = strcmp(why[i], "ttl") == 0 &&
 		    strcmp(app->cfg.ttl_action, "delete") == 0;
+		if (strcmp(why[i], "idle") == 0 && gpu_busy(app, db, ids[i])) {
+			/* Training with nobody connected is not idle. */
+			ws_touch(db, ids[i]);
+			goto next;
+		}
 		log_info("workspace %s: %s, %s", ids[i], strcmp(why[i], "ttl")
 		    == 0 ? "TTL expired" : "idle", del ? "deleting" :
 		    "stopping");
@@ -215,6 +247,7 @@ life_expire(struct app *app, struct db *db)
 			ws_delete(app, db, ids[i], "berthd");
 		else
 			ws_action(app, db, ids[i], "stop", "berthd", why[i]);
+next:
 		free(ids[i]);
 		free(why[i]);
 	}
