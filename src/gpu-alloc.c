@@ -116,24 +116,14 @@ row_dev(sqlite3_stmt *st, struct gpu_dev *d, int *present)
 		*present = sqlite3_column_int(st, 11);
 }
 
-/* The allocation object of a device. */
+/* The allocation object of a device: the inventory's JSON without the
+ * whole-GPU mig_enabled flag. */
 static json_t *
 dev_json(const struct gpu_dev *d)
 {
-	json_t *o;
-	int mig = gpu_dev_is_mig(d);
+	json_t *o = gpu_dev_to_json(d);
 
-	o = json_pack("{s:s, s:s, s:s, s:I, s:i, s:i}", "uuid", d->uuid,
-	    "kind", d->kind, "model", d->model, "memory_mb",
-	    (json_int_t)d->memory_mb, "index", d->index, "minor", d->minor);
-	json_object_set_new(o, "profile", mig ? json_string(d->profile) :
-	    json_null());
-	json_object_set_new(o, "parent_uuid", mig ?
-	    json_string(d->parent_uuid) : json_null());
-	if (mig) {
-		json_object_set_new(o, "gi_id", json_integer(d->gi_id));
-		json_object_set_new(o, "ci_id", json_integer(d->ci_id));
-	}
+	json_object_del(o, "mig_enabled");
 	return o;
 }
 
