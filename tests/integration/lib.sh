@@ -27,10 +27,15 @@ ok() {
 	echo "ok - $*"
 }
 
+# free_port: a port nobody listens on, below the kernel's ephemeral range
+# (client sockets of parallel tests take ports from that range at any
+# moment), with 300 ports of room above it for ranges.
 free_port() {
-	local p
+	local p lo=32768
+	[ -r /proc/sys/net/ipv4/ip_local_port_range ] &&
+		read -r lo _ </proc/sys/net/ipv4/ip_local_port_range
 	while :; do
-		p=$(shuf -i 20000-60999 -n 1)
+		p=$(shuf -i 20000-$((lo - 300)) -n 1)
 		# Refused means nobody listens there.
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
@@ -71,6 +76,21 @@ trap cleanup EXIT
 # berthd_start [extra flags...]: starts berthd (state dir $WORK/state) and
 # waits until /healthz answers 200. Sets URL, ADMIN_KEY, HTTP_PORT, SSH_PORT.
 berthd_start() {
+	local try
+	for try in 1 2 3; do
+		if berthd_start_once "$@"; then
+			return 0
+		fi
+		# Another test took a port between the choice and the bind.
+		grep -q "Address already in use" "$WORK/berthd.log" ||
+			fail "berthd exited at start"
+		echo "ports taken, retrying ($try)" >&2
+		HTTP_PORT= SSH_PORT=
+	done
+	fail "berthd could not bind free ports"
+}
+
+berthd_start_once() {
 	HTTP_PORT=${HTTP_PORT:-$(free_port)}
 	SSH_PORT=${SSH_PORT:-$(free_port)}
 	STATE=$WORK/state
@@ -87,7 +107,11 @@ berthd_start() {
 	for _ in $(seq 100); do
 		code=$(curl -sS -o /dev/null -w '%{http_code}' "$URL/healthz" 2>/dev/null || true)
 		[[ $code =~ ^($want)$ ]] && break
-		kill -0 "$BERTHD_PID" 2>/dev/null || fail "berthd exited at start"
+		if ! kill -0 "$BERTHD_PID" 2>/dev/null; then
+			wait "$BERTHD_PID" 2>/dev/null || true
+			BERTHD_PID=
+			return 1
+		fi
 		sleep 0.1
 	done
 	[[ $code =~ ^($want)$ ]] || fail "berthd did not become healthy ($code)"
