@@ -35,6 +35,15 @@ static int check_failures;
 	}								\
 } while (0)
 
+#define CHECK_HAS(s, sub) do {						\
+	const char *_s = (s), *_sub = (sub);				\
+	if (_s == NULL || strstr(_s, _sub) == NULL) {			\
+		fprintf(stderr, "%s:%d: \"%s\" lacks \"%s\"\n",	\
+		    __FILE__, __LINE__, _s ? _s : "(null)", _sub);	\
+		check_failures++;					\
+	}								\
+} while (0)
+
 #define CHECK_DONE() do {						\
 	if (check_failures) {						\
 		fprintf(stderr, "%d check(s) failed\n", check_failures);\

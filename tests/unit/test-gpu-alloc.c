@@ -17,31 +17,8 @@
 #include "log.h"
 #include "xmalloc.h"
 
-static int failures;
+#include "check.h"
 
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n",	\
-		    __FILE__, __LINE__, #c, err_msg());			\
-		failures++;						\
-	}								\
-} while (0)
-#define CHECK_INT(a, b) do {						\
-	long long a_ = (a), b_ = (b);					\
-	if (a_ != b_) {							\
-		fprintf(stderr, "%s:%d: %s = %lld, want %lld (%s)\n",	\
-		    __FILE__, __LINE__, #a, a_, b_, err_msg());		\
-		failures++;						\
-	}								\
-} while (0)
-#define CHECK_HAS(s, sub) do {						\
-	const char *s_ = (s), *sub_ = (sub);				\
-	if (s_ == NULL || strstr(s_, sub_) == NULL) {			\
-		fprintf(stderr, "%s:%d: '%s' lacks '%s'\n", __FILE__,	\
-		    __LINE__, s_ ? s_ : "(null)", sub_);		\
-		failures++;						\
-	}								\
-} while (0)
 
 /* 1 when o[k] is the string want. */
 static int
@@ -145,9 +122,9 @@ mem_db(const struct gpu_inventory *inv)
 
 	if (sqlite3_open(":memory:", &db) != SQLITE_OK)
 		abort();
-	CHECK_INT(gpu_db_migrate(db), SQLITE_OK);
-	CHECK_INT(gpu_db_migrate(db), SQLITE_OK);	/* idempotent */
-	CHECK_INT(gpu_sync_inventory(db, inv, NULL), 0);
+	CHECK_EQ_INT(gpu_db_migrate(db), SQLITE_OK);
+	CHECK_EQ_INT(gpu_db_migrate(db), SQLITE_OK);	/* idempotent */
+	CHECK_EQ_INT(gpu_sync_inventory(db, inv, NULL), 0);
 	return db;
 }
 
@@ -170,7 +147,7 @@ alloc(sqlite3 *db, const char *ws, const char *owner, const char *req,
 		*uuids = gpu_uuids_csv(out);
 	if (r != 0 && out != NULL) {
 		fprintf(stderr, "gpu_alloc failed but set *out\n");
-		failures++;
+		check_failures++;
 	}
 	json_decref(out);
 	return r;
@@ -192,12 +169,12 @@ count_allocs(sqlite3 *db)
 
 #define EXPECT_UUIDS(db, ws, req, want) do {				\
 	char *u_ = NULL;						\
-	CHECK_INT(alloc(db, ws, "alice", req, -1, NULL, &u_), 0);	\
+	CHECK_EQ_INT(alloc(db, ws, "alice", req, -1, NULL, &u_), 0);	\
 	CHECK_HAS(u_, want);						\
 	if (u_ != NULL && strcmp(u_, want) != 0) {			\
 		fprintf(stderr, "%s:%d: got %s want %s\n", __FILE__,	\
 		    __LINE__, u_, want);				\
-		failures++;						\
+		check_failures++;						\
 	}								\
 	free(u_);							\
 } while (0)
@@ -213,21 +190,21 @@ test_request_kinds(void)
 	EXPECT_UUIDS(db, "w-none", "none", "");
 	EXPECT_UUIDS(db, "w-none", "", "");
 	EXPECT_UUIDS(db, "w-none", "0", "");
-	CHECK_INT(count_allocs(db), 0);
+	CHECK_EQ_INT(count_allocs(db), 0);
 
 	/* Whole GPUs: never one with MIG on. */
 	EXPECT_UUIDS(db, "w-1", "1", "GPU-2");
 	EXPECT_UUIDS(db, "w-2", "2", "GPU-3,GPU-4");
 	/* A model: whole GPU, MIG off, any case, substring. */
 	EXPECT_UUIDS(db, "w-model", "a100", "GPU-5");
-	CHECK_INT(alloc(db, "w-h100", "alice", "H100", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-h100", "alice", "H100", -1, NULL, NULL),
 	    ERR_UNSAT);
 	CHECK_HAS(err_msg(), "no free whole GPU (MIG mode off) of model 'H100'");
-	CHECK_INT(alloc(db, "w-v100", "alice", "V100", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-v100", "alice", "V100", -1, NULL, NULL),
 	    ERR_UNSAT);
 	CHECK_HAS(err_msg(), "no GPU on this host matches model 'V100'");
 	/* Two left (GPU-6, GPU-7): three is too many, with what is free. */
-	CHECK_INT(alloc(db, "w-3", "alice", "3", -1, NULL, NULL), ERR_UNSAT);
+	CHECK_EQ_INT(alloc(db, "w-3", "alice", "3", -1, NULL, NULL), ERR_UNSAT);
 	CHECK_HAS(err_msg(), "3 whole GPUs wanted, 2 free");
 	CHECK_HAS(err_msg(), "2 × NVIDIA A100-SXM4-40GB");
 	CHECK_HAS(err_msg(), "2 × 1g.5gb");
@@ -235,37 +212,37 @@ test_request_kinds(void)
 	/* Profiles. */
 	EXPECT_UUIDS(db, "w-p1", "1g.5gb", "MIG-0-1a");
 	EXPECT_UUIDS(db, "w-p2", "1G.5GB", "MIG-0-1b");
-	CHECK_INT(alloc(db, "w-p3", "alice", "1g.5gb", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-p3", "alice", "1g.5gb", -1, NULL, NULL),
 	    ERR_UNSAT);
 	CHECK_HAS(err_msg(), "no free 1g.5gb; free: 1 × 3g.20gb, 1 × 2g.10gb, "
 	    "1 × 7g.40gb, 2 × NVIDIA A100-SXM4-40GB");
-	CHECK_INT(alloc(db, "w-p4", "alice", "4g.40gb", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-p4", "alice", "4g.40gb", -1, NULL, NULL),
 	    ERR_UNSAT);
 	CHECK_HAS(err_msg(), "no free 4g.40gb");
 
 	/* By uuid. */
 	EXPECT_UUIDS(db, "w-u1", "MIG-0-3g", "MIG-0-3g");
-	CHECK_INT(alloc(db, "w-u2", "alice", "MIG-0-3g", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-u2", "alice", "MIG-0-3g", -1, NULL, NULL),
 	    ERR_UNSAT);
 	CHECK_HAS(err_msg(), "'MIG-0-3g' is allocated");
-	CHECK_INT(alloc(db, "w-u3", "alice", "GPU-nope", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-u3", "alice", "GPU-nope", -1, NULL, NULL),
 	    ERR_UNSAT);
 	CHECK_HAS(err_msg(), "no GPU device 'GPU-nope'");
 
 	/* Bad syntax. */
-	CHECK_INT(alloc(db, "w-bad", "alice", "1g.5gb;drop", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-bad", "alice", "1g.5gb;drop", -1, NULL, NULL),
 	    ERR_INVAL);
-	CHECK_INT(alloc(db, "w-bad", "alice", "65", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-bad", "alice", "65", -1, NULL, NULL),
 	    ERR_INVAL);
-	CHECK_INT(alloc(db, "w-bad", "alice", "-1", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-bad", "alice", "-1", -1, NULL, NULL),
 	    ERR_INVAL);
-	CHECK_INT(alloc(db, "w-bad", "alice", "GPU-a b", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-bad", "alice", "GPU-a b", -1, NULL, NULL),
 	    ERR_INVAL);
-	CHECK_INT(alloc(db, "w-bad", "alice", "H100'--", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-bad", "alice", "H100'--", -1, NULL, NULL),
 	    ERR_INVAL);
 
 	/* Outside a transaction: refused. */
-	CHECK_INT(gpu_alloc(db, "w-tx", "alice", "1", -1, NULL, &out),
+	CHECK_EQ_INT(gpu_alloc(db, "w-tx", "alice", "1", -1, NULL, &out),
 	    ERR_INTERNAL);
 	CHECK(out == NULL);
 
@@ -274,8 +251,8 @@ test_request_kinds(void)
 	EXPECT_UUIDS(db, "w-2", "1g.5gb", "GPU-3,GPU-4");
 
 	/* Allocation objects. */
-	CHECK_INT(gpu_allocated(db, "w-p1", &out), 0);
-	CHECK_INT(json_array_size(out), 1);
+	CHECK_EQ_INT(gpu_allocated(db, "w-p1", &out), 0);
+	CHECK_EQ_INT(json_array_size(out), 1);
 	d = json_array_get(out, 0);
 	CHECK(jstr_is(d, "uuid", "MIG-0-1a") && jstr_is(d, "kind", "mig") &&
 	    jstr_is(d, "model", "NVIDIA A100-SXM4-40GB") &&
@@ -283,7 +260,7 @@ test_request_kinds(void)
 	    jint_is(d, "index", 0) && jstr_is(d, "parent_uuid", "GPU-0") &&
 	    jint_is(d, "gi_id", 13));
 	json_decref(out);
-	CHECK_INT(gpu_allocated(db, "w-2", &out), 0);
+	CHECK_EQ_INT(gpu_allocated(db, "w-2", &out), 0);
 	d = json_array_get(out, 0);
 	CHECK(jstr_is(d, "kind", "gpu") && jstr_is(d, "uuid", "GPU-3") &&
 	    json_is_null(json_object_get(d, "profile")) &&
@@ -291,10 +268,10 @@ test_request_kinds(void)
 	json_decref(out);
 
 	/* Free, then allocated again. */
-	CHECK_INT(gpu_free(db, "w-p1"), 0);
-	CHECK_INT(gpu_free(db, "w-p1"), 0);
-	CHECK_INT(gpu_allocated(db, "w-p1", &out), 0);
-	CHECK_INT(json_array_size(out), 0);
+	CHECK_EQ_INT(gpu_free(db, "w-p1"), 0);
+	CHECK_EQ_INT(gpu_free(db, "w-p1"), 0);
+	CHECK_EQ_INT(gpu_allocated(db, "w-p1", &out), 0);
+	CHECK_EQ_INT(json_array_size(out), 0);
 	json_decref(out);
 	EXPECT_UUIDS(db, "w-p5", "1g.5gb", "MIG-0-1a");
 
@@ -310,15 +287,15 @@ test_exclusion(void)
 
 	/* A whole GPU with MIG on: by uuid only, while no instance held. */
 	EXPECT_UUIDS(db, "w-a", "GPU-1", "GPU-1");
-	CHECK_INT(alloc(db, "w-b", "alice", "7g.40gb", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-b", "alice", "7g.40gb", -1, NULL, NULL),
 	    ERR_UNSAT);
-	CHECK_INT(alloc(db, "w-b", "alice", "MIG-1-7g", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-b", "alice", "MIG-1-7g", -1, NULL, NULL),
 	    ERR_UNSAT);
 	CHECK_HAS(err_msg(), "overlaps an allocated MIG instance or its "
 	    "parent");
-	CHECK_INT(gpu_free(db, "w-a"), 0);
+	CHECK_EQ_INT(gpu_free(db, "w-a"), 0);
 	EXPECT_UUIDS(db, "w-b", "7g.40gb", "MIG-1-7g");
-	CHECK_INT(alloc(db, "w-c", "alice", "GPU-1", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-c", "alice", "GPU-1", -1, NULL, NULL),
 	    ERR_UNSAT);
 	CHECK_HAS(err_msg(), "overlaps");
 
@@ -333,10 +310,10 @@ test_exclusion(void)
 	CHECK(sqlite3_exec(db, "INSERT INTO gpu_allocs (uuid, workspace_id, "
 	    "owner, allocated_at) VALUES ('GPU-0', 'x', 'x', 0)", NULL, NULL,
 	    NULL) != SQLITE_OK);
-	CHECK_INT(count_allocs(db), 2);
+	CHECK_EQ_INT(count_allocs(db), 2);
 
 	/* MIG on, no instances: "1" never takes it, its uuid does. */
-	CHECK_INT(alloc(db, "w-e", "alice", "7", -1, NULL, NULL), ERR_UNSAT);
+	CHECK_EQ_INT(alloc(db, "w-e", "alice", "7", -1, NULL, NULL), ERR_UNSAT);
 	CHECK_HAS(err_msg(), "7 whole GPUs wanted, 6 free");
 	EXPECT_UUIDS(db, "w-e", "GPU-8", "GPU-8");
 
@@ -351,40 +328,40 @@ test_quota_prefer(void)
 	sqlite3 *db = mem_db(inv);
 	char *u = NULL;
 
-	CHECK_INT(alloc(db, "w-1", "bob", "1g.5gb", 2, NULL, NULL), 0);
-	CHECK_INT(alloc(db, "w-2", "bob", "2", 2, NULL, NULL), ERR_QUOTA);
+	CHECK_EQ_INT(alloc(db, "w-1", "bob", "1g.5gb", 2, NULL, NULL), 0);
+	CHECK_EQ_INT(alloc(db, "w-2", "bob", "2", 2, NULL, NULL), ERR_QUOTA);
 	CHECK_HAS(err_msg(), "bob holds 1 of at most 2 GPUs and this needs 2");
-	CHECK_INT(alloc(db, "w-2", "bob", "1", 2, NULL, NULL), 0);
-	CHECK_INT(alloc(db, "w-3", "bob", "1g.5gb", 2, NULL, NULL), ERR_QUOTA);
-	CHECK_INT(alloc(db, "w-3", "bob", "1g.5gb", 0, NULL, NULL), ERR_QUOTA);
+	CHECK_EQ_INT(alloc(db, "w-2", "bob", "1", 2, NULL, NULL), 0);
+	CHECK_EQ_INT(alloc(db, "w-3", "bob", "1g.5gb", 2, NULL, NULL), ERR_QUOTA);
+	CHECK_EQ_INT(alloc(db, "w-3", "bob", "1g.5gb", 0, NULL, NULL), ERR_QUOTA);
 	/* Quota is per owner; another user is not counted against bob. */
-	CHECK_INT(alloc(db, "w-4", "carol", "1g.5gb", 1, NULL, NULL), 0);
-	CHECK_INT(alloc(db, "w-5", "carol", "1", 1, NULL, NULL), ERR_QUOTA);
+	CHECK_EQ_INT(alloc(db, "w-4", "carol", "1g.5gb", 1, NULL, NULL), 0);
+	CHECK_EQ_INT(alloc(db, "w-5", "carol", "1", 1, NULL, NULL), ERR_QUOTA);
 	/* Quota is checked before availability. */
-	CHECK_INT(alloc(db, "w-5", "carol", "1g.5gb", 1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-5", "carol", "1g.5gb", 1, NULL, NULL),
 	    ERR_QUOTA);
 	/* A bad request is a bad request whatever the quota. */
-	CHECK_INT(alloc(db, "w-5", "carol", "1g.5g", 0, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-5", "carol", "1g.5g", 0, NULL, NULL),
 	    ERR_INVAL);
 
 	/* prefer: the same device again when free ... */
-	CHECK_INT(gpu_free(db, "w-1"), 0);
-	CHECK_INT(gpu_free(db, "w-4"), 0);
-	CHECK_INT(alloc(db, "w-1", "bob", "1g.5gb", -1, "MIG-0-1b", &u), 0);
+	CHECK_EQ_INT(gpu_free(db, "w-1"), 0);
+	CHECK_EQ_INT(gpu_free(db, "w-4"), 0);
+	CHECK_EQ_INT(alloc(db, "w-1", "bob", "1g.5gb", -1, "MIG-0-1b", &u), 0);
 	CHECK_HAS(u, "MIG-0-1b");
 	free(u);
 	/* ... else another of the same kind. */
-	CHECK_INT(alloc(db, "w-6", "dave", "1g.5gb", -1, "MIG-0-1b", &u), 0);
+	CHECK_EQ_INT(alloc(db, "w-6", "dave", "1g.5gb", -1, "MIG-0-1b", &u), 0);
 	CHECK_HAS(u, "MIG-0-1a");
 	free(u);
 	/* A preferred device that does not fit the request is not taken. */
-	CHECK_INT(gpu_free(db, "w-2"), 0);
-	CHECK_INT(alloc(db, "w-2", "bob", "1", -1, "MIG-0-3g,GPU-7", &u), 0);
+	CHECK_EQ_INT(gpu_free(db, "w-2"), 0);
+	CHECK_EQ_INT(alloc(db, "w-2", "bob", "1", -1, "MIG-0-3g,GPU-7", &u), 0);
 	CHECK_HAS(u, "GPU-7");
 	free(u);
 	/* Two preferred of a count, in order. */
-	CHECK_INT(gpu_free(db, "w-2"), 0);
-	CHECK_INT(alloc(db, "w-2", "bob", "2", -1, "GPU-6,GPU-7", &u), 0);
+	CHECK_EQ_INT(gpu_free(db, "w-2"), 0);
+	CHECK_EQ_INT(alloc(db, "w-2", "bob", "2", -1, "GPU-6,GPU-7", &u), 0);
 	CHECK(u != NULL && strcmp(u, "GPU-6,GPU-7") == 0);
 	free(u);
 
@@ -418,8 +395,8 @@ test_sync_and_views(void)
 	size_t i;
 	int vanished = -1, seen = 0;
 
-	CHECK_INT(alloc(db, "w-1", "bob", "1g.5gb", -1, NULL, NULL), 0);
-	CHECK_INT(alloc(db, "w-2", "bob", "GPU-2", -1, NULL, NULL), 0);
+	CHECK_EQ_INT(alloc(db, "w-1", "bob", "1g.5gb", -1, NULL, NULL), 0);
+	CHECK_EQ_INT(alloc(db, "w-2", "bob", "GPU-2", -1, NULL, NULL), 0);
 
 	v = gpu_view_types(db);
 	d = find_type(v, "1g.5gb");
@@ -436,12 +413,12 @@ test_sync_and_views(void)
 	/* Available: 14 devices minus GPU-2, MIG-0-1a, and GPU-0 (an
 	 * instance of it is held). */
 	v = gpu_view_available(db);
-	CHECK_INT(json_array_size(v), 14 - 3);
+	CHECK_EQ_INT(json_array_size(v), 14 - 3);
 	json_decref(v);
 
 	/* Devices: holder shown to admins and to the holder only. */
 	v = gpu_view_devices(db, NULL, "eve", 0);
-	CHECK_INT(json_array_size(v), 14);
+	CHECK_EQ_INT(json_array_size(v), 14);
 	json_array_foreach(v, i, d) {
 		if (strcmp(json_string_value(json_object_get(d, "uuid")),
 		    "MIG-0-1a") != 0)
@@ -473,10 +450,10 @@ test_sync_and_views(void)
 		if (strcmp(inv->devs[i].parent_uuid, "GPU-0") != 0)
 			gpu_inventory_add(inv2, &inv->devs[i]);
 	add_mig(inv2, "MIG-0-7g", "GPU-0", "7g.40gb", 40192, 0);
-	CHECK_INT(gpu_sync_inventory(db, inv2, &vanished), 0);
-	CHECK_INT(vanished, 1);
-	CHECK_INT(gpu_allocated(db, "w-1", &out), 0);
-	CHECK_INT(json_array_size(out), 1);
+	CHECK_EQ_INT(gpu_sync_inventory(db, inv2, &vanished), 0);
+	CHECK_EQ_INT(vanished, 1);
+	CHECK_EQ_INT(gpu_allocated(db, "w-1", &out), 0);
+	CHECK_EQ_INT(json_array_size(out), 1);
 	json_decref(out);
 	v = gpu_view_devices(db, NULL, "admin", 1);
 	json_array_foreach(v, i, d) {
@@ -488,22 +465,22 @@ test_sync_and_views(void)
 	json_decref(v);
 	/* Gone devices are not handed out; the vanished instance still
 	 * blocks its whole GPU until freed, not its new sibling. */
-	CHECK_INT(alloc(db, "w-3", "bob", "1g.5gb", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-3", "bob", "1g.5gb", -1, NULL, NULL),
 	    ERR_UNSAT);
-	CHECK_INT(alloc(db, "w-3", "bob", "MIG-0-1b", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-3", "bob", "MIG-0-1b", -1, NULL, NULL),
 	    ERR_UNSAT);
 	CHECK_HAS(err_msg(), "'MIG-0-1b' is not present");
-	CHECK_INT(alloc(db, "w-3", "bob", "GPU-0", -1, NULL, NULL), ERR_UNSAT);
-	CHECK_INT(alloc(db, "w-3", "bob", "7g.40gb", -1, NULL, NULL), 0);
-	CHECK_INT(alloc(db, "w-4", "bob", "7g.40gb", -1, NULL, NULL), 0);
-	CHECK_INT(alloc(db, "w-5", "bob", "7g.40gb", -1, NULL, NULL),
+	CHECK_EQ_INT(alloc(db, "w-3", "bob", "GPU-0", -1, NULL, NULL), ERR_UNSAT);
+	CHECK_EQ_INT(alloc(db, "w-3", "bob", "7g.40gb", -1, NULL, NULL), 0);
+	CHECK_EQ_INT(alloc(db, "w-4", "bob", "7g.40gb", -1, NULL, NULL), 0);
+	CHECK_EQ_INT(alloc(db, "w-5", "bob", "7g.40gb", -1, NULL, NULL),
 	    ERR_UNSAT);
-	CHECK_INT(gpu_free(db, "w-1"), 0);
-	CHECK_INT(gpu_free(db, "w-3"), 0);
-	CHECK_INT(alloc(db, "w-5", "bob", "GPU-0", -1, NULL, NULL), 0);
+	CHECK_EQ_INT(gpu_free(db, "w-1"), 0);
+	CHECK_EQ_INT(gpu_free(db, "w-3"), 0);
+	CHECK_EQ_INT(alloc(db, "w-5", "bob", "GPU-0", -1, NULL, NULL), 0);
 	/* Sync inside a caller's transaction joins it. */
 	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	CHECK_INT(gpu_sync_inventory(db, inv, &vanished), 0);
+	CHECK_EQ_INT(gpu_sync_inventory(db, inv, &vanished), 0);
 	CHECK(!sqlite3_get_autocommit(db));
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 
@@ -584,8 +561,8 @@ test_concurrent(void)
 	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
 	CHECK(sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) ==
 	    SQLITE_OK);
-	CHECK_INT(gpu_db_migrate(db), SQLITE_OK);
-	CHECK_INT(gpu_sync_inventory(db, inv, NULL), 0);
+	CHECK_EQ_INT(gpu_db_migrate(db), SQLITE_OK);
+	CHECK_EQ_INT(gpu_sync_inventory(db, inv, NULL), 0);
 
 	pthread_barrier_init(&barrier, NULL, NTHREADS);
 	for (i = 0; i < NTHREADS; i++) {
@@ -610,10 +587,10 @@ test_concurrent(void)
 			    strcmp(rs[i].uuid, rs[j].uuid) == 0)
 				dup++;
 	}
-	CHECK_INT(ok, 7);
-	CHECK_INT(unsat, NTHREADS - 7);
-	CHECK_INT(dup, 0);
-	CHECK_INT(count_allocs(db), 7);
+	CHECK_EQ_INT(ok, 7);
+	CHECK_EQ_INT(unsat, NTHREADS - 7);
+	CHECK_EQ_INT(dup, 0);
+	CHECK_EQ_INT(count_allocs(db), 7);
 	sqlite3_close(db);
 	unlink(dbpath);
 	unlink(wal);
@@ -633,8 +610,8 @@ main(void)
 	test_quota_prefer();
 	test_sync_and_views();
 	test_concurrent();
-	if (failures != 0) {
-		fprintf(stderr, "%d failure(s)\n", failures);
+	if (check_failures != 0) {
+		fprintf(stderr, "%d failure(s)\n", check_failures);
 		return 1;
 	}
 	printf("ok\n");

@@ -20,15 +20,8 @@
 
 #define ROUNDS	2000
 
-static int failures;
+#include "check.h"
 
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: CHECK failed: %s (%s)\n",	\
-		    __FILE__, __LINE__, #c, err_msg());			\
-		failures++;						\
-	}								\
-} while (0)
 
 static double
 now_us(void)
@@ -203,8 +196,8 @@ main(void)
 	log_init(LOG_ERROR, 0);
 	bench_alloc();
 	bench_enumerate();
-	if (failures != 0) {
-		fprintf(stderr, "%d failure(s)\n", failures);
+	if (check_failures != 0) {
+		fprintf(stderr, "%d failure(s)\n", check_failures);
 		return 1;
 	}
 	return 0;

@@ -10,23 +10,8 @@
 #include "log.h"
 #include "xmalloc.h"
 
-static int failures;
+#include "check.h"
 
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,	\
-		    __LINE__, #c);					\
-		failures++;						\
-	}								\
-} while (0)
-#define CHECK_STR(a, b) do {						\
-	const char *a_ = (a), *b_ = (b);				\
-	if (strcmp(a_, b_) != 0) {					\
-		fprintf(stderr, "%s:%d: '%s' != '%s'\n", __FILE__,	\
-		    __LINE__, a_, b_);					\
-		failures++;						\
-	}								\
-} while (0)
 
 static void
 test_profile_names(void)
@@ -65,7 +50,7 @@ test_profile_names(void)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		gpu_profile_name(buf, sizeof buf, cases[i].g, cases[i].c,
 		    cases[i].mig_mb, cases[i].gpu_mb * mib, cases[i].suffix);
-		CHECK_STR(buf, cases[i].want);
+		CHECK_EQ_STR(buf, cases[i].want);
 		CHECK(gpu_profile_valid(buf));
 	}
 }
@@ -86,12 +71,12 @@ test_profile_valid(void)
 		if (!gpu_profile_valid(good[i])) {
 			fprintf(stderr, "rejected good profile '%s'\n",
 			    good[i]);
-			failures++;
+			check_failures++;
 		}
 	for (i = 0; bad[i] != NULL; i++)
 		if (gpu_profile_valid(bad[i])) {
 			fprintf(stderr, "accepted bad profile '%s'\n", bad[i]);
-			failures++;
+			check_failures++;
 		}
 }
 
@@ -119,10 +104,10 @@ test_parse_good(void)
 	CHECK(gpu_inventory_parse(good_file, strlen(good_file), &inv) == 0);
 	if (inv == NULL) {
 		fprintf(stderr, "parse: %s\n", err_msg());
-		failures++;
+		check_failures++;
 		return;
 	}
-	CHECK_STR(inv->source, "file");
+	CHECK_EQ_STR(inv->source, "file");
 	CHECK(inv->n == 4);
 	d = gpu_inventory_find(inv, "GPU-aaaa-0");
 	CHECK(d != NULL && d->mig_enabled && d->minor == 2 &&
@@ -130,9 +115,9 @@ test_parse_good(void)
 	d = gpu_inventory_find(inv, "MIG-bbbb-1");
 	CHECK(d != NULL && gpu_dev_is_mig(d));
 	if (d != NULL) {
-		CHECK_STR(d->parent_uuid, "GPU-aaaa-0");
-		CHECK_STR(d->profile, "3g.20gb");
-		CHECK_STR(d->model, "NVIDIA A100-SXM4-40GB");
+		CHECK_EQ_STR(d->parent_uuid, "GPU-aaaa-0");
+		CHECK_EQ_STR(d->profile, "3g.20gb");
+		CHECK_EQ_STR(d->model, "NVIDIA A100-SXM4-40GB");
 		CHECK(d->minor == 2 && d->index == 0 && d->gi_id == 2 &&
 		    d->ci_id == 0 && d->memory_mb == 19968);
 	}
@@ -212,7 +197,7 @@ test_parse_bad(void)
 		    strstr(err_msg(), cases[i].msg) == NULL) {
 			fprintf(stderr, "bad input %zu: got '%s', want '%s'\n",
 			    i, err_msg(), cases[i].msg);
-			failures++;
+			check_failures++;
 		}
 	}
 }
@@ -249,8 +234,8 @@ main(void)
 	test_parse_good();
 	test_parse_bad();
 	test_load_file();
-	if (failures != 0) {
-		fprintf(stderr, "%d failure(s)\n", failures);
+	if (check_failures != 0) {
+		fprintf(stderr, "%d failure(s)\n", check_failures);
 		return 1;
 	}
 	printf("ok\n");

@@ -15,31 +15,8 @@
 #include "log.h"
 #include "xmalloc.h"
 
-static int failures;
+#include "check.h"
 
-#define CHECK(c) do {							\
-	if (!(c)) {							\
-		fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,	\
-		    __LINE__, #c);					\
-		failures++;						\
-	}								\
-} while (0)
-#define CHECK_STR(a, b) do {						\
-	const char *a_ = (a), *b_ = (b);				\
-	if (strcmp(a_, b_) != 0) {					\
-		fprintf(stderr, "%s:%d: '%s' != '%s'\n", __FILE__,	\
-		    __LINE__, a_, b_);					\
-		failures++;						\
-	}								\
-} while (0)
-#define CHECK_INT(a, b) do {						\
-	long long a_ = (a), b_ = (b);					\
-	if (a_ != b_) {							\
-		fprintf(stderr, "%s:%d: %s = %lld, want %lld\n",	\
-		    __FILE__, __LINE__, #a, a_, b_);			\
-		failures++;						\
-	}								\
-} while (0)
 
 static char *standin_path;
 static const char *src_dir;
@@ -95,13 +72,13 @@ check_machine(const char *file, size_t want_devices)
 	setenv("NVML_STANDIN_MACHINE", path, 1);
 	nv = gpu_nvml_open(standin_path);
 	CHECK(gpu_nvml_loaded(nv));
-	CHECK_STR(gpu_nvml_note(nv), "");
-	CHECK_INT(gpu_nvml_scan(nv, &inv), 0);
+	CHECK_EQ_STR(gpu_nvml_note(nv), "");
+	CHECK_EQ_INT(gpu_nvml_scan(nv, &inv), 0);
 	CHECK(inv != NULL);
 	if (inv == NULL || !gpu_nvml_loaded(nv))
 		goto out;
-	CHECK_STR(inv->source, "nvml");
-	CHECK_INT(inv->n, want_devices);
+	CHECK_EQ_STR(inv->source, "nvml");
+	CHECK_EQ_INT(inv->n, want_devices);
 
 	json_array_foreach(json_object_get(m, "gpus"), gi, g) {
 		if (at >= inv->n) {
@@ -109,32 +86,32 @@ check_machine(const char *file, size_t want_devices)
 			break;
 		}
 		d = &inv->devs[at++];
-		CHECK_STR(d->kind, "gpu");
-		CHECK_STR(d->uuid, json_string_value(json_object_get(g,
+		CHECK_EQ_STR(d->kind, "gpu");
+		CHECK_EQ_STR(d->uuid, json_string_value(json_object_get(g,
 		    "uuid")));
-		CHECK_STR(d->parent_uuid, "");
-		CHECK_STR(d->profile, "");
-		CHECK_STR(d->model, json_string_value(json_object_get(g,
+		CHECK_EQ_STR(d->parent_uuid, "");
+		CHECK_EQ_STR(d->profile, "");
+		CHECK_EQ_STR(d->model, json_string_value(json_object_get(g,
 		    "name")));
-		CHECK_INT(d->index, gi);
-		CHECK_INT(d->memory_mb, json_integer_value(json_object_get(g,
+		CHECK_EQ_INT(d->index, gi);
+		CHECK_EQ_INT(d->memory_mb, json_integer_value(json_object_get(g,
 		    "memory_mb")));
-		CHECK_INT(d->minor, json_integer_value(json_object_get(g,
+		CHECK_EQ_INT(d->minor, json_integer_value(json_object_get(g,
 		    "minor")));
-		CHECK_INT(d->mig_enabled, json_object_get(g, "mig") != NULL &&
+		CHECK_EQ_INT(d->mig_enabled, json_object_get(g, "mig") != NULL &&
 		    strcmp(json_string_value(json_object_get(g, "mig")),
 		    "on") == 0);
-		CHECK_INT(d->gi_id, -1);
+		CHECK_EQ_INT(d->gi_id, -1);
 
 		/* Live stats of a whole GPU come from the file. */
-		CHECK_INT(gpu_nvml_stats(nv, d->uuid, &st), 0);
-		CHECK_INT(st.temperature_c, json_integer_value(
+		CHECK_EQ_INT(gpu_nvml_stats(nv, d->uuid, &st), 0);
+		CHECK_EQ_INT(st.temperature_c, json_integer_value(
 		    json_object_get(g, "temperature")));
-		CHECK_INT(st.utilization_pct, json_integer_value(
+		CHECK_EQ_INT(st.utilization_pct, json_integer_value(
 		    json_object_get(g, "utilization")));
-		CHECK_INT(st.memory_used_mb, json_integer_value(
+		CHECK_EQ_INT(st.memory_used_mb, json_integer_value(
 		    json_object_get(g, "memory_used_mb")));
-		CHECK_INT(st.memory_total_mb, d->memory_mb);
+		CHECK_EQ_INT(st.memory_total_mb, d->memory_mb);
 
 		nm = 0;
 		json_array_foreach(json_object_get(g, "mig_devices"), k, mp) {
@@ -157,32 +134,32 @@ check_machine(const char *file, size_t want_devices)
 			prof = profile_of(m, g, json_string_value(
 			    json_object_get(mig, "profile")));
 			CHECK(prof != NULL);
-			CHECK_STR(d->kind, "mig");
-			CHECK_STR(d->uuid, json_string_value(json_object_get(
+			CHECK_EQ_STR(d->kind, "mig");
+			CHECK_EQ_STR(d->uuid, json_string_value(json_object_get(
 			    mig, "uuid")));
-			CHECK_STR(d->parent_uuid, json_string_value(
+			CHECK_EQ_STR(d->parent_uuid, json_string_value(
 			    json_object_get(g, "uuid")));
-			CHECK_STR(d->profile, want_profile);
-			CHECK_STR(d->model, json_string_value(json_object_get(g,
+			CHECK_EQ_STR(d->profile, want_profile);
+			CHECK_EQ_STR(d->model, json_string_value(json_object_get(g,
 			    "name")));
-			CHECK_INT(d->index, gi);
-			CHECK_INT(d->minor, json_integer_value(json_object_get(
+			CHECK_EQ_INT(d->index, gi);
+			CHECK_EQ_INT(d->minor, json_integer_value(json_object_get(
 			    g, "minor")));
-			CHECK_INT(d->gi_id, json_integer_value(json_object_get(
+			CHECK_EQ_INT(d->gi_id, json_integer_value(json_object_get(
 			    mig, "gi_id")));
-			CHECK_INT(d->ci_id, json_integer_value(json_object_get(
+			CHECK_EQ_INT(d->ci_id, json_integer_value(json_object_get(
 			    mig, "ci_id")));
 			if (prof != NULL)
-				CHECK_INT(d->memory_mb, json_integer_value(
+				CHECK_EQ_INT(d->memory_mb, json_integer_value(
 				    json_object_get(prof, "memory_mb")));
 			/* MIG devices have no utilization or temperature. */
-			CHECK_INT(gpu_nvml_stats(nv, d->uuid, &st), 0);
-			CHECK_INT(st.utilization_pct, -1);
-			CHECK_INT(st.temperature_c, -1);
-			CHECK_INT(st.memory_total_mb, d->memory_mb);
+			CHECK_EQ_INT(gpu_nvml_stats(nv, d->uuid, &st), 0);
+			CHECK_EQ_INT(st.utilization_pct, -1);
+			CHECK_EQ_INT(st.temperature_c, -1);
+			CHECK_EQ_INT(st.memory_total_mb, d->memory_mb);
 		}
 	}
-	CHECK_INT(at, inv->n);
+	CHECK_EQ_INT(at, inv->n);
 	CHECK(gpu_nvml_stats(nv, "GPU-not-there", &st) == ERR_NOTFOUND);
 out:
 	gpu_inventory_free(inv);
@@ -202,7 +179,7 @@ test_absent(void)
 	nv = gpu_nvml_open("/nonexistent/libnvidia-ml.so.1");
 	CHECK(!gpu_nvml_loaded(nv));
 	CHECK(strstr(gpu_nvml_note(nv), "NVML not loaded") != NULL);
-	CHECK_INT(gpu_nvml_scan(nv, &inv), 0);
+	CHECK_EQ_INT(gpu_nvml_scan(nv, &inv), 0);
 	CHECK(inv != NULL && inv->n == 0);
 	CHECK(inv != NULL && inv->note[0] != '\0');
 	CHECK(gpu_nvml_stats(nv, "GPU-x", &st) == ERR_NOTFOUND);
@@ -213,7 +190,7 @@ test_absent(void)
 	nv = gpu_nvml_open("libc.so.6");
 	CHECK(!gpu_nvml_loaded(nv));
 	CHECK(strstr(gpu_nvml_note(nv), "lacks nvmlInit_v2") != NULL);
-	CHECK_INT(gpu_nvml_scan(nv, &inv), 0);
+	CHECK_EQ_INT(gpu_nvml_scan(nv, &inv), 0);
 	CHECK(inv != NULL && inv->n == 0);
 	gpu_inventory_free(inv);
 	gpu_nvml_close(nv);
@@ -223,14 +200,14 @@ test_absent(void)
 	nv = gpu_nvml_open(standin_path);
 	CHECK(!gpu_nvml_loaded(nv));
 	CHECK(strstr(gpu_nvml_note(nv), "Driver Not Loaded") != NULL);
-	CHECK_INT(gpu_nvml_scan(nv, &inv), 0);
+	CHECK_EQ_INT(gpu_nvml_scan(nv, &inv), 0);
 	CHECK(inv != NULL && inv->n == 0);
 	gpu_inventory_free(inv);
 	gpu_nvml_close(nv);
 
 	/* A NULL object is "absent" too. */
 	CHECK(!gpu_nvml_loaded(NULL));
-	CHECK_INT(gpu_nvml_scan(NULL, &inv), 0);
+	CHECK_EQ_INT(gpu_nvml_scan(NULL, &inv), 0);
 	CHECK(inv != NULL && inv->n == 0);
 	gpu_inventory_free(inv);
 }
@@ -252,15 +229,15 @@ test_standin_uninitialized(void)
 	*(void **)&init = dlsym(dl, "nvmlInit_v2");
 	*(void **)&shutdown = dlsym(dl, "nvmlShutdown");
 	CHECK(count != NULL && init != NULL && shutdown != NULL);
-	CHECK_INT(count(&n), 1);		/* UNINITIALIZED */
-	CHECK_INT(shutdown(), 1);
+	CHECK_EQ_INT(count(&n), 1);		/* UNINITIALIZED */
+	CHECK_EQ_INT(shutdown(), 1);
 	path = xasprintf("%s/tests/nvml/plain-2gpu.json", src_dir);
 	setenv("NVML_STANDIN_MACHINE", path, 1);
-	CHECK_INT(init(), 0);
-	CHECK_INT(count(&n), 0);
-	CHECK_INT(n, 2);
-	CHECK_INT(shutdown(), 0);
-	CHECK_INT(count(&n), 1);
+	CHECK_EQ_INT(init(), 0);
+	CHECK_EQ_INT(count(&n), 0);
+	CHECK_EQ_INT(n, 2);
+	CHECK_EQ_INT(shutdown(), 0);
+	CHECK_EQ_INT(count(&n), 1);
 	free(path);
 	dlclose(dl);
 }
@@ -278,22 +255,22 @@ test_view_stats(void)
 	path = xasprintf("%s/tests/nvml/h100-7x1g.json", src_dir);
 	setenv("NVML_STANDIN_MACHINE", path, 1);
 	nv = gpu_nvml_open(standin_path);
-	CHECK_INT(gpu_nvml_scan(nv, &inv), 0);
+	CHECK_EQ_INT(gpu_nvml_scan(nv, &inv), 0);
 	CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK);
-	CHECK_INT(gpu_db_migrate(db), SQLITE_OK);
-	CHECK_INT(gpu_sync_inventory(db, inv, NULL), 0);
+	CHECK_EQ_INT(gpu_db_migrate(db), SQLITE_OK);
+	CHECK_EQ_INT(gpu_sync_inventory(db, inv, NULL), 0);
 	v = gpu_view_devices(db, nv, "admin", 1);
-	CHECK_INT(json_array_size(v), 8);
+	CHECK_EQ_INT(json_array_size(v), 8);
 	d = json_array_get(v, 0);		/* the H100 */
-	CHECK_INT(json_integer_value(json_object_get(d, "temperature")), 34);
-	CHECK_INT(json_integer_value(json_object_get(d, "utilization")), 0);
+	CHECK_EQ_INT(json_integer_value(json_object_get(d, "temperature")), 34);
+	CHECK_EQ_INT(json_integer_value(json_object_get(d, "utilization")), 0);
 	CHECK(json_is_integer(json_object_get(d, "utilization")));
-	CHECK_INT(json_integer_value(json_object_get(d, "memory_used_mb")),
+	CHECK_EQ_INT(json_integer_value(json_object_get(d, "memory_used_mb")),
 	    512);
 	d = json_array_get(v, 2);		/* MIG slot 1 */
 	CHECK(json_is_null(json_object_get(d, "utilization")));
 	CHECK(json_is_null(json_object_get(d, "temperature")));
-	CHECK_INT(json_integer_value(json_object_get(d, "memory_used_mb")),
+	CHECK_EQ_INT(json_integer_value(json_object_get(d, "memory_used_mb")),
 	    13);
 	json_decref(v);
 	/* Without NVML the figures are null. */
@@ -339,8 +316,8 @@ main(void)
 	check_machine("h100-7x1g.json", 8);
 
 	free(standin_path);
-	if (failures != 0) {
-		fprintf(stderr, "%d failure(s)\n", failures);
+	if (check_failures != 0) {
+		fprintf(stderr, "%d failure(s)\n", check_failures);
 		return 1;
 	}
 	printf("ok\n");
