@@ -623,6 +623,19 @@ ws_mark_running(struct db *db, struct ws *w)
 	w->state = xstrdup("running");
 }
 
+/* A start that failed: the GPU goes back to the pool and the record says
+ * why. Returns r with the calling thread's message kept. */
+static int
+ws_fail(struct db *db, const char *id, int r)
+{
+	char msg[1024];
+
+	snprintf(msg, sizeof msg, "%s", err_msg());
+	ws_gpu_free(db, id);
+	ws_set_state(db, id, "failed", msg);
+	return err_set(r, "%s", msg);
+}
+
 /* ---- creation ---- */
 
 static const char *const create_fields[] = { "name", "template", "image",
@@ -933,13 +946,11 @@ create_thread(void *arg)
 			db_event(db, job->actor, "workspace.start", w->id, "ok",
 			    "created");
 		} else {
-			char msg[1024];
-			snprintf(msg, sizeof msg, "%s", err_msg());
-			ws_gpu_free(db, w->id);
-			ws_set_state(db, w->id, "failed", msg);
+			ws_fail(db, w->id, ERR_BACKEND);
 			db_event(db, job->actor, "workspace.create", w->id,
-			    "error", msg);
-			log_warn("workspace %s failed to start: %s", w->id, msg);
+			    "error", err_msg());
+			log_warn("workspace %s failed to start: %s", w->id,
+			    err_msg());
 		}
 	}
 	pthread_mutex_unlock(lk);
@@ -1340,13 +1351,8 @@ ws_do_start(struct app *app, struct db *db, struct ws *w, const char *actor)
 			r = rt_start(app->rt, w->container_id);
 	} else
 		r = ws_provision(app, db, w, actor);
-	if (r != 0) {
-		char msg[1024];
-		snprintf(msg, sizeof msg, "%s", err_msg());
-		ws_gpu_free(db, w->id);
-		ws_set_state(db, w->id, "failed", msg);
-		return err_set(r, "%s", msg);
-	}
+	if (r != 0)
+		return ws_fail(db, w->id, r);
 	ws_mark_running(db, w);
 	return 0;
 }
@@ -1418,13 +1424,8 @@ ws_do_redeploy(struct app *app, struct db *db, struct ws *w,
 	w->container_id = xstrdup("");
 	if (strcmp(w->state, "running") == 0) {
 		/* Keep the GPU: provision reads the current allocation. */
-		if ((r = ws_provision(app, db, w, actor)) != 0) {
-			char msg[1024];
-			snprintf(msg, sizeof msg, "%s", err_msg());
-			ws_gpu_free(db, w->id);
-			ws_set_state(db, w->id, "failed", msg);
-			return err_set(r, "%s", msg);
-		}
+		if ((r = ws_provision(app, db, w, actor)) != 0)
+			return ws_fail(db, w->id, r);
 		ws_mark_running(db, w);
 		return 0;
 	}
