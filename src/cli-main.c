@@ -346,6 +346,47 @@ cli_cmd_find(int argc, char **argv, int *used)
 	return best;
 }
 
+const struct cli_table cli_table = { cli_cmds, cli_global_opts };
+
+int
+cmd_completion(struct cli *cli)
+{
+	const char *sh = cli_args_pos(cli->args, 0);
+
+	if (cli_completion_script(&cli_table, sh, stdout) != 0)
+		return cli_usage(cli, "unknown shell '%s': want bash or zsh",
+		    sh);
+	return EXIT_OK;
+}
+
+int
+cmd_help(struct cli *cli)
+{
+	const struct cli_cmd *c;
+	size_t n = cli_args_npos(cli->args);
+	char **w;
+	int used;
+
+	if (cli_args_count(cli->args, "man")) {
+		cli_help_man(&cli_table, stdout);
+		return EXIT_OK;
+	}
+	if (n == 0) {
+		cli_help_top(&cli_table, stdout);
+		return EXIT_OK;
+	}
+	w = xcalloc(n, sizeof *w);
+	for (size_t i = 0; i < n; i++)
+		w[i] = (char *)cli_args_pos(cli->args, i);
+	c = cli_cmd_find((int)n, w, &used);
+	free(w);
+	if (c == NULL)
+		return cli_usage(cli, "unknown command '%s'",
+		    cli_args_pos(cli->args, 0));
+	cli_help_cmd(c, stdout);
+	return EXIT_OK;
+}
+
 int
 cmd_version(struct cli *cli)
 {
@@ -433,7 +474,7 @@ main(int argc, char **argv)
 	if ((r = main_globals(&cli, g)) != 0)
 		goto out;
 	if (cli_args_count(g, "help") || first >= argc) {
-		cli_help_top(first >= argc && !cli_args_count(g, "help") ?
+		cli_help_top(&cli_table, first >= argc && !cli_args_count(g, "help") ?
 		    stderr : stdout);
 		r = first >= argc && !cli_args_count(g, "help") ? EXIT_USAGE :
 		    EXIT_OK;

@@ -178,11 +178,17 @@ int	cmd_version(struct cli *);
 int	cmd_help(struct cli *);
 int	cmd_completion(struct cli *);
 
-/* Help text (cli-help.c). */
-void	 cli_help_top(FILE *);
+/* Help text (cli-help.c), from the command table it is given. */
+struct cli_table {
+	const struct cli_cmd	*cmds;
+	const struct cli_opt	*global;
+};
+extern const struct cli_table cli_table;	/* cli-main.c's */
+void	 cli_help_top(const struct cli_table *, FILE *);
 void	 cli_help_cmd(const struct cli_cmd *, FILE *);
-void	 cli_help_man(FILE *);
-int	 cli_completion_script(const char *shell, FILE *);
+void	 cli_help_man(const struct cli_table *, FILE *);
+int	 cli_completion_script(const struct cli_table *, const char *shell,
+	    FILE *);
 const struct cli_cmd *cli_cmd_find(int argc, char **argv, int *used);
 
 #endif

@@ -258,7 +258,7 @@ test_man_completion(void)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
-	cli_help_man(f);
+	cli_help_man(&cli_table, f);
 	fclose(f);
 	CHECK(strstr(text, ".TH BERTH 1") != NULL);
 	for (const struct cli_cmd *c = cli_cmds; c->name != NULL; c++) {
@@ -280,13 +280,13 @@ test_man_completion(void)
 	free(text);
 	text = NULL;
 	f = open_memstream(&text, &len);
-	CHECK(cli_completion_script("bash", f) == 0);
+	CHECK(cli_completion_script(&cli_table, "bash", f) == 0);
 	fclose(f);
 	CHECK(strstr(text, "complete -o default -F _berth berth") != NULL);
 	CHECK(strstr(text, "berth ls -q") != NULL);
 	CHECK(strstr(text, "--idle-timeout") != NULL);
 	free(text);
-	CHECK(cli_completion_script("fish", stdout) == -1);
+	CHECK(cli_completion_script(&cli_table, "fish", stdout) == -1);
 }
 
 int
