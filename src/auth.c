@@ -10,7 +10,6 @@
 #include "auth.h"
 #include "db.h"
 #include "err.h"
-#include "http.h"
 #include "log.h"
 #include "timeutil.h"
 #include "xmalloc.h"

@@ -7,7 +7,14 @@
 #include <stddef.h>
 
 struct db;
-struct principal;
+
+/* Who is asking (after auth): the API, the SSH gateway and the workspace
+ * logic all decide access from this. */
+struct principal {
+	char	user[40];
+	int	admin;
+	char	key_id[40];
+};
 
 /* Checks a presented key; fills *who. ERR_UNAUTH (no detail on why). */
 int	auth_check(struct db *, const char *key, struct principal *who);

@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "auth.h"
+
 struct req;
 struct app;
 struct db;
@@ -30,13 +32,6 @@ struct route {
 	route_fn	 fn;
 	int		 flags;
 	const char	*summary;	/* one line, for /v1/openapi.json */
-};
-
-/* Who made the request (after auth). */
-struct principal {
-	char	user[40];
-	int	admin;
-	char	key_id[40];
 };
 
 const char	*req_method(const struct req *);

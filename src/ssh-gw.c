@@ -23,8 +23,8 @@
 
 #include "app.h"
 #include "db.h"
+#include "auth.h"
 #include "err.h"
-#include "http.h"
 #include "log.h"
 #include "ssh-conn.h"
 #include "ssh-gw.h"

@@ -13,7 +13,6 @@
 #include "db.h"
 #include "err.h"
 #include "gpu-alloc.h"
-#include "http.h"
 #include "json-util.h"
 #include "log.h"
 #include "rt.h"
