@@ -16,7 +16,7 @@ set -euo pipefail
 DEPS_PKGS="build-essential cmake pkg-config git libcivetweb-dev libjansson-dev
 libcurl4-openssl-dev libsqlite3-dev sqlite3 libssl-dev libssh-dev docker.io
 debootstrap busybox-static curl jq openssh-client rsync wrk clang tmux procps
-psmisc iproute2 ca-certificates debian-archive-keyring"
+psmisc iproute2 ca-certificates debian-archive-keyring python3-paramiko"
 DEPS_PKGS="$DEPS_PKGS ${BERTH_EXTRA_PKGS:-}"
 
 DOCKER_SOCK=/var/run/docker.sock

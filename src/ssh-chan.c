@@ -485,7 +485,14 @@ pump_in(struct chan *k)
 			continue;
 		}
 		if (k->in_eof) {
-			proc_close_stdin(k->p);
+			/* On a pty, EOF ends only the client's input, as
+			 * with sshd (it closes its own copy of the pty
+			 * master; the process sees nothing). Closing the
+			 * exec's stdin would make Docker close the tty's
+			 * output too, and what the process still prints
+			 * would be lost. */
+			if (!k->tty)
+				proc_close_stdin(k->p);
 			k->stdin_closed = 1;
 		}
 		return;
