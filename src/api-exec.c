@@ -21,6 +21,7 @@
 #include "app.h"
 #include "buf.h"
 #include "err.h"
+#include "exec-user.h"
 #include "http.h"
 #include "json-util.h"
 #include "log.h"
@@ -600,7 +601,8 @@ h_exec(struct req *r)
 	    req_app(r)->cfg.exec_output_cap : 16 * 1024 * 1024;
 	if ((rc = api_ws_running(r, &w)) != 0 ||
 	    (rc = read_body(r, &e.body)) != 0 ||
-	    (rc = parse_exec(w, e.body, &e)) != 0)
+	    (rc = parse_exec(w, e.body, &e)) != 0 ||
+	    (rc = exec_user_check(req_app(r), req_who(r), w, e.user)) != 0)
 		goto out;
 	if (!k.stream) {
 		k.out[PROC_STDOUT] = buf_new(0);
@@ -647,7 +649,9 @@ const struct route api_exec_routes[] = {
 	{ "POST", "/v1/workspaces/{id}/exec", h_exec, 0, "run a command: "
 	    "{argv:[...]} or {command:\"...\"} (run by the workspace shell "
 	    "with -c), stdin (string; binary with stdin_encoding:\"base64\"), "
-	    "env {K:V}, workdir, user, timeout (s, default 30, max 3600) -> "
+	    "env {K:V}, workdir, user (the workspace's own; another only "
+	    "for an admin or the template's exec_users, else 403), timeout "
+	    "(s, default 30, max 3600) -> "
 	    "{stdout, stderr, exit_code, timed_out, duration_ms, "
 	    "stdout_truncated, stderr_truncated}. stdout/stderr are byte-"
 	    "exact: text when valid UTF-8 without NUL, else base64 with "

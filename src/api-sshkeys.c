@@ -8,6 +8,7 @@
 #include "http.h"
 #include "ssh-keydb.h"
 #include "ssh-keys.h"
+#include "ws-direct.h"
 
 /* GET /v1/ssh-keys: the caller's keys; an admin sees everyone's (or one
  * user's with ?user=). */
@@ -64,6 +65,7 @@ sshkeys_post(struct req *r)
 		goto out;
 	if ((rc = sshkeys_add(req_db(r), who->user, name, &ki, &out)) != 0)
 		goto out;
+	direct_keys_sync(req_app(r), req_db(r), who->user);
 	rc = reply_json(r, 201, out);
 out:
 	sshkey_info_clear(&ki);
@@ -77,16 +79,21 @@ static int
 sshkeys_del(struct req *r)
 {
 	const struct principal *who = req_who(r);
-	const char *ref = req_param(r, "id");
+	const char *ref = req_param(r, "id"), *owner = who->user;
 	int rc;
 
 	if (ref == NULL || *ref == '\0')
 		return err_set(ERR_INVAL, "key id or name required");
 	rc = sshkeys_delete(req_db(r), who->user, ref);
-	if (rc == ERR_NOTFOUND && who->admin)
+	if (rc == ERR_NOTFOUND && who->admin) {
 		rc = sshkeys_delete(req_db(r), NULL, ref);
+		owner = NULL;
+	}
 	if (rc != 0)
 		return rc;
+	/* Before the answer: a revoked key no longer opens any direct-mode
+	 * workspace once DELETE has answered. */
+	direct_keys_sync(req_app(r), req_db(r), owner);
 	return reply_empty(r);
 }
 

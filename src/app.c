@@ -19,7 +19,7 @@ static json_t *file_templates;	/* object name -> template */
 
 static const char *const tmpl_fields[] = { "name", "description", "image",
     "cpus", "memory", "gpu", "ports", "env", "command", "user", "workdir",
-    "shell", "ssh", "ttl", "idle_timeout", NULL };
+    "shell", "ssh", "ttl", "idle_timeout", "exec_users", NULL };
 
 int
 app_template_check(struct app *app, const json_t *t)
@@ -46,6 +46,17 @@ app_template_check(struct app *app, const json_t *t)
 		return err_set(ERR_INVAL, "template env must be an object");
 	if ((v = json_object_get(t, "ports")) != NULL && !json_is_array(v))
 		return err_set(ERR_INVAL, "template ports must be an array");
+	if ((v = json_object_get(t, "exec_users")) != NULL) {
+		const json_t *u;
+		size_t i;
+		if (!json_is_array(v))
+			return err_set(ERR_INVAL, "template exec_users must be "
+			    "an array of user names or uids");
+		json_array_foreach(v, i, u)
+			if (!json_is_string(u))
+				return err_set(ERR_INVAL, "template exec_users "
+				    "must be an array of user names or uids");
+	}
 	if ((v = json_object_get(t, "command")) != NULL && !json_is_array(v) &&
 	    !json_is_null(v))
 		return err_set(ERR_INVAL, "template command must be an argv "

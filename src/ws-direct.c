@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +14,23 @@
 #include "app.h"
 #include "db.h"
 #include "err.h"
+#include "log.h"
+#include "rt.h"
+#include "ssh-keydb.h"
+#include "ws.h"
 #include "ws-direct.h"
 #include "xmalloc.h"
 
-/* Measured with the sshd image: privilege separation and the login need
- * exactly these (docs/images.md). */
+/* Only when a template runs the workspace as root: privilege separation
+ * and the login need exactly these (docs/images.md). */
 const char *const direct_caps[] = { "SETUID", "SETGID", "SYS_CHROOT",
     "CHOWN", "AUDIT_WRITE", "KILL", NULL };
+
+/* sshd as the workspace user: no privilege separation, no capabilities,
+ * port 22 (Docker lets any user bind low ports in a container), the host
+ * key and the keys berthd writes (direct_keys_push). */
+const char *const direct_sshd_cmd[] = { "/usr/sbin/sshd", "-D", "-e",
+    "-o", "HostKey=" DIRECT_HOSTKEY, "-o", "PidFile=none", NULL };
 
 /* 1 when nothing listens on addr:port right now. */
 static int
@@ -104,4 +115,129 @@ out:
 	ssh_string_free_char(pub);
 	ssh_key_free(key);
 	return r;
+}
+
+int
+direct_uidgid(const char *user, int *uid, int *gid)
+{
+	long u, g;
+	char *e;
+
+	*uid = *gid = 1000;
+	if (user == NULL || *user == '\0')
+		return 0;
+	errno = 0;
+	u = strtol(user, &e, 10);
+	if (e == user || errno != 0 || u < 0 || u > 65535 ||
+	    (*e != '\0' && *e != ':'))
+		return err_set(ERR_INVAL, "direct SSH mode needs a numeric "
+		    "workspace user (uid[:gid]), not '%.64s'", user);
+	g = u;
+	if (*e == ':') {
+		const char *gs = e + 1;
+		g = strtol(gs, &e, 10);
+		if (e == gs || *e != '\0' || g < 0 || g > 65535)
+			return err_set(ERR_INVAL, "bad workspace group in "
+			    "'%.64s'", user);
+	}
+	*uid = (int)u;
+	*gid = (int)g;
+	return 0;
+}
+
+/* Writes one small file into container cid (running or not). */
+static int
+put_file(struct app *app, const char *cid, const char *path,
+    const char *data, unsigned mode, int uid, int gid)
+{
+	struct rt_put pu;
+	struct rt_stream *s = NULL;
+	int r;
+
+	memset(&pu, 0, sizeof pu);
+	pu.size = (int64_t)strlen(data);
+	pu.mode = mode;
+	pu.uid = uid;
+	pu.gid = gid;
+	if ((r = rt_file_put(app->rt, cid, path, &pu, &s)) == 0 &&
+	    (pu.size == 0 || (r = rt_stream_write(s, data,
+	    (size_t)pu.size)) == 0))
+		r = rt_stream_finish(s);
+	rt_stream_free(s);
+	return r;
+}
+
+int
+direct_keys_push(struct app *app, struct db *db, const struct ws *w,
+    const char *cid)
+{
+	const char *extra = json_string_value(json_object_get(w->spec,
+	    "extra_keys"));
+	char *keys = NULL, *all;
+	int r;
+
+	if (cid == NULL)
+		cid = w->container_id;
+	if (cid == NULL || *cid == '\0')
+		return 0;
+	if ((r = sshkeys_authorized(db, w->owner, &keys)) != 0)
+		return r;
+	all = xasprintf("%s%s", keys, extra ? extra : "");
+	/* Root's, 0644: sshd (the workspace user) reads it; the user
+	 * cannot change it. */
+	r = put_file(app, cid, DIRECT_KEYS, all, 0644, 0, 0);
+	free(keys);
+	free(all);
+	return r;
+}
+
+int
+direct_prepare(struct app *app, struct db *db, const struct ws *w,
+    const char *cid)
+{
+	char *priv = NULL, *pub = NULL;
+	int uid, gid, r;
+
+	if ((r = direct_uidgid(json_string_value(json_object_get(w->spec,
+	    "user")), &uid, &gid)) != 0)
+		return r;
+	if ((r = direct_keypair("berth-workspace", &priv, &pub)) != 0)
+		return r;
+	r = put_file(app, cid, DIRECT_HOSTKEY, priv, 0600, uid, gid);
+	explicit_bzero(priv, strlen(priv));
+	free(priv);
+	free(pub);
+	if (r != 0)
+		return r;
+	return direct_keys_push(app, db, w, cid);
+}
+
+void
+direct_keys_sync(struct app *app, struct db *db, const char *owner)
+{
+	sqlite3_stmt *st;
+	char **ids = NULL;
+	size_t n = 0, i;
+
+	if ((st = db_prep(db, "SELECT id FROM workspaces WHERE ssh_mode = "
+	    "'direct' AND container_id != '' AND (?1 IS NULL OR owner = ?1)"))
+	    == NULL)
+		return;
+	if (owner != NULL)
+		db_bind(st, "s", owner);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		ids = xreallocarray(ids, n + 1, sizeof *ids);
+		ids[n++] = db_col_str(st, 0);
+	}
+	sqlite3_finalize(st);
+	for (i = 0; i < n; i++) {
+		struct ws *w = NULL;
+		if (ws_get(db, ids[i], &w) == 0 &&
+		    direct_keys_push(app, db, w, NULL) != 0)
+			log_warn("workspace %s: could not update its SSH "
+			    "keys: %s", ids[i], err_msg());
+		ws_free(w);
+		free(ids[i]);
+	}
+	free(ids);
 }

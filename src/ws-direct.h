@@ -1,12 +1,19 @@
 /* ws-direct.h: direct SSH mode (Sandman): the workspace runs its own sshd
  * on a host port from a configured range, persistent in the store and
- * never handed out twice; keys go in through the environment before the
- * container starts. Any thread, with the caller's store connection. */
+ * never handed out twice. sshd runs as the workspace user with no
+ * capabilities; berthd writes its host key before the first start and
+ * rewrites its authorized_keys (root's, read-only to the user) on every
+ * key change, so a revoked key stops working at once. Any thread, with
+ * the caller's store connection. */
 #ifndef BERTH_WS_DIRECT_H
 #define BERTH_WS_DIRECT_H
 
 struct app;
 struct db;
+struct ws;
+
+#define DIRECT_KEYS	"/etc/berth/authorized_keys"
+#define DIRECT_HOSTKEY	"/etc/berth/ssh_host_ed25519_key"
 
 /* Inside the caller's transaction: takes the lowest free port of the
  * range for ws_id (also free on the host right now). ERR_UNSAT when the
@@ -17,7 +24,23 @@ int	direct_port_alloc(struct app *, struct db *, const char *ws_id,
  * public key line ("ssh-ed25519 AAAA… comment"). Caller frees both;
  * the private key must never be stored or logged. */
 int	direct_keypair(const char *comment, char **privp, char **pubp);
-/* The capabilities sshd needs on top of CapDrop ALL. */
+/* The capabilities a root sshd needs on top of CapDrop ALL (only for a
+ * template whose user is root). */
 extern const char *const direct_caps[];
+/* The container command: sshd as the workspace user. */
+extern const char *const direct_sshd_cmd[];
+/* The numeric uid and gid of a spec user "uid[:gid]" (NULL: 1000). */
+int	direct_uidgid(const char *user, int *uid, int *gid);
+/* Before the first start of container cid: a fresh host key owned by the
+ * workspace user, and the keys. */
+int	direct_prepare(struct app *, struct db *, const struct ws *,
+	    const char *cid);
+/* Writes w's authorized keys (its owner's registered keys and a
+ * session's own key) into container cid (NULL: w's). */
+int	direct_keys_push(struct app *, struct db *, const struct ws *,
+	    const char *cid);
+/* Rewrites the keys of every direct workspace of owner (NULL: all);
+ * failures are logged. Called after every key change. */
+void	direct_keys_sync(struct app *, struct db *, const char *owner);
 
 #endif

@@ -441,25 +441,20 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 	spec.labels = labels;
 	spec.user = json_string_value(json_object_get(w->spec, "user"));
 	if (strcmp(w->ssh_mode, "direct") == 0) {
-		/* sshd starts as root and drops to dev at login; keys go in
-		 * through the environment, read by the image's entrypoint. */
-		char *keys = NULL;
-		const char *extra = json_string_value(json_object_get(w->spec,
-		    "extra_keys"));
-		if (sshkeys_authorized(db, w->owner, &keys) != 0)
-			keys = xstrdup("");
-		owned[nowned] = xasprintf("BERTH_AUTHORIZED_KEYS=%s%s", keys,
-		    extra ? extra : "");
-		free(keys);
-		env[nenv++] = owned[nowned++];
-		env[nenv] = NULL;
+		/* sshd runs as the workspace user, no capabilities; its keys
+		 * are written by direct_prepare before the start. */
+		int uid, gid;
+		if ((r = direct_uidgid(spec.user, &uid, &gid)) != 0)
+			goto out;
 		direct_port.container_port = 22;
 		direct_port.host_port = w->ssh_port;
 		direct_port.host_ip = app->cfg.direct_ssh_address;
 		spec.ports = &direct_port;
 		spec.nports = 1;
-		spec.cap_add = direct_caps;
-		spec.user = NULL;
+		if (uid == 0)
+			spec.cap_add = direct_caps;
+		if (spec.cmd == NULL)
+			spec.cmd = direct_sshd_cmd;
 	}
 	spec.workdir = json_string_value(json_object_get(w->spec, "workdir"));
 	spec.hostname = w->name;
@@ -470,6 +465,7 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 	spec.mounts = mounts;
 	spec.nmounts = nmounts;
 	r = rt_create(app->rt, &spec, cidp);
+out:
 	for (int j = 0; j < nowned; j++)
 		free(owned[j]);
 	return r;
@@ -595,6 +591,8 @@ ws_provision(struct app *app, struct db *db, struct ws *w, const char *actor)
 		return r;
 	if ((r = db_run(db, "UPDATE workspaces SET container_id = ? WHERE "
 	    "id = ?", "ss", cid, w->id)) != 0 ||
+	    (strcmp(w->ssh_mode, "direct") == 0 &&
+	    (r = direct_prepare(app, db, w, cid)) != 0) ||
 	    (r = rt_start(app->rt, cid)) != 0) {
 		char msg[1024];
 		snprintf(msg, sizeof msg, "%s", err_msg());
@@ -1346,7 +1344,8 @@ ws_do_start(struct app *app, struct db *db, struct ws *w, const char *actor)
 			 * its environment, so it is made anew (volumes stay). */
 			rt_remove(app->rt, w->container_id, 1);
 			r = ws_provision(app, db, w, actor);
-		} else
+		} else if (strcmp(w->ssh_mode, "direct") != 0 ||
+		    (r = direct_keys_push(app, db, w, NULL)) == 0)
 			r = rt_start(app->rt, w->container_id);
 	} else
 		r = ws_provision(app, db, w, actor);
