@@ -17,7 +17,6 @@
 #include "log.h"
 #include "rt.h"
 #include "ssh-keydb.h"
-#include "ws.h"
 #include "ws-direct.h"
 #include "xmalloc.h"
 
@@ -168,19 +167,15 @@ put_file(struct app *app, const char *cid, const char *path,
 }
 
 int
-direct_keys_push(struct app *app, struct db *db, const struct ws *w,
-    const char *cid)
+direct_keys_push(struct app *app, struct db *db, const char *owner,
+    const char *extra, const char *cid)
 {
-	const char *extra = json_string_value(json_object_get(w->spec,
-	    "extra_keys"));
 	char *keys = NULL, *all;
 	int r;
 
-	if (cid == NULL)
-		cid = w->container_id;
 	if (cid == NULL || *cid == '\0')
 		return 0;
-	if ((r = sshkeys_authorized(db, w->owner, &keys)) != 0)
+	if ((r = sshkeys_authorized(db, owner, &keys)) != 0)
 		return r;
 	all = xasprintf("%s%s", keys, extra ? extra : "");
 	/* Root's, 0644: sshd (the workspace user) reads it; the user
@@ -192,13 +187,13 @@ direct_keys_push(struct app *app, struct db *db, const struct ws *w,
 }
 
 int
-direct_prepare(struct app *app, struct db *db, const struct ws *w,
-    const char *cid)
+direct_prepare(struct app *app, struct db *db, const char *owner,
+    const json_t *spec, const char *cid)
 {
 	char *priv = NULL, *pub = NULL;
 	int uid, gid, r;
 
-	if ((r = direct_uidgid(json_string_value(json_object_get(w->spec,
+	if ((r = direct_uidgid(json_string_value(json_object_get(spec,
 	    "user")), &uid, &gid)) != 0)
 		return r;
 	if ((r = direct_keypair("berth-workspace", &priv, &pub)) != 0)
@@ -209,35 +204,37 @@ direct_prepare(struct app *app, struct db *db, const struct ws *w,
 	free(pub);
 	if (r != 0)
 		return r;
-	return direct_keys_push(app, db, w, cid);
+	return direct_keys_push(app, db, owner, json_string_value(
+	    json_object_get(spec, "extra_keys")), cid);
 }
 
 void
 direct_keys_sync(struct app *app, struct db *db, const char *owner)
 {
 	sqlite3_stmt *st;
-	char **ids = NULL;
+	char **rows = NULL;
 	size_t n = 0, i;
 
-	if ((st = db_prep(db, "SELECT id FROM workspaces WHERE ssh_mode = "
-	    "'direct' AND container_id != '' AND (?1 IS NULL OR owner = ?1)"))
-	    == NULL)
+	if ((st = db_prep(db, "SELECT id, container_id, owner, "
+	    "json_extract(spec, '$.extra_keys') FROM workspaces WHERE "
+	    "ssh_mode = 'direct' AND container_id != '' AND "
+	    "(?1 IS NULL OR owner = ?1)")) == NULL)
 		return;
 	if (owner != NULL)
 		db_bind(st, "s", owner);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		ids = xreallocarray(ids, n + 1, sizeof *ids);
-		ids[n++] = db_col_str(st, 0);
+		rows = xreallocarray(rows, n + 4, sizeof *rows);
+		for (int c = 0; c < 4; c++)
+			rows[n++] = db_col_str(st, c);
 	}
 	sqlite3_finalize(st);
-	for (i = 0; i < n; i++) {
-		struct ws *w = NULL;
-		if (ws_get(db, ids[i], &w) == 0 &&
-		    direct_keys_push(app, db, w, NULL) != 0)
+	for (i = 0; i < n; i += 4) {
+		if (direct_keys_push(app, db, rows[i + 2], rows[i + 3],
+		    rows[i + 1]) != 0)
 			log_warn("workspace %s: could not update its SSH "
-			    "keys: %s", ids[i], err_msg());
-		ws_free(w);
-		free(ids[i]);
+			    "keys: %s", rows[i], err_msg());
 	}
-	free(ids);
+	for (i = 0; i < n; i++)
+		free(rows[i]);
+	free(rows);
 }

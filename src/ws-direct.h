@@ -8,9 +8,10 @@
 #ifndef BERTH_WS_DIRECT_H
 #define BERTH_WS_DIRECT_H
 
+#include <jansson.h>
+
 struct app;
 struct db;
-struct ws;
 
 #define DIRECT_KEYS	"/etc/berth/authorized_keys"
 #define DIRECT_HOSTKEY	"/etc/berth/ssh_host_ed25519_key"
@@ -32,13 +33,13 @@ extern const char *const direct_sshd_cmd[];
 /* The numeric uid and gid of a spec user "uid[:gid]" (NULL: 1000). */
 int	direct_uidgid(const char *user, int *uid, int *gid);
 /* Before the first start of container cid: a fresh host key owned by the
- * workspace user, and the keys. */
-int	direct_prepare(struct app *, struct db *, const struct ws *,
-	    const char *cid);
-/* Writes w's authorized keys (its owner's registered keys and a
- * session's own key) into container cid (NULL: w's). */
-int	direct_keys_push(struct app *, struct db *, const struct ws *,
-	    const char *cid);
+ * workspace user (spec's "user"), and the keys. */
+int	direct_prepare(struct app *, struct db *, const char *owner,
+	    const json_t *spec, const char *cid);
+/* Writes the authorized keys of a workspace (owner's registered keys and
+ * extra, a session's own key, may be NULL) into container cid. */
+int	direct_keys_push(struct app *, struct db *, const char *owner,
+	    const char *extra, const char *cid);
 /* Rewrites the keys of every direct workspace of owner (NULL: all);
  * failures are logged. Called after every key change. */
 void	direct_keys_sync(struct app *, struct db *, const char *owner);

@@ -592,7 +592,7 @@ ws_provision(struct app *app, struct db *db, struct ws *w, const char *actor)
 	if ((r = db_run(db, "UPDATE workspaces SET container_id = ? WHERE "
 	    "id = ?", "ss", cid, w->id)) != 0 ||
 	    (strcmp(w->ssh_mode, "direct") == 0 &&
-	    (r = direct_prepare(app, db, w, cid)) != 0) ||
+	    (r = direct_prepare(app, db, w->owner, w->spec, cid)) != 0) ||
 	    (r = rt_start(app->rt, cid)) != 0) {
 		char msg[1024];
 		snprintf(msg, sizeof msg, "%s", err_msg());
@@ -1345,7 +1345,9 @@ ws_do_start(struct app *app, struct db *db, struct ws *w, const char *actor)
 			rt_remove(app->rt, w->container_id, 1);
 			r = ws_provision(app, db, w, actor);
 		} else if (strcmp(w->ssh_mode, "direct") != 0 ||
-		    (r = direct_keys_push(app, db, w, NULL)) == 0)
+		    (r = direct_keys_push(app, db, w->owner,
+		    json_string_value(json_object_get(w->spec, "extra_keys")),
+		    w->container_id)) == 0)
 			r = rt_start(app->rt, w->container_id);
 	} else
 		r = ws_provision(app, db, w, actor);
