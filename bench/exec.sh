@@ -13,11 +13,11 @@ ID=$(jget "$BODY" .id)
 C=$(jget "$BODY" .container_id)
 : >"$WORK/api.txt"; : >"$WORK/dur.txt"; : >"$WORK/docker.txt"; : >"$WORK/rest.txt"
 # warm both paths once
-curl -sS -o /dev/null -H "Authorization: Bearer $ADMIN_KEY" -d '{"argv":["true"]}' "$URL/v1/workspaces/$ID/exec"
+curl -sS -o /dev/null -H "Authorization: Bearer $ADMIN_KEY" -H 'Content-Type: application/json' -d '{"argv":["true"]}' "$URL/v1/workspaces/$ID/exec"
 docker exec "$C" true
 for i in $(seq "$N"); do
 	t=$(curl -sS -o "$WORK/o.json" -w '%{time_total}' -H "Authorization: Bearer $ADMIN_KEY" \
-		-d '{"argv":["true"]}' "$URL/v1/workspaces/$ID/exec")
+		-H 'Content-Type: application/json' -d '{"argv":["true"]}' "$URL/v1/workspaces/$ID/exec")
 	[ "$(jq -r .exit_code "$WORK/o.json")" = 0 ] || fail "exec failed: $(cat "$WORK/o.json")"
 	awk -v t="$t" 'BEGIN {printf "%.3f\n", t * 1000}' >>"$WORK/api.txt"
 	jq -r .duration_ms "$WORK/o.json" >>"$WORK/dur.txt"

@@ -13,7 +13,7 @@
 set -euo pipefail
 
 # Every Debian package the project needs. Others may append to this list.
-DEPS_PKGS="build-essential cmake pkg-config git libcivetweb-dev libjansson-dev
+DEPS_PKGS="build-essential cmake pkg-config git libjansson-dev
 libcurl4-openssl-dev libsqlite3-dev sqlite3 libssl-dev libssh-dev docker.io
 debootstrap busybox-static curl jq openssh-client rsync wrk clang tmux procps
 psmisc iproute2 ca-certificates debian-archive-keyring python3-paramiko"

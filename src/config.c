@@ -66,7 +66,11 @@ static const struct key keys[] = {
 	{ "quota_volume_gib", I(quota_volume_gib), "500", "default max volume GiB per user" },
 	{ "idle_gpu_util", I(idle_gpu_util), "10", "GPU utilization (%) at which a workspace is not idle" },
 	{ "reconcile_interval", I(reconcile_interval), "60", "seconds between reconciles" },
-	{ "http_threads", I(http_threads), "64", "HTTP worker threads" },
+	{ "http_threads", I(http_threads), "64", "HTTP worker threads kept ready" },
+	{ "http_max_workers", I(http_max_workers), "512", "HTTP worker threads at most (one per running request)" },
+	{ "http_max_conns", I(http_max_conns), "10000", "open HTTP connections at most (the oldest waiting one is dropped)" },
+	{ "http_conns_per_addr", I(http_conns_per_addr), "1000", "open HTTP connections per client address (more: 429)" },
+	{ "http_header_timeout", I(http_header_timeout), "10", "seconds for a request head (and a small body) to arrive" },
 	{ "exec_output_cap", Z(exec_output_cap), "16m", "exec output cap per stream" },
 	{ NULL, 0, 0, NULL, NULL }
 };

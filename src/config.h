@@ -44,6 +44,10 @@ struct config {
 	int	 reconcile_interval;	/* seconds, 60 */
 	int	 idle_gpu_util;		/* %: a GPU this busy is not idle, 10 */
 	int	 http_threads;		/* 32 */
+	int	 http_max_workers;	/* 512 */
+	int	 http_max_conns;	/* 10000 */
+	int	 http_conns_per_addr;	/* 1000 */
+	int	 http_header_timeout;	/* seconds, 10 */
 	int64_t	 exec_output_cap;	/* bytes per stream, 16 MiB */
 };
 

@@ -1,6 +1,7 @@
-/* http-server.c: civetweb setup, the router over the route tables, auth,
- * CORS, and the request/reply helpers of http.h. Handlers run on civetweb
- * worker threads; a struct req lives on the worker's stack. */
+/* http-server.c: the router over the route tables, auth, CORS, the one
+ * error path, and the request/reply helpers of http.h, on top of the
+ * connection layer (http-conn.c). Handlers run on its worker threads; a
+ * struct req lives on the worker's stack for one request. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -8,15 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
-
-#include <civetweb.h>
 
 #include "app.h"
 #include "auth.h"
 #include "buf.h"
 #include "db.h"
 #include "err.h"
+#include "http-conn.h"
+#include "http-parse.h"
 #include "http-server.h"
 #include "http.h"
 #include "json-util.h"
@@ -27,10 +29,11 @@
 
 #define MAXPARAMS	4
 #define MAXQUERY	16
+#define OUTBUF		16384
 
 struct req {
-	struct mg_connection		*conn;
-	const struct mg_request_info	*ri;
+	struct hconn			*hc;
+	const struct http_head		*h;
 	struct app			*app;
 	const struct route		*route;
 	struct principal		 who;
@@ -44,19 +47,25 @@ struct req {
 	int				 replied;
 	int				 bad_path;
 	int				 chunked;
+	int				 head_only;	/* HEAD: no body */
 	int				 status;
+	int				 failed;	/* a write failed */
+	int64_t				 length;	/* declared, or -1 */
+	int64_t				 sent;		/* body bytes */
 	const char			*origin;	/* allowed CORS origin */
+	size_t				 outlen;
+	char				 out[OUTBUF];
 };
 
-static struct mg_context *ctx;
 static struct app *the_app;
 static atomic_int inflight;
 static atomic_int draining;
+static atomic_int started;
 
 const char *
 req_method(const struct req *r)
 {
-	return r->ri->request_method;
+	return r->h->method;
 }
 
 const char *
@@ -77,18 +86,18 @@ req_param(const struct req *r, const char *name)
 const char *
 req_query(struct req *r, const char *name)
 {
-	const char *qs = r->ri->query_string;
+	const char *qs = r->h->query;
 	char *val;
-	int n;
+	size_t n;
 
 	for (int i = 0; i < r->nquery; i++)
 		if (strcmp(r->qnames[i], name) == 0)
 			return r->qvals[i];
 	if (qs == NULL || r->nquery >= MAXQUERY)
 		return NULL;
-	val = xmalloc(strlen(qs) + 1);
-	n = mg_get_var(qs, strlen(qs), name, val, strlen(qs) + 1);
-	if (n < 0) {
+	n = strlen(qs) + 1;
+	val = xmalloc(n);
+	if (http_query_get(qs, name, val, n) < 0) {
 		free(val);
 		return NULL;
 	}
@@ -100,13 +109,13 @@ req_query(struct req *r, const char *name)
 const char *
 req_header(const struct req *r, const char *name)
 {
-	return mg_get_header(r->conn, name);
+	return http_head_get(r->h, name);
 }
 
 const char *
 req_remote_addr(const struct req *r)
 {
-	return r->ri->remote_addr;
+	return hconn_addr(r->hc);
 }
 
 const struct principal *
@@ -133,26 +142,32 @@ req_rt(const struct req *r)
 	return r->app->rt;
 }
 
-struct mg_connection *
-req_conn(const struct req *r)
+int
+req_fd(const struct req *r)
 {
-	return r->conn;
+	return hconn_fd(r->hc);
+}
+
+void
+req_continue(struct req *r)
+{
+	hconn_continue(r->hc);
 }
 
 int64_t
 req_content_length(const struct req *r)
 {
-	return r->ri->content_length;
+	return r->h->chunked ? -1 : r->h->content_length;
 }
 
 ssize_t
 req_read(struct req *r, void *buf, size_t len)
 {
-	int n = mg_read(r->conn, buf, len);
+	ssize_t n = hconn_read(r->hc, buf, len);
 
-	if (n < 0)
+	if (n < 0 && *err_msg() == '\0')
 		return err_set(ERR_IO, "error reading request body");
-	return n;
+	return n < 0 ? ERR_IO : n;
 }
 
 int
@@ -161,21 +176,49 @@ req_json_body(struct req *r, json_t **out)
 	return req_json_body_limit(r, LIMIT_HTTP_BODY, out);
 }
 
+/* 1 when the Content-Type is JSON (application/json, application/x+json),
+ * or absent. */
+static int
+is_json_type(const char *ct)
+{
+	size_t n;
+
+	if (ct == NULL)
+		return 1;
+	n = strcspn(ct, "; \t");
+	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
+		return 1;
+	return n > 17 && strncasecmp(ct, "application/", 12) == 0 &&
+	    strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
 int
 req_json_body_limit(struct req *r, size_t limit, json_t **out)
 {
-	struct buf *b = buf_new(limit);
+	struct buf *b;
 	char chunk[8192];
 	json_error_t je;
 	json_t *v;
 	ssize_t n;
 
 	*out = NULL;
-	if (r->ri->content_length > (int64_t)limit) {
-		buf_free(b);
+	if (req_content_length(r) > (int64_t)limit)
 		return err_set(ERR_TOOBIG, "request body is larger than %zu "
 		    "bytes", limit);
+	if ((req_content_length(r) > 0 || r->h->chunked) &&
+	    !is_json_type(req_header(r, "Content-Type"))) {
+		char msg[300];
+		const char *ct = req_header(r, "Content-Type");
+		snprintf(msg, sizeof msg, "this route takes "
+		    "application/json, not %.100s%s", ct, strncasecmp(ct,
+		    "application/x-www-form-urlencoded", 33) == 0 ?
+		    " (curl -d sends that: add -H 'Content-Type: "
+		    "application/json')" : "");
+		reply_json(r, 415, json_pack("{s:{s:s,s:s}}", "error", "code",
+		    "unsupported_media_type", "message", msg));
+		return err_set(ERR_INVAL, "%s", msg);
 	}
+	b = buf_new(limit);
 	while ((n = req_read(r, chunk, sizeof chunk)) > 0)
 		if (buf_append(b, chunk, (size_t)n) != 0) {
 			buf_free(b);
@@ -208,71 +251,168 @@ req_json_body_limit(struct req *r, size_t limit, json_t **out)
 	return 0;
 }
 
-static void
-add_common_headers(struct req *r)
+static const char *
+reason(int status)
 {
-	if (r->origin != NULL) {
-		mg_response_header_add(r->conn, "Access-Control-Allow-Origin",
-		    r->origin, -1);
-		mg_response_header_add(r->conn, "Vary", "Origin", -1);
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
 	}
-	mg_response_header_add(r->conn, "X-Content-Type-Options", "nosniff",
-	    -1);
-	mg_response_header_add(r->conn, "Cache-Control", "no-store", -1);
+	return "Status";
+}
+
+static int
+out_flush(struct req *r)
+{
+	int rc = 0;
+
+	if (r->outlen > 0 && !r->failed &&
+	    (rc = hconn_write(r->hc, r->out, r->outlen)) != 0)
+		r->failed = 1;
+	r->outlen = 0;
+	return r->failed ? ERR_IO : rc;
+}
+
+static int
+out_add(struct req *r, const void *p, size_t n)
+{
+	if (r->failed)
+		return ERR_IO;
+	if (r->outlen + n > sizeof r->out && out_flush(r) != 0)
+		return ERR_IO;
+	if (n > sizeof r->out)
+		return hconn_write(r->hc, p, n) == 0 ? 0 : (r->failed = 1,
+		    ERR_IO);
+	memcpy(r->out + r->outlen, p, n);
+	r->outlen += n;
+	return 0;
+}
+
+static void
+out_printf(struct req *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+out_printf(struct req *r, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		out_add(r, line, (size_t)n < sizeof line ? (size_t)n :
+		    sizeof line - 1);
 }
 
 int
 reply_start(struct req *r, int status, const char *content_type,
     int64_t length, const char *extra)
 {
-	char len[32];
-
 	r->replied = 1;
 	r->status = status;
-	mg_response_header_start(r->conn, status);
+	r->length = length;
+	out_printf(r, "HTTP/1.1 %d %s\r\n", status, reason(status));
 	if (content_type != NULL)
-		mg_response_header_add(r->conn, "Content-Type", content_type,
-		    -1);
-	if (length >= 0) {
-		snprintf(len, sizeof len, "%lld", (long long)length);
-		mg_response_header_add(r->conn, "Content-Length", len, -1);
-	} else {
-		mg_response_header_add(r->conn, "Transfer-Encoding", "chunked",
-		    -1);
+		out_printf(r, "Content-Type: %s\r\n", content_type);
+	if (status == 204 || status == 304)
+		r->length = 0;
+	else if (length >= 0)
+		out_printf(r, "Content-Length: %lld\r\n", (long long)length);
+	else {
+		out_printf(r, "Transfer-Encoding: chunked\r\n");
 		r->chunked = 1;
 	}
-	add_common_headers(r);
+	if (r->origin != NULL)
+		out_printf(r, "Access-Control-Allow-Origin: %s\r\n"
+		    "Vary: Origin\r\n", r->origin);
+	else if (r->app->cfg.cors_origins != NULL &&
+	    *r->app->cfg.cors_origins != '\0')
+		out_printf(r, "Vary: Origin\r\n");
+	out_printf(r, "X-Content-Type-Options: nosniff\r\n"
+	    "Cache-Control: no-store\r\n");
 	if (extra != NULL)
-		mg_response_header_add_lines(r->conn, extra);
-	mg_response_header_send(r->conn);
-	return 0;
+		out_add(r, extra, strlen(extra));
+	if (!r->h->keep_alive || atomic_load(&draining)) {
+		hconn_close_after(r->hc);
+		out_printf(r, "Connection: close\r\n");
+	}
+	out_add(r, "\r\n", 2);
+	/* A stream's head goes out now: its first bytes may be far off. */
+	if (r->chunked)
+		return out_flush(r);
+	return r->failed ? ERR_IO : 0;
 }
 
 int
 reply_write(struct req *r, const void *p, size_t n)
 {
+	char hex[24];
+	int hn;
+
 	if (n == 0)
+		return r->failed ? ERR_IO : 0;
+	if (r->status == 204 || r->status == 304)
 		return 0;
-	if (r->status == 204 || strcmp(req_method(r), "HEAD") == 0)
-		return 0;
-	if (r->chunked) {
-		if (mg_send_chunk(r->conn, p, (unsigned)n) < 0)
-			return ERR_IO;
-	} else if (mg_write(r->conn, p, n) < 0)
+	if (r->head_only) {
+		/* Nothing goes out; a streaming handler stops here. */
+		out_flush(r);
+		return err_set(ERR_IO, "HEAD: no body");
+	}
+	if (!r->chunked) {
+		if (r->sent + (int64_t)n > r->length)
+			return err_set(ERR_INTERNAL, "reply longer than its "
+			    "Content-Length");
+		r->sent += (int64_t)n;
+		return out_add(r, p, n);
+	}
+	hn = snprintf(hex, sizeof hex, "%zx\r\n", n);
+	if (out_add(r, hex, (size_t)hn) != 0 || out_add(r, p, n) != 0 ||
+	    out_add(r, "\r\n", 2) != 0)
 		return ERR_IO;
-	return 0;
+	r->sent += (int64_t)n;
+	/* Streams are read as they come (logs, exec output). */
+	return out_flush(r);
 }
 
 int
 reply_end(struct req *r)
 {
-	if (r->chunked && mg_send_chunk(r->conn, "", 0) < 0)
-		return ERR_IO;
-	return 0;
+	if (r->chunked && !r->head_only) {
+		r->chunked = 0;		/* ended */
+		r->length = r->sent;
+		if (out_add(r, "0\r\n\r\n", 5) != 0)
+			return ERR_IO;
+	}
+	return out_flush(r);
 }
 
-int
-reply_json(struct req *r, int status, json_t *v)
+static int
+reply_json_hdr(struct req *r, int status, json_t *v, const char *extra)
 {
 	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 	size_t n = s ? strlen(s) : 0;
@@ -280,11 +420,17 @@ reply_json(struct req *r, int status, json_t *v)
 	json_decref(v);
 	if (s == NULL)
 		return reply_error(r, ERR_INTERNAL, "could not encode reply");
-	reply_start(r, status, "application/json", (int64_t)n + 1, NULL);
+	reply_start(r, status, "application/json", (int64_t)n + 1, extra);
 	reply_write(r, s, n);
 	reply_write(r, "\n", 1);
 	free(s);
 	return 0;
+}
+
+int
+reply_json(struct req *r, int status, json_t *v)
+{
+	return reply_json_hdr(r, status, v, NULL);
 }
 
 int
@@ -335,9 +481,8 @@ route_match(struct req *r, const char *pattern, const char *path)
 			{
 				size_t n = (size_t)(se - s);
 				char *dec = xmalloc(n + 1);
-				int dl = mg_url_decode(s, (int)n, dec, (int)n + 1,
-				    0);
-				if (dl < 0 || strlen(dec) != (size_t)dl) {
+				int dl = http_url_decode(s, n, dec, n + 1, 0);
+				if (dl < 0) {
 					free(dec);
 					r->bad_path = 1;
 					return 0;
@@ -372,7 +517,7 @@ req_clear_params(struct req *r)
 static const char *
 cors_origin(struct req *r)
 {
-	const char *origin = mg_get_header(r->conn, "Origin");
+	const char *origin = req_header(r, "Origin");
 	const char *list = r->app->cfg.cors_origins, *p;
 	size_t n;
 
@@ -401,180 +546,224 @@ cors_origin(struct req *r)
 static const char *
 presented_key(struct req *r)
 {
-	const char *h = mg_get_header(r->conn, "Authorization");
+	const char *h = req_header(r, "Authorization");
 
 	if (h != NULL) {
 		if (strncasecmp(h, "Bearer ", 7) == 0)
 			return h + 7;
 		return NULL;
 	}
-	return mg_get_header(r->conn, "api-key");
+	return req_header(r, "api-key");
+}
+
+/* The methods served on path, "GET, HEAD, POST" style, in allow. */
+static void
+allowed_methods(struct req *r, const char *path, char *allow, size_t sz)
+{
+	size_t n = 0;
+
+	allow[0] = '\0';
+	for (int t = 0; http_route_tables[t] != NULL; t++)
+		for (const struct route *rt = http_route_tables[t];
+		    rt->method != NULL; rt++) {
+			int m = route_match(r, rt->pattern, path);
+			req_clear_params(r);
+			if (!m || strstr(allow, rt->method) != NULL)
+				continue;
+			n += (size_t)snprintf(allow + n, n < sz ? sz - n : 0,
+			    "%s%s%s", n ? ", " : "", rt->method,
+			    strcmp(rt->method, "GET") == 0 ? ", HEAD" : "");
+		}
+	if (n >= sz)
+		allow[sz - 1] = '\0';
 }
 
 static int
-dispatch(struct mg_connection *conn, void *arg)
+is_websocket(struct req *r)
 {
-	struct req r;
+	const char *u = req_header(r, "Upgrade");
+
+	return u != NULL && strcasecmp(u, "websocket") == 0;
+}
+
+static void
+route(struct req *r)
+{
 	const struct route *found = NULL;
+	const char *method = r->h->method;
 	int method_mismatch = 0, ret;
-	struct timespec ts0, ts1;
-	char rawpath[2048];
+	char rawpath[2048], allow[200];
 
-	clock_gettime(CLOCK_MONOTONIC, &ts0);
-	atomic_fetch_add(&inflight, 1);
-	memset(&r, 0, sizeof r);
-	r.conn = conn;
-	r.ri = mg_get_request_info(conn);
-	r.app = arg;
 	if (atomic_load(&draining)) {
-		reply_error(&r, ERR_BACKEND, "berthd is shutting down");
-		goto done;
+		reply_error(r, ERR_BACKEND, "berthd is shutting down");
+		return;
 	}
-	if (mg_url_decode(r.ri->local_uri, (int)strlen(r.ri->local_uri),
-	    r.path, sizeof r.path, 0) < 0) {
-		reply_error(&r, ERR_INVAL, "request path is too long");
-		goto done;
+	if (snprintf(rawpath, sizeof rawpath, "%s", r->h->target) >=
+	    (int)sizeof rawpath) {
+		reply_error(r, ERR_INVAL, "request path is too long");
+		return;
 	}
-	r.origin = cors_origin(&r);
-	err_clear();
-	/* Routes match the path as sent (decode_url is off), and each
-	 * parameter is decoded after matching. */
-	snprintf(rawpath, sizeof rawpath, "%s", r.ri->local_uri);
-
+	if (http_url_decode(rawpath, strlen(rawpath), r->path, sizeof r->path,
+	    0) < 0)
+		snprintf(r->path, sizeof r->path, "%s", rawpath);
+	r->origin = cors_origin(r);
+	if (strcmp(method, "HEAD") == 0) {
+		r->head_only = 1;
+		method = "GET";
+	}
+	/* Routes match the path as sent, and each parameter is decoded
+	 * after matching. */
 	for (int t = 0; http_route_tables[t] != NULL && found == NULL; t++)
 		for (const struct route *rt = http_route_tables[t];
 		    rt->method != NULL; rt++) {
-			if (!route_match(&r, rt->pattern, rawpath)) {
-				req_clear_params(&r);
+			if (!route_match(r, rt->pattern, rawpath)) {
+				req_clear_params(r);
 				continue;
 			}
-			if (strcmp(rt->method, r.ri->request_method) == 0) {
+			if (strcmp(rt->method, method) == 0) {
 				found = rt;
 				break;
 			}
 			method_mismatch = 1;
-			req_clear_params(&r);
+			req_clear_params(r);
 		}
-	if (found == NULL && strcmp(r.ri->request_method, "OPTIONS") == 0 &&
-	    method_mismatch) {
-		/* CORS preflight, cached for a day. */
-		reply_start(&r, 204, NULL, 0, r.origin ?
-		    "Access-Control-Allow-Methods: GET, POST, PUT, PATCH, "
-		    "DELETE, OPTIONS\r\nAccess-Control-Allow-Headers: "
-		    "Authorization, Content-Type, api-key\r\n"
-		    "Access-Control-Max-Age: 86400\r\n" : NULL);
-		goto done;
+	if (found == NULL && strcmp(method, "OPTIONS") == 0 &&
+	    (method_mismatch || strcmp(rawpath, "*") == 0)) {
+		char hdr[700];
+		/* CORS preflight: 204 always (clients such as Sandman's
+		 * want it), the CORS headers only for an allowed origin. */
+		allowed_methods(r, rawpath, allow, sizeof allow);
+		snprintf(hdr, sizeof hdr, "Allow: %s, OPTIONS\r\n%s%s%s", allow,
+		    r->origin ? "Access-Control-Allow-Methods: " : "",
+		    r->origin ? allow : "", r->origin ? ", OPTIONS\r\n"
+		    "Access-Control-Allow-Headers: Authorization, "
+		    "Content-Type, api-key, Range, If-Range\r\n"
+		    "Access-Control-Max-Age: 86400\r\n" : "");
+		reply_start(r, 204, NULL, 0, hdr);
+		return;
 	}
-	if (found == NULL && r.bad_path) {
-		reply_error(&r, ERR_INVAL, "the request path has a bad escape "
+	if (found == NULL && r->bad_path) {
+		reply_error(r, ERR_INVAL, "the request path has a bad escape "
 		    "or a NUL byte");
-		goto done;
+		return;
 	}
 	if (found == NULL) {
-		char msg[2300];
+		char msg[2300], hdr[260];
 		if (method_mismatch) {
+			allowed_methods(r, rawpath, allow, sizeof allow);
+			snprintf(hdr, sizeof hdr, "Allow: %s\r\n", allow);
 			snprintf(msg, sizeof msg, "method %s is not allowed on "
-			    "%s", r.ri->request_method, r.path);
-			reply_json(&r, 405, json_pack("{s:{s:s,s:s}}", "error",
-			    "code", "method_not_allowed", "message", msg));
+			    "%s (allowed: %s)", r->h->method, r->path, allow);
+			reply_json_hdr(r, 405, json_pack("{s:{s:s,s:s}}",
+			    "error", "code", "method_not_allowed", "message",
+			    msg), hdr);
 		} else
-			reply_error(&r, ERR_NOTFOUND, "no route %s %s",
-			    r.ri->request_method, r.path);
-		goto done;
+			reply_error(r, ERR_NOTFOUND, "no route %s %s",
+			    r->h->method, r->path);
+		return;
 	}
-	r.route = found;
+	r->route = found;
+	if (r->h->upgrade && is_websocket(r)) {
+		reply_error(r, ERR_INVAL, "%s %s does not accept a WebSocket "
+		    "upgrade", found->method, found->pattern);
+		return;
+	}
 	if (!(found->flags & ROUTE_NOAUTH)) {
 		struct db *db = db_thread();
 		if (db == NULL) {
-			reply_error(&r, ERR_INTERNAL, "store unavailable");
-			goto done;
+			reply_error(r, ERR_BACKEND, "store unavailable");
+			return;
 		}
-		if (auth_check(db, presented_key(&r), &r.who) != 0) {
-			reply_error(&r, ERR_UNAUTH, "missing or invalid API "
+		if (auth_check(db, presented_key(r), &r->who) != 0) {
+			reply_error(r, ERR_UNAUTH, "missing or invalid API "
 			    "key (send Authorization: Bearer KEY)");
-			goto done;
+			return;
 		}
-		if ((found->flags & ROUTE_ADMIN) && !r.who.admin) {
-			reply_error(&r, ERR_FORBIDDEN, "this needs an admin "
+		if ((found->flags & ROUTE_ADMIN) && !r->who.admin) {
+			reply_error(r, ERR_FORBIDDEN, "this needs an admin "
 			    "key");
-			goto done;
+			return;
 		}
 	}
-	ret = found->fn(&r);
-	if (ret < 0 && !r.replied) {
+	ret = found->fn(r);
+	if (ret < 0 && !r->replied) {
 		const char *m = err_msg();
-		reply_error(&r, ret, "%s", *m ? m : err_str(ret));
+		reply_error(r, ret, "%s", *m ? m : err_str(ret));
 	}
-done:
-	clock_gettime(CLOCK_MONOTONIC, &ts1);
-	metrics_http(r.ri->request_method, r.route ? r.route->pattern :
-	    "unmatched", r.status, (double)(ts1.tv_sec - ts0.tv_sec) +
-	    (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9);
-	log_debug("%s %s -> %d", r.ri->request_method, r.path, r.status);
-	req_clear_params(&r);
-	for (int i = 0; i < r.nquery; i++) {
-		free(r.qnames[i]);
-		free(r.qvals[i]);
-	}
-	atomic_fetch_sub(&inflight, 1);
-	return r.status ? r.status : 500;
+	if (r->replied && r->chunked && ret == 0)
+		reply_end(r);
 }
 
-static int
-log_message_cb(const struct mg_connection *conn, const char *message)
+static void
+dispatch(struct hconn *hc, void *arg)
 {
-	log_debug("civetweb: %s", message);
-	return 1;
+	struct req *r = xcalloc(1, sizeof *r);
+	struct timespec ts0, ts1;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts0);
+	atomic_fetch_add(&inflight, 1);
+	r->hc = hc;
+	r->h = hconn_head(hc);
+	r->app = arg;
+	r->length = -1;
+	err_clear();
+	route(r);
+	if (!r->replied)
+		reply_error(r, ERR_INTERNAL, "no reply");
+	out_flush(r);
+	/* A cut reply can't be followed by another on this connection. */
+	if (r->failed || r->chunked || (!r->head_only && r->length >= 0 &&
+	    r->sent != r->length))
+		hconn_close_after(hc);
+	clock_gettime(CLOCK_MONOTONIC, &ts1);
+	metrics_http(r->h->method, r->route ? r->route->pattern :
+	    "unmatched", r->status, (double)(ts1.tv_sec - ts0.tv_sec) +
+	    (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e9);
+	log_debug("%s %s -> %d", r->h->method, r->path, r->status);
+	req_clear_params(r);
+	for (int i = 0; i < r->nquery; i++) {
+		free(r->qnames[i]);
+		free(r->qvals[i]);
+	}
+	free(r);
+	atomic_fetch_sub(&inflight, 1);
 }
 
 int
 http_start(struct app *app)
 {
-	struct mg_callbacks cb;
-	char threads[16];
-	const char *opts[] = {
-		"listening_ports", app->cfg.listen,
-		"num_threads", threads,
-		"enable_keep_alive", "yes",
-		"tcp_nodelay", "1",
-		"decode_url", "no",
-		"request_timeout_ms", "120000",
-		"keep_alive_timeout_ms", "30000",
-		"enable_websocket_ping_pong", "yes",
-		"websocket_timeout_ms", "3600000",
-		NULL
-	};
+	struct hconn_limits l;
 
-	snprintf(threads, sizeof threads, "%d", app->cfg.http_threads);
-	memset(&cb, 0, sizeof cb);
-	cb.log_message = log_message_cb;
+	memset(&l, 0, sizeof l);
+	l.max_conns = app->cfg.http_max_conns;
+	l.max_per_addr = app->cfg.http_conns_per_addr;
+	l.header_timeout = app->cfg.http_header_timeout;
+	l.idle_timeout = 30;
+	l.body_timeout = 30;
+	l.send_timeout = 60;
+	l.min_workers = app->cfg.http_threads;
+	l.max_workers = app->cfg.http_max_workers;
+	if (l.max_workers < l.min_workers)
+		l.max_workers = l.min_workers;
 	the_app = app;
-	mg_init_library(MG_FEATURES_WEBSOCKET);
-	if ((ctx = mg_start(&cb, app, opts)) == NULL)
-		return err_set(ERR_IO, "cannot listen on %s (in use, or a bad "
-		    "address?)", app->cfg.listen);
-	mg_set_request_handler(ctx, "/", dispatch, app);
+	if (hconn_start(app->cfg.listen, &l, dispatch, app) != 0)
+		return ERR_IO;
+	atomic_store(&started, 1);
 	return 0;
 }
 
 void
 http_stop(void)
 {
-	/* New requests get 503; the ones in flight finish (bounded), since
-	 * civetweb drops what a handler writes once mg_stop has begun. */
+	if (!atomic_load(&started))
+		return;
+	/* New requests get 503; the ones in flight finish (bounded). */
 	atomic_store(&draining, 1);
 	for (int i = 0; i < 600 && atomic_load(&inflight) > 0; i++)
 		usleep(50 * 1000);
 	if (atomic_load(&inflight) > 0)
 		log_warn("%d requests still running after 30 s; stopping "
 		    "anyway", atomic_load(&inflight));
-	if (ctx != NULL)
-		mg_stop(ctx);
-	ctx = NULL;
-}
-
-struct mg_context *
-http_context(void)
-{
-	return ctx;
+	hconn_stop();
+	atomic_store(&started, 0);
 }

@@ -1,7 +1,7 @@
-/* http.h: the HTTP layer (civetweb underneath): one router over per-
+/* http.h: the HTTP layer (http-conn.c underneath): one router over per-
  * resource route tables. Each api-<resource>.c exports one const table,
- * listed once in http-routes.c. Handlers run on civetweb worker threads,
- * one request per thread; a struct req lives for one request. */
+ * listed once in http-routes.c. Handlers run on the server's worker
+ * threads, one request per thread; a struct req lives for one request. */
 #ifndef BERTH_HTTP_H
 #define BERTH_HTTP_H
 
@@ -48,8 +48,13 @@ struct app	*req_app(const struct req *);
 /* This thread's store connection and the runtime backend. */
 struct db	*req_db(const struct req *);
 struct rt	*req_rt(const struct req *);
-/* The civetweb connection, for streaming handlers. */
-struct mg_connection *req_conn(const struct req *);
+/* The client socket (non-blocking), to notice a client that left a long
+ * stream (poll POLLRDHUP); reading and writing go through req_read and
+ * reply_*. */
+int		 req_fd(const struct req *);
+/* Sends "100 Continue" now when the client asked for it (req_read does it
+ * on the first read anyway). */
+void		 req_continue(struct req *);
 
 /* Reads and parses a JSON object body (<= LIMIT_HTTP_BODY): ERR_INVAL
  * with a message naming line/column, ERR_TOOBIG. *out is the caller's. */

@@ -34,7 +34,7 @@ assert_eq "$(out_bytes "$WORK/x.json" stdout | md5sum | cut -d' ' -f1)" "$want" 
 assert_eq "$(jq -r '"\(.stdout_truncated) \(.stderr) \(.exit_code)"' "$WORK/x.json")" "false done
  0" "flags of the 10 MB answer"
 st=$(curl -sS -o "$WORK/ten.ndjson" -w '%{http_code}' -H "Authorization: Bearer $K" \
-	-H 'Accept: application/x-ndjson' -d '{"command":"cat /tmp/ten; echo done >&2"}' \
+	-H 'Accept: application/x-ndjson' -H 'Content-Type: application/json' -d '{"command":"cat /tmp/ten; echo done >&2"}' \
 	"$URL/v1/workspaces/$ID/exec")
 [ "$st" = 200 ] || fail "stream 10 MB -> $st"
 got=$(jq -r 'select(.stream == "stdout") | if .encoding == "base64" then .data else (.data | @base64) end' \

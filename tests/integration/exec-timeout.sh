@@ -24,7 +24,7 @@ wait_for none_left || fail "processes left: $(docker exec "$C" ps -eo pid,args)"
 ok "timeout 2 s: answered after $ms ms, 137/timed_out, the process tree is gone"
 
 st=$(curl -sS -o "$WORK/s.ndjson" -w '%{http_code}' -H "Authorization: Bearer $K" \
-	-d '{"command":"echo tick; sleep 995 & sleep 996","timeout":1}' \
+	-H 'Content-Type: application/json' -d '{"command":"echo tick; sleep 995 & sleep 996","timeout":1}' \
 	"$URL/v1/workspaces/$ID/exec?stream=1")
 [ "$st" = 200 ] || fail "stream with timeout -> $st"
 assert_eq "$(head -n 1 "$WORK/s.ndjson" | jq -c .)" '{"stream":"stdout","data":"tick\n"}' "first line"
@@ -33,7 +33,7 @@ wait_for none_left || fail "processes left after the streamed exec"
 ok "streaming form: output then {exit_code:137,timed_out:true}, nothing left"
 
 # A client that leaves a streamed exec: the command is killed too.
-curl -sS -N -H "Authorization: Bearer $K" -d '{"command":"sleep 997","timeout":600}' \
+curl -sS -N -H "Authorization: Bearer $K" -H 'Content-Type: application/json' -d '{"command":"sleep 997","timeout":600}' \
 	"$URL/v1/workspaces/$ID/exec?stream=1" >/dev/null 2>&1 &
 CURL=$!
 wait_for one_left || fail "sleep 997 did not start"

@@ -75,7 +75,7 @@ ok "Sandman's /gpus, /gpus/profiles, /gpus/available"
 # ---- 50 concurrent creates ----
 seq 50 | xargs -P 50 -I{} curl -sS -o "$WORK/race.{}" -w '%{http_code}\n' \
 	-X POST -H "Authorization: Bearer $ADMIN_KEY" \
-	--data-binary '{"name":"race{}","gpu":"1g.10gb","memory":"64m"}' \
+	-H 'Content-Type: application/json' --data-binary '{"name":"race{}","gpu":"1g.10gb","memory":"64m"}' \
 	"$URL/v1/workspaces" >"$WORK/codes"
 assert_eq "$(grep -c '^201$' "$WORK/codes")" 7 "201s"
 assert_eq "$(grep -c '^422$' "$WORK/codes")" 43 "422s"
@@ -108,7 +108,7 @@ expect 200 GET /v1/gpus/types
 assert_eq "$(jget "$BODY" '.[] | select(.profile=="1g.10gb") | .free')" $((7 - HELD)) "free after restart"
 seq 10 | xargs -P 10 -I{} curl -sS -o /dev/null -w '%{http_code}\n' \
 	-X POST -H "Authorization: Bearer $ADMIN_KEY" \
-	--data-binary '{"name":"again{}","gpu":"1g.10gb","memory":"64m"}' \
+	-H 'Content-Type: application/json' --data-binary '{"name":"again{}","gpu":"1g.10gb","memory":"64m"}' \
 	"$URL/v1/workspaces" >"$WORK/codes2"
 assert_eq "$(grep -c '^201$' "$WORK/codes2")" $((7 - HELD)) "201s after restart"
 assert_eq "$(db 'SELECT COUNT(DISTINCT uuid) || " " || COUNT(*) FROM gpu_allocs')" "7 7" "all 7 held once"

@@ -22,7 +22,7 @@ D=$(api POST /v1/users/dave/api-keys '{}' | jq -r .key)
 pids=()
 for i in $(seq 10); do
 	curl -sS -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $D" \
-		-d "{\"name\":\"p$i\"}" "$URL/v1/workspaces" >"$WORK/q$i" &
+		-H 'Content-Type: application/json' -d "{\"name\":\"p$i\"}" "$URL/v1/workspaces" >"$WORK/q$i" &
 	pids+=($!)
 done
 wait "${pids[@]}"
