@@ -27,6 +27,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "proc.h"
+#include "pump.h"
 #include "timeutil.h"
 #include "valid.h"
 #include "ws.h"
@@ -463,6 +464,64 @@ struct exec_result {
 	int64_t	 duration_ms;
 };
 
+/* The pumps' peers (pump.h): the process (proc.h), the request's stdin
+ * in memory, and the sink. */
+struct exec_io {
+	struct proc	*p;
+	struct sink	*k;
+	const uint8_t	*in;
+	size_t		 inlen, inoff;
+};
+
+static ssize_t
+io_proc_read(void *ctx, int *stream, void *buf, size_t len)
+{
+	struct exec_io *io = ctx;
+
+	return proc_read(io->p, stream, buf, len);
+}
+
+static ssize_t
+io_proc_write(void *ctx, int stream, const void *buf, size_t len)
+{
+	struct exec_io *io = ctx;
+
+	return proc_write(io->p, buf, len);
+}
+
+static void
+io_proc_eof(void *ctx)
+{
+	struct exec_io *io = ctx;
+
+	proc_close_stdin(io->p);
+}
+
+static ssize_t
+io_stdin_read(void *ctx, int *stream, void *buf, size_t len)
+{
+	struct exec_io *io = ctx;
+	size_t n = io->inlen - io->inoff;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, io->in + io->inoff, n);
+	io->inoff += n;
+	*stream = PROC_STDOUT;
+	return (ssize_t)n;
+}
+
+/* Takes it all (kept up to the cap, or sent); <0 once the client left. */
+static ssize_t
+io_sink_write(void *ctx, int stream, const void *buf, size_t len)
+{
+	struct exec_io *io = ctx;
+
+	if (sink_put(io->k, stream, buf, len) != 0 || io->k->client_gone)
+		return ERR_EOF;
+	return (ssize_t)len;
+}
+
 /* Runs e in the container, output into k. Errors before the process ran
  * are returned; later ones end the run with what was seen. */
 static int
@@ -472,15 +531,21 @@ exec_run(struct req *r, const struct ws *w, struct exec_req *e,
 	struct proc_spec spec;
 	struct proc *p = NULL;
 	struct pollfd pfd;
-	uint8_t *rb = xmalloc(EXEC_RBUF);
+	struct exec_io io;
+	struct pump_peer proc_src = { .ctx = &io, .read = io_proc_read };
+	struct pump_peer proc_dst = { .ctx = &io, .write = io_proc_write,
+	    .eof = io_proc_eof };
+	struct pump_peer in_src = { .ctx = &io, .read = io_stdin_read };
+	struct pump_peer sink_dst = { .ctx = &io, .write = io_sink_write };
+	struct pump out, in;
+	uint8_t *rb = xmalloc(EXEC_RBUF), *ib = NULL;
 	int64_t t0 = mono_ms(), deadline = t0 + e->timeout_ms, kill_by = 0;
 	int64_t touched = t0, now, wait;
-	size_t inoff = 0;
-	int in_open, st, status = -1, rc, killed = 0;
-	ssize_t n;
+	int in_open, status = -1, rc, killed = 0;
 
 	memset(res, 0, sizeof *res);
 	memset(&spec, 0, sizeof spec);
+	memset(&io, 0, sizeof io);
 	spec.argv = (const char *const *)e->argv;
 	spec.env = (const char *const *)e->env;
 	spec.workdir = e->workdir;
@@ -493,24 +558,32 @@ exec_run(struct req *r, const struct ws *w, struct exec_req *e,
 		k->cfd = api_client_fd(r);
 	}
 	proc_set_nonblock(p, 1);
+	io.p = p;
+	io.k = k;
+	io.in = e->in;
+	io.inlen = e->inlen;
+	pump_init(&out, &proc_src, &sink_dst, rb, EXEC_RBUF, PUMP_STOP);
 	in_open = e->has_in;
-	if (in_open && e->inlen == 0) {
-		proc_close_stdin(p);
-		in_open = 0;
+	if (in_open) {
+		ib = xmalloc(EXEC_RBUF);
+		pump_init(&in, &in_src, &proc_dst, ib, EXEC_RBUF, PUMP_STOP);
 	}
 	for (;;) {
+		/* Stdin as far as the pipe takes it; all written (EOF sent),
+		 * or the process closed its stdin. */
+		if (in_open && pump_run(&in) == PUMP_DONE) {
+			if (in.dst_gone)
+				proc_close_stdin(p);
+			in_open = 0;
+		}
 		/* Drain what is there. */
-		while ((n = proc_read(p, &st, rb, EXEC_RBUF)) > 0)
-			if (sink_put(k, st, rb, (size_t)n) != 0)
-				break;
-		if (k->client_gone)
-			break;
-		if (n == 0)
-			break;
-		if (n != ERR_AGAIN) {
-			log_warn("exec in %s: %s", w->id, err_msg());
+		if (pump_run(&out) == PUMP_DONE) {
+			if (out.src_err != 0 && !k->client_gone)
+				log_warn("exec in %s: %s", w->id, err_msg());
 			break;
 		}
+		if (k->client_gone)
+			break;
 		now = mono_ms();
 		if (!killed && now >= deadline) {
 			/* Docker can't kill an exec: proc.h kills the tree. */
@@ -527,21 +600,11 @@ exec_run(struct req *r, const struct ws *w, struct exec_req *e,
 			touched = now;
 		}
 		pfd.fd = proc_fd(p);
-		pfd.events = POLLIN | (in_open ? POLLOUT : 0);
+		pfd.events = POLLIN | (in_open && pump_wants_write(&in) ?
+		    POLLOUT : 0);
 		pfd.revents = 0;
 		wait = (killed ? kill_by : deadline) - now;
-		rc = poll(&pfd, 1, wait > 1000 ? 1000 : (int)wait);
-		if (rc > 0 && in_open && (pfd.revents & (POLLOUT | POLLERR |
-		    POLLHUP))) {
-			n = proc_write(p, e->in + inoff, e->inlen - inoff);
-			if (n > 0)
-				inoff += (size_t)n;
-			if ((n < 0 && n != ERR_AGAIN) || inoff == e->inlen) {
-				/* all written, or the process closed stdin */
-				proc_close_stdin(p);
-				in_open = 0;
-			}
-		}
+		poll(&pfd, 1, wait > 1000 ? 1000 : (int)wait);
 		if (k->stream && api_client_gone(k->cfd)) {
 			k->client_gone = 1;
 			break;
@@ -569,6 +632,7 @@ exec_run(struct req *r, const struct ws *w, struct exec_req *e,
 	res->duration_ms = mono_ms() - t0;
 	proc_free(p);
 	free(rb);
+	free(ib);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 /* ssh-chan.c: the gateway's channels: session channels (pty, env, shell,
  * exec, sftp) and direct-tcpip, each piped to a process in the workspace
- * through proc.h, with flow control both ways. Runs on its connection's
- * thread only.
+ * through proc.h, with flow control both ways (two pumps, pump.h). Runs
+ * on its connection's thread only.
  *
  * libssh calls the callbacks below from inside ssh_event_dopoll(), and
  * re-enters them from inside its own calls, so they only record what was
@@ -372,6 +372,120 @@ chan_finish(struct chan *k, int status, int send_status)
 	ssh_channel_close(k->ch);
 }
 
+/* The process's side of the pumps (proc.h). */
+static ssize_t
+proc_src_read(void *ctx, int *stream, void *buf, size_t len)
+{
+	struct chan *k = ctx;
+	ssize_t n;
+
+	n = proc_read(k->p, stream, buf, len);
+	if (n == ERR_AGAIN)
+		k->readable = 0;
+	else if (n < 0)
+		log_debug("ssh channel %d read: %s", k->id, err_msg());
+	return n;
+}
+
+static ssize_t
+proc_dst_write(void *ctx, int stream, const void *buf, size_t len)
+{
+	struct chan *k = ctx;
+	ssize_t n;
+
+	n = proc_write(k->p, buf, len);
+	if (n == ERR_AGAIN || n == 0) {
+		k->writable = 0;
+		return ERR_AGAIN;
+	}
+	if (n > 0)
+		k->c->bytes_in += (uint64_t)n;
+	return n;	/* <0: the process stopped reading; input is dropped */
+}
+
+static void
+proc_dst_eof(void *ctx)
+{
+	struct chan *k = ctx;
+
+	/* On a pty, EOF ends only the client's input, as with sshd (it
+	 * closes its own copy of the pty master; the process sees
+	 * nothing). Closing the exec's stdin would make Docker close the
+	 * tty's output too, and what the process still prints would be
+	 * lost. */
+	if (!k->tty)
+		proc_close_stdin(k->p);
+}
+
+/* The client's side: the channel's window, stdout or stderr data. */
+static size_t
+ch_window(void *ctx)
+{
+	struct chan *k = ctx;
+
+	return ssh_channel_window_size(k->ch);
+}
+
+static ssize_t
+ch_write(void *ctx, int stream, const void *buf, size_t len)
+{
+	struct chan *k = ctx;
+	int w;
+
+	if (stream == PROC_STDERR && k->kind == CHAN_SESSION)
+		w = ssh_channel_write_stderr(k->ch, buf, (uint32_t)len);
+	else
+		w = ssh_channel_write(k->ch, buf, (uint32_t)len);
+	if (w < 0)
+		return ERR_EOF;		/* the channel is gone on the client */
+	k->c->bytes_out += (uint64_t)w;
+	return w;			/* 0: key re-exchange, later */
+}
+
+/* Client data stays in libssh's buffer (counted against our window)
+ * until the process can take it. */
+static ssize_t
+ch_read(void *ctx, int *stream, void *buf, size_t len)
+{
+	struct chan *k = ctx;
+	size_t want;
+	int rd;
+
+	*stream = PROC_STDOUT;
+	if (k->pending_in > 0) {
+		want = k->pending_in < len ? k->pending_in : len;
+		/* Data is known to be buffered, so this does not poll (and
+		 * so does not re-enter us). */
+		rd = ssh_channel_read_nonblocking(k->ch, buf, (uint32_t)want,
+		    0);
+		if (rd > 0) {
+			k->pending_in -= (size_t)rd > k->pending_in ?
+			    k->pending_in : (size_t)rd;
+			return rd;
+		}
+		k->pending_in = 0;
+	}
+	return k->in_eof ? 0 : ERR_AGAIN;
+}
+
+/* Sets up both pumps once the process runs: input after the process
+ * stopped reading is consumed and dropped, so the client's window does
+ * not stall the channel; output stops when the channel is gone. */
+static void
+chan_pumps_init(struct chan *k)
+{
+	k->proc_src = (struct pump_peer){ .ctx = k, .read = proc_src_read };
+	k->proc_dst = (struct pump_peer){ .ctx = k, .write = proc_dst_write,
+	    .eof = proc_dst_eof };
+	k->ch_src = (struct pump_peer){ .ctx = k, .read = ch_read };
+	k->ch_dst = (struct pump_peer){ .ctx = k, .window = ch_window,
+	    .write = ch_write };
+	pump_init(&k->out, &k->proc_src, &k->ch_dst, k->obuf, sizeof k->obuf,
+	    PUMP_STOP);
+	pump_init(&k->in, &k->ch_src, &k->proc_dst, k->ibuf, sizeof k->ibuf,
+	    PUMP_DRAIN);
+}
+
 /* Starts the channel's process; on failure tells the client why. */
 static void
 chan_start(struct chan *k)
@@ -419,6 +533,7 @@ chan_start(struct chan *k)
 	if (r != 0)
 		goto fail;
 	proc_set_nonblock(k->p, 1);
+	chan_pumps_init(k);
 	k->pfd = -1;
 	k->started = 1;
 	k->resize_pending = 0;
@@ -439,134 +554,6 @@ fail:
 	chan_finish(k, 255, 1);
 }
 
-/* Client -> process: drains our buffer, then libssh's. */
-static void
-pump_in(struct chan *k)
-{
-	ssize_t n;
-	int rd;
-
-	while (!k->stdin_closed) {
-		if (k->ioff < k->ilen) {
-			n = proc_write(k->p, k->ibuf + k->ioff,
-			    k->ilen - k->ioff);
-			if (n == ERR_AGAIN || n == 0) {
-				k->writable = 0;
-				return;
-			}
-			if (n < 0) {
-				/* The process stopped reading: drop input. */
-				k->stdin_closed = 1;
-				k->ilen = k->ioff = 0;
-				return;
-			}
-			k->ioff += (size_t)n;
-			k->c->bytes_in += (uint64_t)n;
-			if (k->ioff == k->ilen)
-				k->ilen = k->ioff = 0;
-			continue;
-		}
-		if (k->pending_in > 0) {
-			size_t want = k->pending_in < sizeof k->ibuf ?
-			    k->pending_in : sizeof k->ibuf;
-
-			/* Data is known to be buffered, so this does not
-			 * poll (and so does not re-enter us). */
-			rd = ssh_channel_read_nonblocking(k->ch, k->ibuf,
-			    (uint32_t)want, 0);
-			if (rd <= 0) {
-				k->pending_in = 0;
-				continue;
-			}
-			k->pending_in -= (size_t)rd > k->pending_in ?
-			    k->pending_in : (size_t)rd;
-			k->ilen = (size_t)rd;
-			k->ioff = 0;
-			continue;
-		}
-		if (k->in_eof) {
-			/* On a pty, EOF ends only the client's input, as
-			 * with sshd (it closes its own copy of the pty
-			 * master; the process sees nothing). Closing the
-			 * exec's stdin would make Docker close the tty's
-			 * output too, and what the process still prints
-			 * would be lost. */
-			if (!k->tty)
-				proc_close_stdin(k->p);
-			k->stdin_closed = 1;
-		}
-		return;
-	}
-	/* Input after the process closed stdin: consume and drop, so the
-	 * client's window doesn't stall the channel. */
-	while (k->pending_in > 0) {
-		rd = ssh_channel_read_nonblocking(k->ch, k->ibuf,
-		    sizeof k->ibuf, 0);
-		if (rd <= 0) {
-			k->pending_in = 0;
-			break;
-		}
-		k->pending_in -= (size_t)rd > k->pending_in ? k->pending_in :
-		    (size_t)rd;
-	}
-}
-
-/* Process -> client: never more than the client's window. */
-static void
-pump_out(struct chan *k)
-{
-	uint32_t win;
-	ssize_t n;
-	int w, stream;
-
-	while (!k->out_eof || k->ooff < k->olen) {
-		win = ssh_channel_window_size(k->ch);
-		if (win == 0)
-			return;
-		if (k->ooff < k->olen) {
-			size_t len = k->olen - k->ooff;
-
-			if (len > win)
-				len = win;
-			if (k->ostream == PROC_STDERR && k->kind == CHAN_SESSION)
-				w = ssh_channel_write_stderr(k->ch,
-				    k->obuf + k->ooff, (uint32_t)len);
-			else
-				w = ssh_channel_write(k->ch, k->obuf + k->ooff,
-				    (uint32_t)len);
-			if (w < 0) {
-				/* The channel is gone on the client side. */
-				k->olen = k->ooff = 0;
-				k->out_eof = 1;
-				return;
-			}
-			if (w == 0)
-				return;		/* key re-exchange: later */
-			k->ooff += (size_t)w;
-			k->c->bytes_out += (uint64_t)w;
-			if (k->ooff == k->olen)
-				k->olen = k->ooff = 0;
-			continue;
-		}
-		n = proc_read(k->p, &stream, k->obuf,
-		    win < sizeof k->obuf ? win : sizeof k->obuf);
-		if (n == ERR_AGAIN) {
-			k->readable = 0;
-			return;
-		}
-		if (n <= 0) {
-			if (n < 0)
-				log_debug("ssh channel %d read: %s", k->id,
-				    err_msg());
-			k->out_eof = 1;
-			return;
-		}
-		k->olen = (size_t)n;
-		k->ooff = 0;
-		k->ostream = stream;
-	}
-}
-
 static void
 chan_pump(struct chan *k)
 {
@@ -583,9 +570,9 @@ chan_pump(struct chan *k)
 		if (k->tty)
 			proc_resize(k->p, k->rows, k->cols);
 	}
-	pump_in(k);
-	pump_out(k);
-	if (k->out_eof && k->ooff >= k->olen) {
+	pump_run(&k->in);
+	pump_run(&k->out);
+	if (k->out.state == PUMP_DONE) {
 		r = proc_wait(k->p, PROC_WAIT_MS, &status);
 		if (r != 0) {
 			log_warn("ssh channel %d: no exit status: %s", k->id,
@@ -669,11 +656,11 @@ chan_update_fds(struct conn *c)
 	for (k = c->chans; k != NULL; k = k->next) {
 		want = 0;
 		if (k->started && !k->finished && !k->remote_closed) {
-			/* Read only when the client can take it. */
-			if (!k->out_eof && k->ooff >= k->olen &&
-			    ssh_channel_window_size(k->ch) > 0)
+			/* Read only when the client can take it (the
+			 * pump waits for the window otherwise). */
+			if (pump_wants_read(&k->out))
 				want |= POLLIN;
-			if (!k->stdin_closed && k->ioff < k->ilen)
+			if (pump_wants_write(&k->in))
 				want |= POLLOUT;
 		}
 		fd = want != 0 ? proc_fd(k->p) : -1;

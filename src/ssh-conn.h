@@ -11,6 +11,8 @@
 #include <libssh/libssh.h>
 #include <libssh/server.h>
 
+#include "pump.h"
+
 struct app;
 struct proc;
 struct ssh_rate;
@@ -60,17 +62,15 @@ struct chan {
 	int			 start_pending;
 	int			 started;
 
-	/* Workspace -> client. */
-	char			 obuf[SSH_CHAN_BUF];
-	size_t			 olen, ooff;
-	int			 ostream;
-	int			 out_eof;
-	/* Client -> workspace. */
-	char			 ibuf[SSH_CHAN_BUF];
-	size_t			 ilen, ioff;
+	/* Workspace -> client and client -> workspace (pump.h), each
+	 * through its own buffer; the peers are the process and the
+	 * channel. */
+	struct pump		 out, in;
+	struct pump_peer	 proc_src, proc_dst, ch_src, ch_dst;
+	uint8_t			 obuf[SSH_CHAN_BUF];
+	uint8_t			 ibuf[SSH_CHAN_BUF];
 	size_t			 pending_in;	/* bytes held in libssh's buffer */
 	int			 in_eof;	/* client sent EOF */
-	int			 stdin_closed;
 
 	int			 remote_closed;
 	int			 finished;	/* exit status sent, closed */
