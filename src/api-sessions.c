@@ -1,7 +1,12 @@
 /* api-sessions.c: Sandman's session API, so its clients work unchanged:
  * a session is a direct-SSH workspace named after user_id and owned by a
- * user of that name (created when missing), with a fresh ed25519 key pair
- * whose private half is returned once and never stored. Admin key only. */
+ * user of that name (created when missing; a user_id that is not a valid
+ * berth name, like "test_user_1", maps to one deterministically and is
+ * kept to answer with), with the user's volume "workspace" at /workspace
+ * as its working directory and a fresh ed25519 key pair whose private
+ * half is returned once and never stored. Admin key only. docs/sandman.md
+ * lists where this differs from Sandman. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,30 +17,115 @@
 #include "err.h"
 #include "http.h"
 #include "json-util.h"
+#include "rt.h"
 #include "timeutil.h"
 #include "valid.h"
 #include "ws-direct.h"
 #include "ws.h"
 #include "xmalloc.h"
 
+#define SESSION_WORKSPACE	"/workspace"
+
+/* The container's address on the workspace network ("" when none). */
+static json_t *
+container_ip(struct app *app, const struct ws *w)
+{
+	json_t *insp = NULL, *nets, *n, *ip = NULL;
+	const char *k;
+
+	if (*w->container_id == '\0' ||
+	    rt_inspect_json(app->rt, w->container_id, &insp) != 0)
+		return json_string("");
+	nets = json_object_get(json_object_get(insp, "NetworkSettings"),
+	    "Networks");
+	if ((n = json_object_get(nets, app->cfg.network)) == NULL)
+		json_object_foreach(nets, k, n)
+			break;
+	if (json_is_string(json_object_get(n, "IPAddress")))
+		ip = json_copy(json_object_get(n, "IPAddress"));
+	json_decref(insp);
+	return ip != NULL ? ip : json_string("");
+}
+
+/* Sandman's session: its CreateResponse fields and its stored Session's
+ * (id, container_ip, status, ttl_minutes, metadata). */
 static json_t *
 session_json(struct app *app, struct db *db, const struct ws *w)
 {
 	json_t *full = ws_to_json(app, db, w), *o;
 	json_t *gpu = json_object_get(full, "gpu");
+	json_t *port = json_object_get(json_object_get(full, "ssh"), "port");
+	const char *uid = json_string_value(json_object_get(w->spec,
+	    "sandman_user_id"));
+	char portstr[16];
 
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:s}",
-	    "session_id", w->id, "user_id", w->owner,
+	snprintf(portstr, sizeof portstr, "%lld",
+	    (long long)json_integer_value(port));
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:O,s:O,s:O,s:s,s:s,"
+	    "s:I,s:o,s:{s:s,s:s,s:s,s:s}}",
+	    "session_id", w->id, "id", w->id, "user_id", uid ? uid : w->owner,
 	    "container_id", w->container_id, "ssh_user", "dev",
-	    "ssh_host", app->cfg.direct_ssh_address,
-	    "ssh_port", json_object_get(json_object_get(full, "ssh"), "port"),
+	    "ssh_host", app->cfg.direct_ssh_address, "ssh_port", port,
 	    "gpu_uuid", json_is_object(gpu) ? json_object_get(gpu, "uuid") :
 	    json_null(),
 	    "created_at", json_object_get(full, "created_at"),
 	    "expires_at", json_object_get(full, "expires_at"),
-	    "state", w->state);
+	    "state", w->state, "status", w->state,
+	    "ttl_minutes", (json_int_t)(w->ttl / 60),
+	    "container_ip", container_ip(app, w),
+	    "metadata", "ssh_port", portstr, "ssh_user", "dev",
+	    "workspace", SESSION_WORKSPACE, "image", w->image);
 	json_decref(full);
 	return o;
+}
+
+/* Sandman's user_id as a berth user name: itself when valid, else a
+ * deterministic valid name (lowercase, other characters as '-') with a
+ * hash of the original, so "test_user_1" and "test-user-1" stay apart. */
+static int
+session_user(const char *uid, char *out, size_t outsz)
+{
+	uint32_t h = 2166136261u;
+	size_t n = strlen(uid), o = 0;
+
+	if (n == 0)
+		return err_set(ERR_INVAL, "user_id is required");
+	if (n > 64)
+		return err_set(ERR_INVAL, "user_id is longer than 64 "
+		    "characters");
+	for (size_t i = 0; i < n; i++) {
+		char c = uid[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		    c == '.' || c == '@'))
+			return err_set(ERR_INVAL, "user_id '%.64s' has a "
+			    "character other than letters, digits, '_', '-', "
+			    "'.' and '@'", uid);
+	}
+	if (valid_user_name("user_id", uid) == 0 &&
+	    valid_dns_label("user_id", uid) == 0) {
+		snprintf(out, outsz, "%s", uid);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)uid[i]) * 16777619u;
+	if (!(uid[0] >= 'a' && uid[0] <= 'z') &&
+	    !(uid[0] >= 'A' && uid[0] <= 'Z'))
+		out[o++] = 'u';
+	for (size_t i = 0; i < n && o < 22; i++) {
+		char c = uid[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			c = '-';
+		if (c == '-' && o > 0 && out[o - 1] == '-')
+			continue;
+		out[o++] = c;
+	}
+	while (o > 0 && out[o - 1] == '-')
+		o--;
+	snprintf(out + o, outsz - o, "-%08x", h);
+	return 0;
 }
 
 static int
@@ -56,7 +146,8 @@ sessions_create(struct req *r)
 	    "mig_profile", "mig_instance_uuid", "image", NULL };
 	struct app *app = req_app(r);
 	struct db *db = req_db(r);
-	const char *user, *profile, *uuid, *image;
+	const char *uid, *profile, *uuid, *image;
+	char user[40];
 	struct principal who;
 	json_t *body = NULL, *create = NULL, *o;
 	char *priv = NULL, *pub = NULL, *comment = NULL;
@@ -67,9 +158,8 @@ sessions_create(struct req *r)
 	if ((rc = req_json_body(r, &body)) != 0)
 		return rc;
 	if ((rc = json_only_fields(body, fields)) != 0 ||
-	    (rc = json_req_str(body, "user_id", &user)) != 0 ||
-	    (rc = valid_user_name("user_id", user)) != 0 ||
-	    (rc = valid_dns_label("user_id", user)) != 0 ||
+	    (rc = json_req_str(body, "user_id", &uid)) != 0 ||
+	    (rc = session_user(uid, user, sizeof user)) != 0 ||
 	    (rc = json_opt_int(body, "ttl_minutes", &ttl, &has_ttl)) != 0 ||
 	    (rc = json_opt_str(body, "mig_profile", &profile)) != 0 ||
 	    (rc = json_opt_str(body, "mig_instance_uuid", &uuid)) != 0 ||
@@ -86,8 +176,13 @@ sessions_create(struct req *r)
 	}
 	if ((rc = ensure_user(app, db, user)) != 0)
 		goto out;
-	create = json_pack("{s:s,s:s,s:b,s:I}", "name", user, "ssh", "direct",
-	    "wait", 1, "ttl", (json_int_t)(ttl * 60));
+	/* Sandman's /workspace: the user's volume "workspace" (kept across
+	 * sessions, as Sandman keeps its per-user directory), the working
+	 * directory. */
+	create = json_pack("{s:s,s:s,s:b,s:I,s:s,s:[{s:s,s:s}]}", "name", user,
+	    "ssh", "direct", "wait", 1, "ttl", (json_int_t)(ttl * 60),
+	    "workdir", SESSION_WORKSPACE, "volumes", "name", "workspace",
+	    "mount", SESSION_WORKSPACE);
 	if (profile != NULL || uuid != NULL)
 		json_object_set_new(create, "gpu", json_string(profile ?
 		    profile : uuid));
@@ -100,6 +195,13 @@ sessions_create(struct req *r)
 	snprintf(who.user, sizeof who.user, "%s", user);
 	if ((rc = ws_create_ex(app, db, &who, create, pub, &w)) != 0)
 		goto out;
+	if (strcmp(uid, user) != 0) {
+		/* Keep Sandman's user_id to answer with. */
+		db_run(db, "UPDATE workspaces SET spec = json_set(spec, "
+		    "'$.sandman_user_id', ?) WHERE id = ?", "ss", uid, w->id);
+		json_object_set_new(w->spec, "sandman_user_id",
+		    json_string(uid));
+	}
 	db_event(db, req_who(r)->user, "session.create", w->id, "ok", user);
 	o = session_json(app, db, w);
 	json_object_set_new(o, "ssh_private_key", json_string(priv));

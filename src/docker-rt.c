@@ -421,11 +421,20 @@ docker_create_body(const struct rt_spec *s)
 		json_object_set_new(hc, "NanoCpus",
 		    json_integer((json_int_t)(s->cpus * 1e9)));
 	mounts = json_array();
-	for (size_t i = 0; i < s->nmounts; i++)
-		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:b}",
+	for (size_t i = 0; i < s->nmounts; i++) {
+		json_t *m = json_pack("{s:s, s:s, s:s, s:b}",
 		    "Type", "volume", "Source", s->mounts[i].volume,
 		    "Target", s->mounts[i].target,
-		    "ReadOnly", s->mounts[i].readonly != 0));
+		    "ReadOnly", s->mounts[i].readonly != 0);
+		/* A volume at the working directory: the engine makes that
+		 * directory (root, 0755) and would copy its owner onto the
+		 * empty volume, undoing the volume's owner. */
+		if (s->workdir != NULL && strcmp(s->workdir,
+		    s->mounts[i].target) == 0)
+			json_object_set_new(m, "VolumeOptions",
+			    json_pack("{s:b}", "NoCopy", 1));
+		json_array_append_new(mounts, m);
+	}
 	json_object_set_new(hc, "Mounts", mounts);
 	exposed = json_object();
 	bindings = json_object();

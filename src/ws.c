@@ -637,7 +637,7 @@ ws_fail(struct db *db, const char *id, int r)
 
 static const char *const create_fields[] = { "name", "template", "image",
     "gpu", "cpus", "memory", "env", "ports", "volumes", "command", "ttl",
-    "idle_timeout", "ssh", "wait", NULL };
+    "idle_timeout", "ssh", "wait", "workdir", NULL };
 
 /* A duration given as "90m" or as integer seconds. */
 static int
@@ -959,7 +959,7 @@ create_thread(void *arg)
 }
 
 struct create_args {
-	const char	*name, *tname, *image, *gpu, *ssh;
+	const char	*name, *tname, *image, *gpu, *ssh, *workdir;
 	json_t		*tmpl, *ports, *mounts, *command, *env;
 	int64_t		 memory, ttl, idle;
 	int		 wait;
@@ -997,7 +997,11 @@ create_parse(struct app *app, const json_t *body, struct create_args *a)
 	    (r = json_opt_str(body, "image", &image)) != 0 ||
 	    (r = json_opt_str(body, "gpu", &gpu)) != 0 ||
 	    (r = json_opt_str(body, "ssh", &ssh)) != 0 ||
-	    (r = json_opt_bool(body, "wait", &wait)) != 0)
+	    (r = json_opt_bool(body, "wait", &wait)) != 0 ||
+	    (r = json_opt_str(body, "workdir", &a->workdir)) != 0)
+		goto out;
+	if (a->workdir != NULL && (r = valid_container_path("workdir",
+	    a->workdir)) != 0)
 		goto out;
 	if (tname == NULL)
 		tname = "default";
@@ -1166,7 +1170,8 @@ ws_create_ex(struct app *app, struct db *db, const struct principal *who,
 	    "ports", a.ports, "volumes", a.mounts, "command", a.command,
 	    "user", json_string_value(json_object_get(a.tmpl, "user")) ?
 	    json_string_value(json_object_get(a.tmpl, "user")) : "1000:1000",
-	    "workdir", json_string_value(json_object_get(a.tmpl, "workdir")) ?
+	    "workdir", a.workdir ? a.workdir :
+	    json_string_value(json_object_get(a.tmpl, "workdir")) ?
 	    json_string_value(json_object_get(a.tmpl, "workdir")) : "/",
 	    "shell", json_string_value(json_object_get(a.tmpl, "shell")) ?
 	    json_string_value(json_object_get(a.tmpl, "shell")) : "/bin/sh");
