@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 
 #include "app.h"
 #include "auth.h"
@@ -157,7 +156,6 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	if (state_dir_prepare(app.cfg.state_dir) != 0)
 		fatal("%s", err_msg());

@@ -1,44 +1,33 @@
-/* docker-client.c: Engine API requests over the unix socket with libcurl.
- * Any thread: curl handles live in a pool behind one mutex and each
- * request holds its handle alone; curl_easy_reset keeps the handle's open
- * connection, so back-to-back calls reuse it. */
-#include <sys/socket.h>
+/* docker-client.c: Engine API requests: JSON in and out over keep-alive
+ * connections (docker-http.c) from a small pool. Any thread: the pool is
+ * behind one mutex and each request holds its connection alone; a pooled
+ * connection that the engine closed meanwhile is seen before reuse (it
+ * polls readable) and, failing that, a request that got not one byte
+ * back on a reused connection is sent once more on a fresh one. */
 #include <sys/un.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <curl/curl.h>
 
 #include "buf.h"
 #include "docker-client.h"
+#include "docker-http.h"
 #include "err.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
 #define DC_POOL_MAX	16
+#define DC_RBUF		(16 * 1024)
 
 struct dc {
 	char		*host;
 	char		*path;
 	long		 timeout_ms;
 	pthread_mutex_t	 lock;		/* guards pool, npool */
-	CURL		*pool[DC_POOL_MAX];
+	struct dconn	*pool[DC_POOL_MAX];
 	size_t		 npool;
 };
-
-static pthread_once_t dc_once = PTHREAD_ONCE_INIT;
-
-static void
-dc_global_init(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 struct dc *
 dc_new(const char *host)
@@ -47,7 +36,6 @@ dc_new(const char *host)
 	struct dc *dc;
 	const char *path;
 
-	pthread_once(&dc_once, dc_global_init);
 	if (host == NULL || *host == '\0')
 		host = "unix:///var/run/docker.sock";
 	if (strncmp(host, "unix://", 7) == 0)
@@ -77,7 +65,7 @@ dc_free(struct dc *dc)
 	if (dc == NULL)
 		return;
 	for (size_t i = 0; i < dc->npool; i++)
-		curl_easy_cleanup(dc->pool[i]);
+		dconn_free(dc->pool[i]);
 	pthread_mutex_destroy(&dc->lock);
 	free(dc->host);
 	free(dc->path);
@@ -102,51 +90,70 @@ dc_set_timeout(struct dc *dc, long timeout_ms)
 	dc->timeout_ms = timeout_ms > 0 ? timeout_ms : DC_DEFAULT_MS;
 }
 
-static CURL *
-dc_handle_get(struct dc *dc)
+int
+dc_open(struct dc *dc, const char *what, size_t rbuf, int connect_ms,
+    struct dconn **cp)
 {
-	CURL *h = NULL;
+	return dconn_open(dc->path, dc->host, what, rbuf, connect_ms, cp);
+}
 
-	pthread_mutex_lock(&dc->lock);
-	if (dc->npool > 0)
-		h = dc->pool[--dc->npool];
-	pthread_mutex_unlock(&dc->lock);
-	if (h == NULL && (h = curl_easy_init()) == NULL)
-		return NULL;
-	curl_easy_reset(h);
-	return h;
+/* A pooled connection that still looks alive, or NULL. */
+static struct dconn *
+pool_get(struct dc *dc)
+{
+	struct dconn *c;
+
+	for (;;) {
+		c = NULL;
+		pthread_mutex_lock(&dc->lock);
+		if (dc->npool > 0)
+			c = dc->pool[--dc->npool];
+		pthread_mutex_unlock(&dc->lock);
+		if (c == NULL || dconn_reusable(c))
+			return c;
+		dconn_free(c);
+	}
 }
 
 static void
-dc_handle_put(struct dc *dc, CURL *h, int reusable)
+pool_put(struct dc *dc, struct dconn *c)
 {
-	if (reusable) {
+	if (c == NULL)
+		return;
+	if (dconn_reusable(c)) {
 		pthread_mutex_lock(&dc->lock);
 		if (dc->npool < DC_POOL_MAX) {
-			dc->pool[dc->npool++] = h;
-			h = NULL;
+			dc->pool[dc->npool++] = c;
+			c = NULL;
 		}
 		pthread_mutex_unlock(&dc->lock);
 	}
-	if (h != NULL)
-		curl_easy_cleanup(h);
+	dconn_free(c);
 }
 
-struct sink {
-	struct buf	*b;
-	int		 toobig;
-};
-
-static size_t
-dc_write_cb(char *p, size_t size, size_t n, void *arg)
+/* The message of a failed exchange: what was asked, and why. */
+static int
+transport_error(struct dc *dc, int r, const char *method, const char *path,
+    long timeout_ms)
 {
-	struct sink *s = arg;
+	char m[1024];
 
-	if (buf_append(s->b, p, size * n) != 0) {
-		s->toobig = 1;
-		return 0;
-	}
-	return size * n;
+	if (r == ERR_TIMEOUT)
+		return err_set(ERR_TIMEOUT, "docker engine at %s did not answer "
+		    "%s %s within %ld ms", dc->host, method, path, timeout_ms);
+	if (strncmp(err_msg(), "docker engine not reachable", 27) == 0)
+		return r;
+	strlcpy_b(m, err_msg(), sizeof m);
+	return err_set(ERR_BACKEND, "docker engine at %s: %s %s failed: %s",
+	    dc->host, method, path, m);
+}
+
+static int
+left_ms(int64_t deadline)
+{
+	int64_t l = deadline - mono_ms();
+
+	return l > 0 ? (int)l : 0;
 }
 
 int
@@ -154,13 +161,12 @@ dc_request(struct dc *dc, const char *method, const char *path,
     json_t *body, long timeout_ms, long *statusp, json_t **resp,
     struct buf **rawp)
 {
-	struct curl_slist *hdrs = NULL;
-	struct sink sink = { NULL, 0 };
-	char *url = NULL, *jbody = NULL;
-	CURL *h = NULL;
-	CURLcode cc;
-	long status = 0, oserr = 0;
-	int r = 0, reusable = 0;
+	struct dconn *c = NULL;
+	struct buf *b = NULL;
+	char *jbody = NULL, *what = NULL, chunk[8192];
+	int64_t deadline, blen = -1;
+	ssize_t n;
+	int r = 0, reused;
 
 	if (resp != NULL)
 		*resp = NULL;
@@ -168,169 +174,77 @@ dc_request(struct dc *dc, const char *method, const char *path,
 		*rawp = NULL;
 	if (timeout_ms <= 0)
 		timeout_ms = dc->timeout_ms;
-	if ((h = dc_handle_get(dc)) == NULL) {
-		r = err_set(ERR_INTERNAL, "curl_easy_init failed");
-		goto out;
-	}
-	sink.b = buf_new(LIMIT_DOCKER_RESPONSE);
-	url = xasprintf("http://docker" DC_API_PREFIX "%s", path);
-	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, dc->path);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)DC_CONNECT_MS);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, dc_write_cb);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	deadline = mono_ms() + timeout_ms;
 	if (body != NULL) {
-		jbody = json_dumps(body, JSON_COMPACT);
-		if (jbody == NULL) {
+		if ((jbody = json_dumps(body, JSON_COMPACT)) == NULL) {
 			r = err_set(ERR_INTERNAL, "cannot encode request");
 			goto out;
 		}
-		hdrs = curl_slist_append(hdrs,
-		    "Content-Type: application/json");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, jbody);
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(jbody));
-	} else if (strcmp(method, "POST") == 0) {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+		blen = (int64_t)strlen(jbody);
+	} else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0)
+		blen = 0;
+	what = xasprintf("%s %s", method, path);
+	for (int attempt = 0;; attempt++) {
+		reused = attempt == 0 && (c = pool_get(dc)) != NULL;
+		if (reused)
+			dconn_set_what(c, what);
+		else if ((r = dc_open(dc, what, DC_RBUF, left_ms(deadline) <
+		    DC_CONNECT_MS ? left_ms(deadline) : DC_CONNECT_MS, &c)) !=
+		    0)
+			goto out;
+		if ((r = dconn_request(c, method, path, jbody != NULL ?
+		    "application/json" : NULL, NULL, jbody, blen)) == 0)
+			r = dconn_read_head(c, 0, left_ms(deadline));
+		/* The engine closed a kept connection before reading it. */
+		if (r != 0 && r != ERR_TIMEOUT && reused &&
+		    dconn_received(c) == 0) {
+			dconn_free(c);
+			c = NULL;
+			continue;
+		}
+		break;
 	}
-	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	else if (strcmp(method, "POST") == 0)
-		curl_easy_setopt(h, CURLOPT_POST, 1L);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-
-	cc = curl_easy_perform(h);
-	if (cc != CURLE_OK) {
-		curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
-		if (sink.toobig)
-			r = err_set(ERR_TOOBIG, "docker engine answer to %s %s "
-			    "is larger than %d bytes", method, path,
-			    LIMIT_DOCKER_RESPONSE);
-		else if (cc == CURLE_OPERATION_TIMEDOUT)
-			r = err_set(ERR_TIMEOUT, "docker engine at %s did not "
-			    "answer %s %s within %ld ms", dc->host, method,
-			    path, timeout_ms);
-		else if (cc == CURLE_COULDNT_CONNECT)
-			r = err_set(ERR_BACKEND, "docker engine not reachable "
-			    "at %s: %s (is dockerd running?)", dc->host,
-			    oserr ? strerror((int)oserr) :
-			    curl_easy_strerror(cc));
-		else
-			r = err_set(ERR_BACKEND, "docker engine at %s: %s %s "
-			    "failed: %s", dc->host, method, path,
-			    curl_easy_strerror(cc));
+	if (r != 0) {
+		r = transport_error(dc, r, method, path, timeout_ms);
 		goto out;
 	}
-	reusable = 1;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	*statusp = status;
-	if (resp != NULL && buf_len(sink.b) > 0) {
-		const char *d = buf_data(sink.b);
+	b = buf_new(LIMIT_DOCKER_RESPONSE);
+	do {
+		if (dconn_head(c)->clen > LIMIT_DOCKER_RESPONSE)
+			n = ERR_TOOBIG;
+		else if ((n = dconn_read_body(c, chunk, sizeof chunk,
+		    left_ms(deadline))) > 0 && buf_append(b, chunk,
+		    (size_t)n) != 0)
+			n = ERR_TOOBIG;
+	} while (n > 0);
+	if (n == ERR_TOOBIG) {
+		r = err_set(ERR_TOOBIG, "docker engine answer to %s %s is "
+		    "larger than %d bytes", method, path,
+		    LIMIT_DOCKER_RESPONSE);
+		goto out;
+	}
+	if (n < 0) {
+		r = transport_error(dc, (int)n, method, path, timeout_ms);
+		goto out;
+	}
+	*statusp = dconn_head(c)->status;
+	if (resp != NULL && buf_len(b) > 0) {
+		const char *d = buf_data(b);
 		if (*d == '{' || *d == '[')
-			*resp = json_loadb(d, buf_len(sink.b), 0, NULL);
+			*resp = json_loadb(d, buf_len(b), 0, NULL);
 	}
 	if (rawp != NULL) {
-		*rawp = sink.b;
-		sink.b = NULL;
+		*rawp = b;
+		b = NULL;
 	}
+	pool_put(dc, c);
+	c = NULL;
  out:
-	if (h != NULL)
-		dc_handle_put(dc, h, reusable);
-	curl_slist_free_all(hdrs);
-	buf_free(sink.b);
+	dconn_free(c);
+	buf_free(b);
 	free(jbody);
-	free(url);
+	free(what);
 	return r;
-}
-
-const char *
-dc_message(json_t *resp)
-{
-	const char *m = NULL;
-
-	if (resp != NULL)
-		m = json_string_value(json_object_get(resp, "message"));
-	return m != NULL ? m : "";
-}
-
-int
-dc_error(long status, json_t *resp, const char *what)
-{
-	const char *m = dc_message(resp);
-	int code;
-
-	switch (status) {
-	case 400:
-		code = ERR_INVAL;
-		break;
-	case 404:
-		code = ERR_NOTFOUND;
-		break;
-	case 409:
-		code = ERR_CONFLICT;
-		break;
-	default:
-		code = ERR_BACKEND;
-		break;
-	}
-	if (what != NULL && *m != '\0')
-		return err_set(code, "%s (docker: %s)", what, m);
-	if (what != NULL)
-		return err_set(code, "%s (docker: HTTP %ld)", what, status);
-	if (*m != '\0')
-		return err_set(code, "docker: %s", m);
-	return err_set(code, "docker engine answered HTTP %ld", status);
-}
-
-int
-dc_connect(struct dc *dc, int timeout_ms, int *fdp)
-{
-	struct sockaddr_un sun;
-	struct pollfd pfd;
-	socklen_t sl;
-	int fd, r, soerr = 0;
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	strlcpy_b(sun.sun_path, dc->path, sizeof sun.sun_path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    0)) == -1)
-		return err_set(ERR_IO, "socket: %s", strerror(errno));
-	r = connect(fd, (struct sockaddr *)&sun, sizeof sun);
-	if (r == -1 && (errno == EINPROGRESS || errno == EAGAIN)) {
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		r = poll(&pfd, 1, timeout_ms);
-		if (r == 0) {
-			close(fd);
-			return err_set(ERR_TIMEOUT, "docker engine not "
-			    "reachable at %s: connect timed out", dc->host);
-		}
-		sl = sizeof soerr;
-		if (r > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
-		    &sl) == 0 && soerr == 0)
-			r = 0;
-		else {
-			errno = soerr ? soerr : errno;
-			r = -1;
-		}
-	}
-	if (r == -1) {
-		int e = errno;
-		close(fd);
-		return err_set(ERR_BACKEND, "docker engine not reachable at "
-		    "%s: %s (is dockerd running?)", dc->host, strerror(e));
-	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
-		close(fd);
-		return err_set(ERR_IO, "fcntl: %s", strerror(errno));
-	}
-	*fdp = fd;
-	return 0;
 }
 
 int

@@ -1,17 +1,20 @@
-/* docker-client.h: HTTP/1.1 requests to the Docker Engine API (v1.41) over
- * its unix socket, JSON in and out, and the mapping of engine errors to
- * ERR_* codes with messages people can act on. Internal to docker-*.c.
- * Thread-safe: a client keeps a small pool of curl handles behind a lock;
- * each request uses one handle exclusively. */
+/* docker-client.h: JSON requests to the Docker Engine API (v1.41) over its
+ * unix socket, on docker-http.c's connections kept alive in a small pool.
+ * Internal to docker-*.c. Thread-safe: the pool is behind a lock and each
+ * request holds its connection alone. */
 #ifndef BERTH_DOCKER_CLIENT_H
 #define BERTH_DOCKER_CLIENT_H
 
+#include <stddef.h>
+
 #include <jansson.h>
+
+#include "docker-http.h"
 
 struct dc;
 struct buf;
 
-#define DC_API_PREFIX		"/v1.41"
+#define DC_API_PREFIX		DHTTP_API_PREFIX
 #define DC_CONNECT_MS		5000	/* connect timeout of every call */
 #define DC_DEFAULT_MS		30000	/* total time of a call by default */
 
@@ -36,16 +39,14 @@ int	dc_request(struct dc *, const char *method, const char *path,
 	    json_t *body, long timeout_ms, long *statusp, json_t **resp,
 	    struct buf **rawp);
 
-/* Maps a non-2xx answer to ERR_* and sets err_msg() to "<what>: <engine
- * message>", e.g. dc_error(404, resp, "no such image 'x'") →
- * ERR_NOTFOUND "no such image 'x'". what may be NULL. */
-int	dc_error(long status, json_t *resp, const char *what);
-/* The engine's "message" field of an error body, or "". */
-const char *dc_message(json_t *resp);
+/* The engine's error mapping (docker-http.h), under the client's names. */
+#define dc_error	dhttp_error
+#define dc_message	dhttp_message
 
-/* Connects a blocking AF_UNIX stream socket to the engine within
- * timeout_ms. 0 and *fdp on success; ERR_BACKEND otherwise. */
-int	dc_connect(struct dc *, int timeout_ms, int *fdp);
+/* A fresh connection of its own (streams, exec), not pooled; what names
+ * it in messages, rbuf is its read buffer's size. */
+int	dc_open(struct dc *, const char *what, size_t rbuf, int connect_ms,
+	    struct dconn **);
 
 /* Appends s to b percent-encoded for a query string. */
 int	dc_escape(struct buf *b, const char *s);

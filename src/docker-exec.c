@@ -1,5 +1,5 @@
 /* docker-exec.c: proc.h on Docker exec. The exec is created over the API,
- * started with a hand-written HTTP/1.1 upgrade on its own unix socket (the
+ * started with an HTTP/1.1 upgrade on a connection of its own (the
  * hijacked stream then carries stdin one way and stdout/stderr the other,
  * framed by docker-stream.c without a tty), and inspected for its exit
  * code. Docker cannot kill an exec, so proc_signal finds the process tree
@@ -170,96 +170,40 @@ exec_create(struct proc *p, const char *cid, const struct proc_spec *s)
 	return r;
 }
 
-/* Sends all of b on fd within the deadline. */
-static int
-send_all(int fd, const char *b, size_t n, int64_t deadline)
-{
-	struct pollfd pfd = { fd, POLLOUT, 0 };
-	ssize_t w;
-
-	while (n > 0) {
-		int left = (int)(deadline - mono_ms());
-		if (left <= 0)
-			return err_set(ERR_TIMEOUT, "docker engine did not "
-			    "accept the exec start request in time");
-		if (poll(&pfd, 1, left) <= 0)
-			continue;
-		w = send(fd, b, n, MSG_NOSIGNAL);
-		if (w == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (w == -1)
-			return err_set(ERR_BACKEND, "exec start: send: %s",
-			    strerror(errno));
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* POST /exec/ID/start as an HTTP/1.1 upgrade on a fresh socket: reads up
- * to the blank line after "101", keeps any stream bytes read past it. */
+/* POST /exec/ID/start as an HTTP/1.1 upgrade on a connection of its own
+ * (docker-http.c): after the 101 the socket carries the stream; any
+ * stream bytes read past the head are kept. */
 static int
 exec_start(struct proc *p)
 {
-	struct pollfd pfd;
-	struct buf *req = NULL, *resp = NULL;
-	char body[64], tmp[4096];
-	const char *d, *eoh;
+	struct dconn *c = NULL;
+	char body[64], *path = NULL;
 	int64_t deadline = mono_ms() + PROC_HANDSHAKE_MS;
-	int fd = -1, r, status = 0;
-	ssize_t n;
+	int r, status, left;
+	json_t *j;
 
-	if ((r = dc_connect(p->dc, DC_CONNECT_MS, &fd)) != 0)
+	if ((r = dc_open(p->dc, "the exec start", 16 * 1024, DC_CONNECT_MS,
+	    &c)) != 0)
 		return r;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	snprintf(body, sizeof body, "{\"Detach\":false,\"Tty\":%s}",
 	    p->tty ? "true" : "false");
-	req = buf_new(0);
-	buf_appendf(req, "POST " DC_API_PREFIX "/exec/%s/start HTTP/1.1\r\n"
-	    "Host: docker\r\nContent-Type: application/json\r\n"
-	    "Connection: Upgrade\r\nUpgrade: tcp\r\n"
-	    "Content-Length: %zu\r\n\r\n%s", p->exec_id, strlen(body), body);
-	if ((r = send_all(fd, buf_data(req), buf_len(req), deadline)) != 0)
+	path = xasprintf("/exec/%s/start", p->exec_id);
+	if ((r = dconn_request(c, "POST", path, "application/json",
+	    "Connection: Upgrade\r\nUpgrade: tcp\r\n", body,
+	    (int64_t)strlen(body))) != 0)
 		goto out;
-	resp = buf_new(64 * 1024);
-	for (;;) {
-		int left = (int)(deadline - mono_ms());
-		if (left <= 0) {
+	left = (int)(deadline - mono_ms());
+	if ((r = dconn_read_head(c, 0, left > 0 ? left : 0)) != 0) {
+		if (r == ERR_TIMEOUT)
 			r = err_set(ERR_TIMEOUT, "docker engine did not start "
 			    "exec %.12s within %d ms", p->exec_id,
 			    PROC_HANDSHAKE_MS);
-			goto out;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, left) <= 0)
-			continue;
-		n = recv(fd, tmp, sizeof tmp, 0);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0) {
-			r = err_set(ERR_BACKEND, "docker engine closed the "
-			    "exec start connection%s%s", n ? ": " : "",
-			    n ? strerror(errno) : "");
-			goto out;
-		}
-		if (buf_append(resp, tmp, (size_t)n) != 0) {
-			r = err_set(ERR_BACKEND, "docker engine sent an "
-			    "oversized exec start answer");
-			goto out;
-		}
-		d = buf_data(resp);
-		if ((eoh = strstr(d, "\r\n\r\n")) != NULL)
-			break;
-	}
-	if (sscanf(d, "HTTP/1.%*d %d", &status) != 1) {
-		r = err_set(ERR_BACKEND, "docker engine answered exec start "
-		    "with no HTTP status");
 		goto out;
 	}
-	if (status != 101) {
-		/* An error answer: the JSON body, if it has arrived. */
-		json_t *j = json_loads(eoh + 4, 0, NULL);
+	if ((status = dconn_head(c)->status) != 101) {
+		/* An error answer, with the engine's message. */
+		left = (int)(deadline - mono_ms());
+		j = dconn_error_body(c, left > 0 ? left : 0);
 		if (status == 409)
 			r = err_set(ERR_CONFLICT, "cannot start exec: %s",
 			    dc_message(j));
@@ -269,20 +213,10 @@ exec_start(struct proc *p)
 		goto out;
 	}
 	p->roff = 0;
-	p->rlen = buf_len(resp) - (size_t)(eoh + 4 - d);
-	if (p->rlen > sizeof p->rbuf) {
-		r = err_set(ERR_BACKEND, "exec stream: too much early data");
-		goto out;
-	}
-	memcpy(p->rbuf, eoh + 4, p->rlen);
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	p->fd = fd;
-	fd = -1;
+	r = dconn_hijack(c, &p->fd, p->rbuf, sizeof p->rbuf, &p->rlen);
  out:
-	if (fd != -1)
-		close(fd);
-	buf_free(req);
-	buf_free(resp);
+	dconn_free(c);
+	free(path);
 	return r;
 }
 

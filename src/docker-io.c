@@ -2,8 +2,9 @@
  * demultiplexed by docker-stream.c), one stats sample, and file transfer
  * through the archive endpoints (tar both ways; a single file is cut out
  * of, or wrapped into, a tar here, and uploaded entries are re-owned on the
- * fly). Each stream is its own HTTP/1.1 exchange on its own unix socket,
- * written by hand so that no body is ever held whole. Any thread; a
+ * fly). Each stream is its own HTTP/1.1 exchange on its own connection
+ * (docker-http.c), read and written in pieces so that no body is ever
+ * held whole. Any thread; a
  * struct rt_stream belongs to one thread at a time. */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -22,6 +23,7 @@
 
 #include "buf.h"
 #include "docker-client.h"
+#include "docker-http.h"
 #include "docker-io.h"
 #include "docker-rt.h"
 #include "docker-stream.h"
@@ -33,10 +35,7 @@
 #include "xmalloc.h"
 
 #define IO_RBUF		(128 * 1024)	/* socket read buffer */
-#define IO_HEAD_MAX	(64 * 1024)	/* response head */
-#define IO_ERRBODY_MAX	(64 * 1024)	/* an error answer's body */
 #define IO_HEAD_MS	30000		/* request sent until response head */
-#define IO_SEND_MS	300000		/* one send may wait this long */
 #define IO_PAX_MAX	(1024 * 1024)	/* a pax header's records */
 #define IO_LINK_HOPS	8
 
@@ -48,23 +47,10 @@ enum io_kind {
 	IO_PUT_TAR,	/* upload: a tar, entries re-owned */
 };
 
-enum { CH_SIZE, CH_DATA, CH_CRLF, CH_TRAILER, CH_DONE };
-
 struct rt_stream {
-	int		 fd;
+	struct dconn	*c;		/* its own connection to the engine */
 	enum io_kind	 kind;
 	char		*what;		/* "logs of 'id'", for messages */
-
-	/* Response body framing. */
-	int		 status;
-	int		 chunked;
-	int		 chstate;
-	int64_t		 clen;		/* -1: until the engine closes */
-	int64_t		 chleft;	/* bytes left in this chunk */
-	int		 body_eof;
-	char		*path_stat;	/* X-Docker-Container-Path-Stat */
-	size_t		 roff, rlen;
-	uint8_t		 rbuf[IO_RBUF];
 
 	/* IO_LOGS: decoded body bytes waiting for the demultiplexer. */
 	struct dstream	 ds;
@@ -77,130 +63,21 @@ struct rt_stream {
 	int64_t		 file_left;
 
 	/* Uploads. */
-	int		 req_chunked;	/* we send chunked */
 	int64_t		 up_left;	/* IO_PUT_FILE: bytes still due */
 	int64_t		 up_size;
 	struct dtar_rw	 rw;		/* IO_PUT_TAR: the re-owner */
 	int		 failed;
 };
 
-/* ---- socket ---- */
-
-static int
-io_send(struct rt_stream *s, const struct iovec *iov0, int iovcnt)
-{
-	struct iovec iov[8];
-	struct pollfd pfd = { s->fd, POLLOUT, 0 };
-	int64_t deadline = mono_ms() + IO_SEND_MS;
-	struct msghdr mh;
-	ssize_t w;
-	int n = 0;
-
-	for (int i = 0; i < iovcnt && n < 8; i++)
-		if (iov0[i].iov_len > 0)
-			iov[n++] = iov0[i];
-	while (n > 0) {
-		memset(&mh, 0, sizeof mh);
-		mh.msg_iov = iov;
-		mh.msg_iovlen = (size_t)n;
-		w = sendmsg(s->fd, &mh, MSG_NOSIGNAL);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1 && errno == EAGAIN) {
-			int left = (int)(deadline - mono_ms());
-			if (left <= 0)
-				return err_set(ERR_TIMEOUT, "docker engine "
-				    "stopped reading %s", s->what);
-			poll(&pfd, 1, left);
-			continue;
-		}
-		if (w == -1)
-			return err_set(ERR_BACKEND, "docker engine closed %s: "
-			    "%s", s->what, strerror(errno));
-		while (n > 0 && (size_t)w >= iov[0].iov_len) {
-			w -= (ssize_t)iov[0].iov_len;
-			memmove(iov, iov + 1, (size_t)(n - 1) * sizeof *iov);
-			n--;
-		}
-		if (n > 0) {
-			iov[0].iov_base = (char *)iov[0].iov_base + w;
-			iov[0].iov_len -= (size_t)w;
-		}
-	}
-	return 0;
-}
+/* ---- one exchange on its own connection (docker-http.c) ---- */
 
 static int
 io_send_buf(struct rt_stream *s, const void *p, size_t n)
 {
 	struct iovec iov = { (void *)p, n };
 
-	return io_send(s, &iov, 1);
+	return dconn_send(s->c, &iov, 1);
 }
-
-/* Reads more into rbuf (compacting it first). >0, 0 at EOF, ERR_TIMEOUT,
- * ERR_BACKEND. */
-static ssize_t
-io_fill(struct rt_stream *s, int timeout_ms)
-{
-	struct pollfd pfd = { s->fd, POLLIN, 0 };
-	ssize_t n;
-	int r;
-
-	if (s->roff > 0) {
-		memmove(s->rbuf, s->rbuf + s->roff, s->rlen - s->roff);
-		s->rlen -= s->roff;
-		s->roff = 0;
-	}
-	if (s->rlen == sizeof s->rbuf)
-		return err_set(ERR_BACKEND, "docker engine sent an over-long "
-		    "line in %s", s->what);
-	for (;;) {
-		if ((r = poll(&pfd, 1, timeout_ms)) == -1 && errno == EINTR)
-			continue;
-		if (r == 0)
-			return ERR_TIMEOUT;
-		n = recv(s->fd, s->rbuf + s->rlen, sizeof s->rbuf - s->rlen,
-		    MSG_DONTWAIT);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == -1)
-			return err_set(ERR_BACKEND, "docker engine connection "
-			    "failed during %s: %s", s->what, strerror(errno));
-		s->rlen += (size_t)n;
-		return n;
-	}
-}
-
-/* Points *line at a CRLF-terminated line in rbuf (without the CRLF);
- * consumes it. */
-static int
-io_line(struct rt_stream *s, int timeout_ms, char **line, size_t *len)
-{
-	uint8_t *p, *nl;
-	ssize_t n;
-
-	for (;;) {
-		p = s->rbuf + s->roff;
-		if ((nl = memchr(p, '\n', s->rlen - s->roff)) != NULL) {
-			*len = (size_t)(nl - p);
-			if (*len > 0 && p[*len - 1] == '\r')
-				(*len)--;
-			*nl = '\0';
-			p[*len] = '\0';
-			*line = (char *)p;
-			s->roff += (size_t)(nl - p) + 1;
-			return 0;
-		}
-		if ((n = io_fill(s, timeout_ms)) < 0)
-			return (int)n;
-		if (n == 0)
-			return err_set(ERR_BACKEND, "docker engine closed %s "
-			    "mid-answer", s->what);
-	}
-}
-
-/* ---- requests and responses ---- */
 
 static int
 io_open(struct rt *rt, const char *what, struct rt_stream **sp)
@@ -208,11 +85,9 @@ io_open(struct rt *rt, const char *what, struct rt_stream **sp)
 	struct rt_stream *s = xcalloc(1, sizeof *s);
 	int r;
 
-	s->fd = -1;
-	s->clen = -1;
 	s->what = xstrdup(what);
-	if ((r = dc_connect(docker_rt_client(rt), DC_CONNECT_MS, &s->fd)) !=
-	    0) {
+	if ((r = dc_open(docker_rt_client(rt), what, IO_RBUF, DC_CONNECT_MS,
+	    &s->c)) != 0) {
 		rt_stream_free(s);
 		return r;
 	}
@@ -225,161 +100,41 @@ static int
 io_request(struct rt_stream *s, const char *method, const char *path,
     const char *ctype, int64_t body_len)
 {
-	struct buf *b = buf_new(0);
-	int r;
-
-	buf_appendf(b, "%s %s%s HTTP/1.1\r\nHost: docker\r\n"
-	    "User-Agent: berthd\r\nConnection: close\r\n", method,
-	    DC_API_PREFIX, path);
-	if (ctype != NULL)
-		buf_appendf(b, "Content-Type: %s\r\n", ctype);
-	if (body_len == -2) {
-		buf_appendf(b, "Transfer-Encoding: chunked\r\n");
-		s->req_chunked = 1;
-	} else if (body_len >= 0)
-		buf_appendf(b, "Content-Length: %" PRId64 "\r\n", body_len);
-	buf_appendf(b, "\r\n");
-	r = io_send_buf(s, buf_data(b), buf_len(b));
-	buf_free(b);
-	return r;
+	return dconn_request(s->c, method, path, ctype,
+	    "Connection: close\r\n", NULL, body_len);
 }
 
 /* Reads the status line and headers. */
 static int
 io_response(struct rt_stream *s, int head_request)
 {
-	char *line, *v;
-	size_t len, total = 0;
-	int r, first = 1;
+	return dconn_read_head(s->c, head_request, IO_HEAD_MS);
+}
 
-	for (;;) {
-		if ((r = io_line(s, IO_HEAD_MS, &line, &len)) != 0) {
-			if (r == ERR_TIMEOUT)
-				return err_set(ERR_TIMEOUT, "docker engine did "
-				    "not answer %s in time", s->what);
-			return r;
-		}
-		if ((total += len) > IO_HEAD_MAX)
-			return err_set(ERR_BACKEND, "docker engine sent an "
-			    "over-long answer head for %s", s->what);
-		if (first) {
-			if (strncmp(line, "HTTP/1.", 7) != 0 || len < 12)
-				return err_set(ERR_BACKEND, "docker engine "
-				    "answered %s with no HTTP status", s->what);
-			s->status = (int)strtol(line + 9, NULL, 10);
-			first = 0;
-			continue;
-		}
-		if (len == 0)
-			break;
-		if ((v = strchr(line, ':')) == NULL)
-			continue;
-		*v++ = '\0';
-		while (*v == ' ' || *v == '\t')
-			v++;
-		if (strcasecmp(line, "Content-Length") == 0)
-			s->clen = strtoll(v, NULL, 10);
-		else if (strcasecmp(line, "Transfer-Encoding") == 0 &&
-		    strcasestr(v, "chunked") != NULL)
-			s->chunked = 1;
-		else if (strcasecmp(line, "X-Docker-Container-Path-Stat") ==
-		    0) {
-			free(s->path_stat);
-			s->path_stat = xstrdup(v);
-		}
-	}
-	if (head_request || s->status == 204 || s->status == 304 ||
-	    (!s->chunked && s->clen == 0))
-		s->body_eof = 1;
-	s->chstate = CH_SIZE;
-	return 0;
+static int
+io_status(const struct rt_stream *s)
+{
+	return dconn_head(s->c)->status;
+}
+
+static const char *
+io_path_stat(const struct rt_stream *s)
+{
+	return dconn_head(s->c)->path_stat;
 }
 
 /* Reads decoded body bytes: >0, 0 at the end, ERR_TIMEOUT, errors. */
 static ssize_t
 io_body(struct rt_stream *s, void *out, size_t len, int timeout_ms)
 {
-	char *line, *end;
-	size_t n, ll;
-	ssize_t f;
-	int r;
-
-	for (;;) {
-		if (s->body_eof || len == 0)
-			return 0;
-		if (s->chunked && s->chstate == CH_SIZE) {
-			if ((r = io_line(s, timeout_ms, &line, &ll)) != 0)
-				return r;
-			errno = 0;
-			s->chleft = (int64_t)strtoll(line, &end, 16);
-			if (end == line || errno != 0 || s->chleft < 0)
-				return err_set(ERR_BACKEND, "docker engine sent "
-				    "a bad chunk in %s", s->what);
-			s->chstate = s->chleft == 0 ? CH_TRAILER : CH_DATA;
-			continue;
-		}
-		if (s->chunked && s->chstate == CH_CRLF) {
-			if ((r = io_line(s, timeout_ms, &line, &ll)) != 0)
-				return r;
-			s->chstate = CH_SIZE;
-			continue;
-		}
-		if (s->chunked && s->chstate == CH_TRAILER) {
-			if ((r = io_line(s, timeout_ms, &line, &ll)) != 0)
-				return r;
-			if (ll == 0) {
-				s->chstate = CH_DONE;
-				s->body_eof = 1;
-			}
-			continue;
-		}
-		if (s->roff == s->rlen) {
-			if ((f = io_fill(s, timeout_ms)) < 0)
-				return f;
-			if (f == 0) {
-				if (s->chunked || s->clen > 0)
-					return err_set(ERR_BACKEND, "docker "
-					    "engine cut %s short", s->what);
-				s->body_eof = 1;
-				return 0;
-			}
-		}
-		n = s->rlen - s->roff;
-		if (n > len)
-			n = len;
-		if (s->chunked && (int64_t)n > s->chleft)
-			n = (size_t)s->chleft;
-		if (!s->chunked && s->clen >= 0 && (int64_t)n > s->clen)
-			n = (size_t)s->clen;
-		memcpy(out, s->rbuf + s->roff, n);
-		s->roff += n;
-		if (s->chunked && (s->chleft -= (int64_t)n) == 0)
-			s->chstate = CH_CRLF;
-		if (!s->chunked && s->clen >= 0 && (s->clen -= (int64_t)n) ==
-		    0)
-			s->body_eof = 1;
-		return (ssize_t)n;
-	}
+	return dconn_read_body(s->c, out, len, timeout_ms);
 }
 
 /* Turns a non-2xx answer into ERR_* with the engine's message. */
 static int
 io_error(struct rt_stream *s, const char *what)
 {
-	struct buf *b = buf_new(IO_ERRBODY_MAX);
-	char chunk[4096];
-	json_t *j;
-	ssize_t n;
-	int r;
-
-	while ((n = io_body(s, chunk, sizeof chunk, IO_HEAD_MS)) > 0)
-		if (buf_append(b, chunk, (size_t)n) != 0)
-			break;
-	j = json_loadb(buf_data(b), buf_len(b), 0, NULL);
-	r = dc_error(s->status, j, what);
-	json_decref(j);
-	buf_free(b);
-	return r;
+	return dconn_error(s->c, what);
 }
 
 static char *
@@ -435,7 +190,7 @@ rt_logs(struct rt *rt, const char *id, const struct rt_logs_opts *o,
 	if ((r = io_request(s, "GET", buf_data(p), NULL, -1)) != 0 ||
 	    (r = io_response(s, 0)) != 0)
 		goto out;
-	if (s->status != 200) {
+	if (io_status(s) != 200) {
 		r = io_error(s, "cannot read logs");
 		goto out;
 	}
@@ -651,15 +406,15 @@ stat_once(struct rt *rt, const char *id, const char *path, struct rt_file *f)
 	if ((r = io_request(s, "HEAD", p, NULL, -1)) != 0 ||
 	    (r = io_response(s, 1)) != 0)
 		goto out;
-	if (s->status == 404)
+	if (io_status(s) == 404)
 		r = err_set(ERR_NOTFOUND, "no such file or directory: %s",
 		    path);
-	else if (s->status != 200)
-		r = dc_error(s->status, NULL, "cannot stat a path");
-	else if (s->path_stat == NULL)
+	else if (io_status(s) != 200)
+		r = dc_error(io_status(s), NULL, "cannot stat a path");
+	else if (io_path_stat(s) == NULL)
 		r = err_set(ERR_BACKEND, "docker engine sent no path stat");
 	else
-		r = docker_path_stat_parse(s->path_stat, f);
+		r = docker_path_stat_parse(io_path_stat(s), f);
  out:
 	free(ep);
 	free(p);
@@ -724,15 +479,15 @@ get_once(struct rt *rt, const char *id, const char *src, int dir,
 	if ((r = io_request(s, "GET", p, NULL, -1)) != 0 ||
 	    (r = io_response(s, 0)) != 0)
 		goto out;
-	if (s->status == 404)
+	if (io_status(s) == 404)
 		r = err_set(ERR_NOTFOUND, "no such file or directory: %s",
 		    path);
-	else if (s->status != 200)
+	else if (io_status(s) != 200)
 		r = io_error(s, "cannot download");
-	else if (s->path_stat == NULL)
+	else if (io_path_stat(s) == NULL)
 		r = err_set(ERR_BACKEND, "docker engine sent no path stat");
 	else
-		r = docker_path_stat_parse(s->path_stat, info);
+		r = docker_path_stat_parse(io_path_stat(s), info);
 	if (r != 0)
 		goto out;
 	s->kind = info->is_dir ? IO_TAR : IO_FILE;
@@ -864,7 +619,7 @@ put_small(struct rt *rt, const char *id, const char *dir, struct buf *b)
 	    (r = io_send_buf(s, buf_data(b), buf_len(b))) != 0 ||
 	    (r = io_response(s, 0)) != 0)
 		goto out;
-	if (s->status != 200)
+	if (io_status(s) != 200)
 		r = io_error(s, "cannot create directories");
  out:
 	free(ed);
@@ -1016,21 +771,11 @@ rt_file_put(struct rt *rt, const char *id, const char *path,
 static int
 up_send(struct rt_stream *s, const void *p, size_t n)
 {
-	char head[24];
-	struct iovec iov[3];
-
 	if (n == 0)
 		return 0;
-	if (!s->req_chunked)
+	if (s->kind != IO_PUT_TAR)
 		return io_send_buf(s, p, n);
-	snprintf(head, sizeof head, "%zx\r\n", n);
-	iov[0].iov_base = head;
-	iov[0].iov_len = strlen(head);
-	iov[1].iov_base = (void *)p;
-	iov[1].iov_len = n;
-	iov[2].iov_base = "\r\n";
-	iov[2].iov_len = 2;
-	return io_send(s, iov, 3);
+	return dconn_send_chunk(s->c, p, n);
 }
 
 static int
@@ -1085,12 +830,12 @@ rt_stream_finish(struct rt_stream *s)
 		    512) + 1024);
 	} else if (s->kind == IO_PUT_TAR) {
 		if ((r = dtar_rw_finish(&s->rw, tar_emit, s)) == 0)
-			r = io_send_buf(s, "0\r\n\r\n", 5);
+			r = dconn_send_chunk(s->c, NULL, 0);
 	} else
 		return err_set(ERR_INTERNAL, "finish on a download stream");
 	if (r == 0)
 		r = io_response(s, 0);
-	if (r == 0 && s->status != 200)
+	if (r == 0 && io_status(s) != 200)
 		r = io_error(s, "cannot write");
 	s->failed = r != 0;
 	return r;
@@ -1101,12 +846,10 @@ rt_stream_free(struct rt_stream *s)
 {
 	if (s == NULL)
 		return;
-	if (s->fd != -1)
-		close(s->fd);
+	dconn_free(s->c);
 	dtar_rw_free(&s->rw);
 	dtar_free(&s->tar);
 	free(s->dbuf);
-	free(s->path_stat);
 	free(s->what);
 	free(s);
 }
