@@ -139,8 +139,9 @@ transport_error(struct dc *dc, int r, const char *method, const char *path,
 	char m[1024];
 
 	if (r == ERR_TIMEOUT)
-		return err_set(ERR_TIMEOUT, "docker engine at %s did not answer "
-		    "%s %s within %ld ms", dc->host, method, path, timeout_ms);
+		return err_set(ERR_TIMEOUT, "docker engine at %s did not "
+		    "answer %s %s within %ld ms", dc->host, method, path,
+		    timeout_ms);
 	if (strncmp(err_msg(), "docker engine not reachable", 27) == 0)
 		return r;
 	strlcpy_b(m, err_msg(), sizeof m);

@@ -559,8 +559,9 @@ dconn_fill(struct dconn *c, int timeout_ms)
 		if ((r = poll(&pfd, 1, left)) == -1 && errno == EINTR)
 			r = 1;
 		if (r == 0)
-			return err_set(ERR_TIMEOUT, "docker engine sent nothing "
-			    "for %s within %d ms", c->what, timeout_ms);
+			return err_set(ERR_TIMEOUT, "docker engine sent "
+			    "nothing for %s within %d ms", c->what,
+			    timeout_ms);
 		n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen,
 		    MSG_DONTWAIT);
 		if (n == -1 && (errno == EINTR || errno == EAGAIN)) {

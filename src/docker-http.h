@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#define DHTTP_API_PREFIX	"/v1.41"	/* the Engine API version spoken */
+#define DHTTP_API_PREFIX	"/v1.41"	/* the Engine API version */
 #define DHTTP_HEAD_MAX		(64 * 1024)	/* a response head */
 #define DHTTP_ERRBODY_MAX	(64 * 1024)	/* an error answer's body */
 

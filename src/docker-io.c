@@ -714,7 +714,8 @@ rt_file_put(struct rt *rt, const char *id, const char *path,
 		if ((r = stat_once(rt, id, path, &f)) == 0 && f.is_link &&
 		    (r = rt_file_stat(rt, id, path, &f)) == 0 &&
 		    f.link[0] == '/')
-			path = target = xstrdup(f.link);	/* write through */
+			/* Written through the link. */
+			path = target = xstrdup(f.link);
 		if (r == 0 && f.is_dir) {
 			r = err_set(ERR_CONFLICT, "%s is a directory; upload "
 			    "a tar (Content-Type: application/x-tar) to unpack "
