@@ -54,11 +54,12 @@ h_get(struct req *r)
 	struct rt_file f;
 	struct ws *w = NULL;
 	const char *path = NULL;
-	char hdr[256], date[64];
+	char hdr[400], date[64], etag[64];
+	int64_t first = 0, last = -1, skip, left;
 	struct tm tm;
 	time_t mt;
 	uint8_t *b = NULL;
-	ssize_t n;
+	ssize_t n = 0;
 	int rc;
 
 	if ((rc = get_path(r, &path)) != 0 || (rc = api_ws_running(r, &w)) !=
@@ -75,18 +76,43 @@ h_get(struct req *r)
 	mt = (time_t)f.mtime;
 	gmtime_r(&mt, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	snprintf(etag, sizeof etag, "\"%llx-%llx\"", (long long)f.mtime,
+	    (long long)f.size);
 	snprintf(hdr, sizeof hdr, "X-Berth-Mode: %04o\r\nLast-Modified: "
-	    "%s\r\n", f.mode, date);
+	    "%s\r\n%s%s%s", f.mode, date, f.is_dir ? "" : "ETag: ", f.is_dir ?
+	    "" : etag, f.is_dir ? "" : "\r\nAccept-Ranges: bytes\r\n");
+	if (!f.is_dir && (rc = req_range(r, f.size, etag, date, &first,
+	    &last)) < 0) {
+		rc = 0;
+		goto out;
+	}
 	if (f.is_dir)
 		reply_start(r, 200, "application/x-tar", -1, hdr);
-	else
+	else if (rc == 1) {
+		size_t l = strlen(hdr);
+		snprintf(hdr + l, sizeof hdr - l, "Content-Range: bytes "
+		    "%lld-%lld/%lld\r\n", (long long)first, (long long)last,
+		    (long long)f.size);
+		reply_start(r, 206, "application/octet-stream", last - first +
+		    1, hdr);
+	} else
 		reply_start(r, 200, "application/octet-stream", f.size, hdr);
+	/* A range is cut from the stream (the engine has no offset). */
+	skip = first;
+	left = f.is_dir || rc != 1 ? INT64_MAX : last - first + 1;
 	b = xmalloc(FILES_BUF);
-	while ((n = rt_stream_read(s, NULL, b, FILES_BUF, FILES_READ_MS)) >
-	    0) {
-		if (reply_write(r, b, (size_t)n) != 0)
+	while (left > 0 && (n = rt_stream_read(s, NULL, b, FILES_BUF,
+	    FILES_READ_MS)) > 0) {
+		int64_t off = skip < n ? skip : n, take = n - off;
+		skip -= off;
+		if (take > left)
+			take = left;
+		left -= take;
+		if (take > 0 && reply_write(r, b + off, (size_t)take) != 0)
 			break;
 	}
+	if (left == 0)
+		n = 0;
 	if (n < 0)
 		/* The status is out: the client sees a short body. */
 		log_warn("download %s from %s: %s", path, w->id, err_msg());

@@ -58,6 +58,8 @@ struct req {
 };
 
 static struct app *the_app;
+
+static int	reply_json_hdr(struct req *, int, json_t *, const char *);
 static atomic_int inflight;
 static atomic_int draining;
 static atomic_int started;
@@ -168,6 +170,76 @@ req_read(struct req *r, void *buf, size_t len)
 	if (n < 0 && *err_msg() == '\0')
 		return err_set(ERR_IO, "error reading request body");
 	return n < 0 ? ERR_IO : n;
+}
+
+static int
+parse_i64(const char *s, size_t n, int64_t *out)
+{
+	int64_t v = 0;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+req_range(struct req *r, int64_t size, const char *etag,
+    const char *last_modified, int64_t *first, int64_t *last)
+{
+	const char *h = req_header(r, "Range"), *ir = req_header(r,
+	    "If-Range"), *dash;
+	int64_t a, b;
+	char cr[80];
+
+	if (h == NULL || strncmp(h, "bytes=", 6) != 0 || strchr(h, ',') !=
+	    NULL)
+		return 0;
+	/* If-Range: the range only while the representation is the same. */
+	if (ir != NULL && !((etag != NULL && strcmp(ir, etag) == 0) ||
+	    (last_modified != NULL && strcmp(ir, last_modified) == 0)))
+		return 0;
+	h += 6;
+	while (*h == ' ')
+		h++;
+	if ((dash = strchr(h, '-')) == NULL)
+		return 0;
+	if (dash == h) {
+		/* bytes=-N: the last N bytes. */
+		if (parse_i64(dash + 1, strlen(dash + 1), &b) != 0)
+			return 0;
+		if (b == 0)
+			goto unsat;
+		*first = b >= size ? 0 : size - b;
+		*last = size - 1;
+	} else {
+		if (parse_i64(h, (size_t)(dash - h), &a) != 0)
+			return 0;
+		if (dash[1] == '\0')
+			b = size - 1;
+		else if (parse_i64(dash + 1, strlen(dash + 1), &b) != 0 ||
+		    b < a)
+			return 0;
+		if (a >= size)
+			goto unsat;
+		*first = a;
+		*last = b >= size ? size - 1 : b;
+	}
+	if (size == 0)
+		goto unsat;
+	return 1;
+unsat:
+	snprintf(cr, sizeof cr, "Content-Range: bytes */%lld\r\n",
+	    (long long)size);
+	reply_json_hdr(r, 416, json_pack("{s:{s:s,s:s}}", "error", "code",
+	    "range_not_satisfiable", "message", "the range starts past the "
+	    "end of the file"), cr);
+	return -1;
 }
 
 int
@@ -674,9 +746,15 @@ route(struct req *r)
 			reply_error(r, ERR_BACKEND, "store unavailable");
 			return;
 		}
-		if (auth_check(db, presented_key(r), &r->who) != 0) {
-			reply_error(r, ERR_UNAUTH, "missing or invalid API "
-			    "key (send Authorization: Bearer KEY)");
+		if ((ret = auth_check(db, presented_key(r), &r->who)) != 0) {
+			/* A store that can't answer is not a bad key. */
+			if (ret != ERR_UNAUTH)
+				reply_error(r, ret == ERR_INTERNAL ?
+				    ERR_BACKEND : ret, "store unavailable: %s",
+				    err_msg());
+			else
+				reply_error(r, ERR_UNAUTH, "missing or invalid "
+				    "API key (send Authorization: Bearer KEY)");
 			return;
 		}
 		if ((found->flags & ROUTE_ADMIN) && !r->who.admin) {

@@ -66,6 +66,13 @@ ssize_t		 req_read(struct req *, void *buf, size_t len);
 /* Content-Length of the body, -1 when chunked/unknown. */
 int64_t		 req_content_length(const struct req *);
 
+/* The Range of a GET for a body of size bytes whose validator (an ETag or
+ * a Last-Modified date) is given: 0 for the whole body (no Range, several
+ * ranges, or an If-Range that no longer matches), 1 for bytes
+ * *first..*last (206), or -1 after replying 416 itself. */
+int		 req_range(struct req *, int64_t size, const char *etag,
+		    const char *last_modified, int64_t *first, int64_t *last);
+
 /* Replies with a JSON value (stolen) and status. Returns 0. */
 int	 reply_json(struct req *, int status, json_t *);
 /* Replies with the SPEC's error shape for code and a formatted message.
