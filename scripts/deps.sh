@@ -17,6 +17,11 @@ DEPS_PKGS="build-essential cmake pkg-config git libjansson-dev
 libcurl4-openssl-dev libsqlite3-dev sqlite3 libssl-dev libssh-dev docker.io
 debootstrap busybox-static curl jq openssh-client rsync wrk clang tmux procps
 psmisc iproute2 ca-certificates debian-archive-keyring python3-paramiko"
+# promtool (tests/integration/metrics.sh); node and npm for the OpenAPI
+# validators (tests/integration/openapi.sh, into ./node_modules).
+DEPS_PKGS="$DEPS_PKGS prometheus nodejs"
+# A nodejs from elsewhere (NodeSource) carries its own npm.
+command -v npm >/dev/null 2>&1 || DEPS_PKGS="$DEPS_PKGS npm"
 DEPS_PKGS="$DEPS_PKGS ${BERTH_EXTRA_PKGS:-}"
 
 DOCKER_SOCK=/var/run/docker.sock

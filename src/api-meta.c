@@ -6,11 +6,14 @@
 #include "auth.h"
 #include "buf.h"
 #include "db.h"
+#include "gpu-alloc.h"
+#include "gpu-host.h"
 #include "err.h"
 #include "http-server.h"
 #include "http.h"
 #include "metrics.h"
 #include "rt.h"
+#include "ssh-gw.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
@@ -56,15 +59,90 @@ store_gauges(struct db *db, struct buf *b)
 	if ((st = db_prep(db, "SELECT (SELECT COUNT(*) FROM gpu_devices WHERE "
 	    "present = 1), (SELECT COUNT(*) FROM gpu_allocs)")) != NULL) {
 		if (sqlite3_step(st) == SQLITE_ROW)
-			buf_appendf(b, "# HELP berth_gpus_total GPU devices "
+			buf_appendf(b, "# HELP berth_gpus GPU devices "
 			    "(whole GPUs and MIG instances)\n# TYPE "
-			    "berth_gpus_total gauge\nberth_gpus_total %d\n"
+			    "berth_gpus gauge\nberth_gpus %d\n"
 			    "# HELP berth_gpus_allocated GPU devices allocated\n"
 			    "# TYPE berth_gpus_allocated gauge\n"
 			    "berth_gpus_allocated %d\n",
 			    sqlite3_column_int(st, 0), sqlite3_column_int(st, 1));
 		sqlite3_finalize(st);
 	}
+}
+
+/* A label value from a device's JSON, with the characters the text
+ * format can't carry replaced (a uuid from an inventory file is free
+ * text). Valid until the next call. */
+static const char *
+lv(json_t *d, const char *key)
+{
+	static _Thread_local char out[128];
+	const char *s = json_string_value(json_object_get(d, key));
+	size_t o = 0;
+
+	for (; s != NULL && *s != '\0' && o + 1 < sizeof out; s++)
+		out[o++] = *s == '"' || *s == '\\' || *s == '\n' ? '_' : *s;
+	out[o] = '\0';
+	return out;
+}
+
+/* Gauges read at scrape time: connections, sessions, each GPU (labelled
+ * by device uuid and index: bounded by the hardware). */
+static void
+live_gauges(struct db *db, struct buf *b)
+{
+	json_t *devs, *d;
+	size_t i;
+
+	buf_appendf(b, "# HELP berth_http_connections Open HTTP connections "
+	    "(idle, waiting or running a request)\n# TYPE "
+	    "berth_http_connections gauge\nberth_http_connections %d\n",
+	    http_connections());
+	buf_appendf(b, "# HELP berth_ssh_connections Open SSH gateway "
+	    "connections\n# TYPE berth_ssh_connections gauge\n"
+	    "berth_ssh_connections %d\n", ssh_gw_connections());
+	buf_appendf(b, "# HELP berth_ssh_sessions Open SSH gateway channels "
+	    "(shells, commands, sftp, forwards)\n# TYPE berth_ssh_sessions "
+	    "gauge\nberth_ssh_sessions %d\n", ssh_gw_channels());
+	if (db == NULL)
+		return;
+	devs = gpu_view_devices(db_sqlite(db), gpu_host_nvml(), NULL, 1);
+	buf_appendf(b, "# HELP berth_gpu_allocated 1 when the device is held "
+	    "by a workspace\n# TYPE berth_gpu_allocated gauge\n");
+	json_array_foreach(devs, i, d)
+		buf_appendf(b, "berth_gpu_allocated{uuid=\"%s\",index=\"%"
+		    JSON_INTEGER_FORMAT "\"} %d\n", lv(d, "uuid"), json_integer_value(
+		    json_object_get(d, "index")), json_is_true(
+		    json_object_get(d, "allocated")));
+	buf_appendf(b, "# HELP berth_gpu_utilization_ratio GPU busy time "
+	    "(NVML), 0 to 1\n# TYPE berth_gpu_utilization_ratio gauge\n");
+	json_array_foreach(devs, i, d)
+		if (json_is_integer(json_object_get(d, "utilization")))
+			buf_appendf(b, "berth_gpu_utilization_ratio{uuid=\"%s\""
+			    ",index=\"%" JSON_INTEGER_FORMAT "\"} %.2f\n",
+			    lv(d, "uuid"),
+			    json_integer_value(json_object_get(d, "index")),
+			    (double)json_integer_value(json_object_get(d,
+			    "utilization")) / 100);
+	buf_appendf(b, "# HELP berth_gpu_memory_used_bytes GPU memory in use "
+	    "(NVML)\n# TYPE berth_gpu_memory_used_bytes gauge\n");
+	json_array_foreach(devs, i, d)
+		if (json_is_integer(json_object_get(d, "memory_used_mb")))
+			buf_appendf(b, "berth_gpu_memory_used_bytes{uuid=\"%s\""
+			    ",index=\"%" JSON_INTEGER_FORMAT "\"} %"
+			    JSON_INTEGER_FORMAT "\n", lv(d, "uuid"), json_integer_value(
+			    json_object_get(d, "index")), json_integer_value(
+			    json_object_get(d, "memory_used_mb")) << 20);
+	buf_appendf(b, "# HELP berth_gpu_memory_total_bytes GPU memory\n"
+	    "# TYPE berth_gpu_memory_total_bytes gauge\n");
+	json_array_foreach(devs, i, d)
+		if (json_is_integer(json_object_get(d, "memory_mb")))
+			buf_appendf(b, "berth_gpu_memory_total_bytes{uuid="
+			    "\"%s\",index=\"%" JSON_INTEGER_FORMAT "\"} %"
+			    JSON_INTEGER_FORMAT "\n", lv(d, "uuid"), json_integer_value(
+			    json_object_get(d, "index")), json_integer_value(
+			    json_object_get(d, "memory_mb")) << 20);
+	json_decref(devs);
 }
 
 static int
@@ -85,8 +163,9 @@ metrics(struct req *r)
 	if (!allowed) {
 		struct principal *who = (struct principal *)req_who(r);
 		const char *h = req_header(r, "Authorization");
-		if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 ||
-		    auth_check(req_db(r), h + 7, who) != 0)
+		const char *key = h != NULL ? (strncasecmp(h, "Bearer ", 7) ==
+		    0 ? h + 7 : NULL) : req_header(r, "api-key");
+		if (key == NULL || auth_check(req_db(r), key, who) != 0)
 			return reply_error(r, ERR_UNAUTH, "metrics need an "
 			    "admin key or an allowlisted address");
 		if (!who->admin)
@@ -96,6 +175,7 @@ metrics(struct req *r)
 	b = buf_new(0);
 	metrics_write(b);
 	store_gauges(req_db(r), b);
+	live_gauges(req_db(r), b);
 	reply_start(r, 200, "text/plain; version=0.0.4", (int64_t)buf_len(b),
 	    NULL);
 	reply_write(r, buf_data(b), buf_len(b));

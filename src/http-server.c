@@ -845,3 +845,9 @@ http_stop(void)
 	hconn_stop();
 	atomic_store(&started, 0);
 }
+
+int
+http_connections(void)
+{
+	return hconn_count();
+}

@@ -10,6 +10,8 @@ struct app;
 int	http_start(struct app *);
 /* Stops accepting, lets in-flight requests finish, joins the workers. */
 void	http_stop(void);
+/* Open HTTP connections, for /metrics. */
+int	http_connections(void);
 /* All route tables, NULL-terminated (http-routes.c). */
 extern const struct route *const http_route_tables[];
 

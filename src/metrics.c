@@ -1,4 +1,5 @@
-/* metrics.c: counters, gauges and histograms in fixed tables. */
+/* metrics.c: counters, gauges and histograms; series registered on first
+ * use, lock-free afterwards. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 
 #include "buf.h"
 #include "metrics.h"
+#include "xmalloc.h"
 
 #define NBUCKETS	10
 static const double bounds[NBUCKETS] = { 0.001, 0.005, 0.01, 0.025, 0.05,
@@ -23,10 +25,23 @@ struct metric {
 	_Atomic double	 sum;
 };
 
-#define MAXMETRICS 256
-static struct metric metrics[MAXMETRICS];
+/* Series are kept in chunks that are never moved, so readers need no
+ * lock. The label sets are finite by construction (route templates, the
+ * statuses berthd sends, a fixed set of methods), far below the ceiling;
+ * reaching it anyway is counted in berth_metrics_dropped_total, never
+ * silent. */
+#define CHUNK		256
+#define MAXCHUNKS	64
+static struct metric *chunks[MAXCHUNKS];
 static atomic_int nmetrics;
+static atomic_long ndropped;
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct metric *
+metric_at(int i)
+{
+	return &chunks[i / CHUNK][i % CHUNK];
+}
 
 static struct metric *
 metric_get(const char *name, const char *labels, const char *help,
@@ -36,25 +51,28 @@ metric_get(const char *name, const char *labels, const char *help,
 	struct metric *m = NULL;
 
 	for (int i = 0; i < n; i++)
-		if (strcmp(metrics[i].name, name) == 0 &&
-		    strcmp(metrics[i].labels, labels) == 0)
-			return &metrics[i];
+		if (strcmp(metric_at(i)->name, name) == 0 &&
+		    strcmp(metric_at(i)->labels, labels) == 0)
+			return metric_at(i);
 	pthread_mutex_lock(&reg_lock);
 	n = atomic_load(&nmetrics);
 	for (int i = 0; i < n; i++)
-		if (strcmp(metrics[i].name, name) == 0 &&
-		    strcmp(metrics[i].labels, labels) == 0) {
-			m = &metrics[i];
+		if (strcmp(metric_at(i)->name, name) == 0 &&
+		    strcmp(metric_at(i)->labels, labels) == 0) {
+			m = metric_at(i);
 			break;
 		}
-	if (m == NULL && n < MAXMETRICS) {
-		m = &metrics[n];
+	if (m == NULL && n < CHUNK * MAXCHUNKS) {
+		if (chunks[n / CHUNK] == NULL)
+			chunks[n / CHUNK] = xcalloc(CHUNK, sizeof **chunks);
+		m = metric_at(n);
 		snprintf(m->name, sizeof m->name, "%s", name);
 		snprintf(m->labels, sizeof m->labels, "%s", labels);
 		m->help = help;
 		m->kind = kind;
 		atomic_store(&nmetrics, n + 1);
-	}
+	} else if (m == NULL)
+		atomic_fetch_add(&ndropped, 1);
 	pthread_mutex_unlock(&reg_lock);
 	return m;
 }
@@ -81,11 +99,20 @@ void
 metrics_http(const char *method, const char *pattern, int status,
     double secs)
 {
+	static const char *const known[] = { "GET", "HEAD", "POST", "PUT",
+	    "PATCH", "DELETE", "OPTIONS", NULL };
+	const char *mlabel = "other";
 	char labels[160];
 	struct metric *m;
 
+	/* A client can send any method token: only known ones are labels. */
+	for (int i = 0; known[i] != NULL; i++)
+		if (strcmp(method, known[i]) == 0)
+			mlabel = known[i];
+	if (status < 100 || status > 599)
+		status = 0;
 	snprintf(labels, sizeof labels, "method=\"%s\",route=\"%s\","
-	    "code=\"%d\"", method, pattern, status);
+	    "code=\"%d\"", mlabel, pattern, status);
 	if ((m = metric_get("berth_api_requests_total", labels,
 	    "API requests by route and status", M_COUNTER)) != NULL)
 		atomic_fetch_add(&m->value, 1);
@@ -150,20 +177,24 @@ metrics_write(struct buf *b)
 {
 	int n = atomic_load(&nmetrics);
 
+	buf_appendf(b, "# HELP berth_metrics_dropped_total Series not "
+	    "recorded because the registry was full\n# TYPE "
+	    "berth_metrics_dropped_total counter\n"
+	    "berth_metrics_dropped_total %ld\n", atomic_load(&ndropped));
 	/* Prometheus wants all samples of one name together. */
 	for (int i = 0; i < n; i++) {
-		struct metric *m = &metrics[i];
+		struct metric *m = metric_at(i);
 		int seen = 0;
 
 		for (int j = 0; j < i && !seen; j++)
-			seen = strcmp(metrics[j].name, m->name) == 0;
+			seen = strcmp(metric_at(j)->name, m->name) == 0;
 		if (seen)
 			continue;
 		buf_appendf(b, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help,
 		    m->name, m->kind == M_COUNTER ? "counter" :
 		    m->kind == M_GAUGE ? "gauge" : "histogram");
 		for (int k = i; k < n; k++)
-			if (strcmp(metrics[k].name, m->name) == 0)
-				metric_write_one(b, &metrics[k]);
+			if (strcmp(metric_at(k)->name, m->name) == 0)
+				metric_write_one(b, metric_at(k));
 	}
 }
