@@ -11,6 +11,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
 #include "ssh-conn.h"
 #include "ssh-rate.h"
 #include "timeutil.h"
@@ -27,6 +28,8 @@ static void
 auth_failed(struct conn *c, const char *login, const char *why)
 {
 	c->tries++;
+	metrics_inc("berth_ssh_auth_failures_total", "SSH gateway "
+	    "authentication failures");
 	log_info("ssh auth failed from=%s login=%s reason=%s try=%d", c->addr,
 	    login != NULL ? login : "", why, c->tries);
 	if (c->env->rate != NULL &&
@@ -293,6 +296,9 @@ conn_record(struct conn *c)
 	    (unsigned long long)c->bytes_out);
 	log_info("ssh session end user=%s ws=%s %s", c->user, c->ws_id,
 	    detail);
+	metrics_observe("berth_ssh_session_seconds", "SSH gateway session "
+	    "length, connect to disconnect", (double)(mono_ms() - c->start_ms) /
+	    1000);
 	if (c->env->app == NULL || (db = db_thread()) == NULL)
 		return;
 	db_event(db, c->user, "ssh.session", c->ws_id, "ok", detail);
@@ -346,6 +352,9 @@ ssh_conn_run(const struct ssh_gw_env *env, ssh_session s, const char *addr,
 		ssh_rate_leave(env->rate, c->ip);
 	log_info("ssh login user=%s ws=%s login=%s from=%s", c->user,
 	    c->ws_id, c->login, c->addr);
+	metrics_inc("berth_ssh_logins_total", "SSH gateway logins");
+	metrics_observe("berth_ssh_login_seconds", "SSH gateway connect to "
+	    "authenticated", (double)(mono_ms() - c->start_ms) / 1000);
 	conn_load(c);
 	conn_touch(c);
 	ssh_set_blocking(s, 0);
