@@ -5,6 +5,7 @@
 #include "http-server.h"
 
 const struct route *const http_route_tables[] = {
+	compat_gpulab_routes,	/* before the tables whose paths it shares */
 	api_meta_routes,
 	api_users_routes,
 	api_keys_routes,

@@ -53,6 +53,11 @@ struct req {
 	int64_t				 length;	/* declared, or -1 */
 	int64_t				 sent;		/* body bytes */
 	const char			*origin;	/* allowed CORS origin */
+	int				 msgerr;	/* req_msg_errors */
+	struct buf			*cap;		/* req_capture */
+	int				 cap_status;
+	const char			*inj;		/* injected body */
+	size_t				 injlen;
 	size_t				 outlen;
 	char				 out[OUTBUF];
 };
@@ -165,7 +170,16 @@ req_content_length(const struct req *r)
 ssize_t
 req_read(struct req *r, void *buf, size_t len)
 {
-	ssize_t n = hconn_read(r->hc, buf, len);
+	ssize_t n;
+
+	if (r->inj != NULL) {
+		n = (ssize_t)(len < r->injlen ? len : r->injlen);
+		memcpy(buf, r->inj, (size_t)n);
+		r->inj += n;
+		r->injlen -= (size_t)n;
+		return n;
+	}
+	n = hconn_read(r->hc, buf, len);
 
 	if (n < 0 && *err_msg() == '\0')
 		return err_set(ERR_IO, "error reading request body");
@@ -407,6 +421,10 @@ reply_start(struct req *r, int status, const char *content_type,
 {
 	r->replied = 1;
 	r->status = status;
+	if (r->cap != NULL) {
+		r->cap_status = status;
+		return 0;
+	}
 	r->length = length;
 	out_printf(r, "HTTP/1.1 %d %s\r\n", status, reason(status));
 	if (content_type != NULL)
@@ -450,6 +468,12 @@ reply_write(struct req *r, const void *p, size_t n)
 		return r->failed ? ERR_IO : 0;
 	if (r->status == 204 || r->status == 304)
 		return 0;
+	if (r->cap != NULL) {
+		if (buf_append(r->cap, p, n) == 0)
+			return 0;
+		r->cap_status = 413;
+		return err_set(ERR_TOOBIG, "reply too large");
+	}
 	if (r->head_only) {
 		/* Nothing goes out; a streaming handler stops here. */
 		out_flush(r);
@@ -474,6 +498,8 @@ reply_write(struct req *r, const void *p, size_t n)
 int
 reply_end(struct req *r)
 {
+	if (r->cap != NULL)
+		return 0;
 	if (r->chunked && !r->head_only) {
 		r->chunked = 0;		/* ended */
 		r->length = r->sent;
@@ -520,8 +546,46 @@ reply_error(struct req *r, int code, const char *fmt, ...)
 		log_warn("error after reply started: %s", msg);
 		return 0;
 	}
+	if (r->msgerr)
+		return reply_json(r, status, json_pack("{s:{s:s,s:s},s:s}",
+		    "error", "code", err_str(code), "message", msg, "message",
+		    msg));
 	return reply_json(r, status, json_pack("{s:{s:s,s:s}}", "error",
 	    "code", err_str(code), "message", msg));
+}
+
+void
+req_msg_errors(struct req *r)
+{
+	r->msgerr = 1;
+}
+
+int
+req_capture(struct req *r, route_fn fn, const char *body, size_t limit,
+    int *status, char **out, size_t *outlen)
+{
+	int rc;
+
+	*out = NULL;
+	*outlen = 0;
+	*status = 0;
+	r->cap = buf_new(limit);
+	r->cap_status = 0;
+	if (body != NULL) {
+		r->inj = body;
+		r->injlen = strlen(body);
+	}
+	rc = fn(r);
+	if (r->replied && rc == 0) {
+		*status = r->cap_status;
+		*out = buf_steal(r->cap, outlen);
+	}
+	buf_free(r->cap);
+	r->cap = NULL;
+	r->inj = NULL;
+	r->replied = 0;
+	r->status = 0;
+	return rc;
 }
 
 int
@@ -735,6 +799,7 @@ route(struct req *r)
 		return;
 	}
 	r->route = found;
+	r->msgerr = (found->flags & ROUTE_MSGERR) != 0;
 	if (r->h->upgrade && is_websocket(r)) {
 		reply_error(r, ERR_INVAL, "%s %s does not accept a WebSocket "
 		    "upgrade", found->method, found->pattern);

@@ -20,6 +20,7 @@ struct rt;
 enum {
 	ROUTE_NOAUTH = 0x1,	/* no API key needed */
 	ROUTE_ADMIN = 0x2,	/* admin only (403 otherwise) */
+	ROUTE_MSGERR = 0x4,	/* errors also carry a top-level "message" */
 };
 
 /* A handler replies itself and returns 0, or returns a negative ERR_*
@@ -79,6 +80,17 @@ int	 reply_json(struct req *, int status, json_t *);
  * Returns 0. */
 int	 reply_error(struct req *, int code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+/* From now on this request's error bodies also carry a top-level
+ * "message" (for clients that read only that: GPULab's). */
+void	 req_msg_errors(struct req *);
+/* Runs fn on this request with its reply kept instead of sent, for the
+ * compatibility routes that reshape a native reply: *status and *out (NUL-
+ * terminated, caller frees) get it; a reply over limit bytes (0: none)
+ * makes reply_write fail and *status 413. With body, fn reads that as the
+ * request body.
+ * Returns fn's result; nothing is kept when fn replied nothing. */
+int	 req_capture(struct req *, route_fn fn, const char *body, size_t limit,
+	    int *status, char **out, size_t *outlen);
 /* 204 No Content. */
 int	 reply_empty(struct req *);
 /* Streaming replies: length -1 means chunked. Extra headers are full
@@ -103,5 +115,6 @@ extern const struct route api_exec_routes[];
 extern const struct route api_files_routes[];
 extern const struct route api_logs_routes[];
 extern const struct route api_stats_routes[];
+extern const struct route compat_gpulab_routes[];
 
 #endif
