@@ -1,13 +1,14 @@
 /* compat-gpulab.c: the GPULab CLI's JSON shapes made from berth's own, and
  * its create-container body checked and turned into berth's. Pure: no
  * store, no engine; the routes are in compat-gpulab-api.c. Any thread. */
-#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "compat-gpulab.h"
+#include "config.h"
 #include "err.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -27,50 +28,17 @@ str_or_null(const char *s)
 	return s != NULL && *s != '\0' ? json_string(s) : json_null();
 }
 
-int64_t
-gpulab_size_bytes(const char *s)
-{
-	char *end;
-	long long n;
-	int64_t mul = 1;
-
-	if (s == NULL || !isdigit((unsigned char)*s))
-		return -1;
-	n = strtoll(s, &end, 10);
-	switch (tolower((unsigned char)*end)) {
-	case '\0':
-		break;
-	case 'k':
-		mul = 1024;
-		break;
-	case 'm':
-		mul = 1024 * 1024;
-		break;
-	case 'g':
-		mul = GIB;
-		break;
-	case 't':
-		mul = GIB * 1024;
-		break;
-	default:
-		return -1;
-	}
-	if (*end != '\0' && end[1] != '\0' && strcasecmp(end + 1, "b") != 0 &&
-	    strcasecmp(end + 1, "ib") != 0)
-		return -1;
-	if (n < 0 || n > INT64_MAX / mul)
-		return -1;
-	return (int64_t)n * mul;
-}
-
 /* Whole GiB of a berth size ("64m", "16g" or a number of bytes), or null
  * below one GiB: GPULab's memory fields are whole GB. */
 static json_t *
 gib_or_null(const json_t *v)
 {
-	int64_t b = json_is_integer(v) ? json_integer_value(v) :
-	    gpulab_size_bytes(json_string_value(v));
+	int64_t b = -1;
 
+	if (json_is_integer(v))
+		b = json_integer_value(v);
+	else if (size_parse(json_string_value(v), &b) != 0)
+		b = -1;
 	return b >= GIB ? json_integer(b / GIB) : json_null();
 }
 
@@ -187,8 +155,8 @@ uptime(const json_t *ws, int64_t now)
 		return json_null();
 	d = now > t ? now - t : 0;
 	if (d >= 86400)
-		snprintf(buf, sizeof buf, "%lldd%02lldh", (long long)(d / 86400),
-		    (long long)(d % 86400 / 3600));
+		snprintf(buf, sizeof buf, "%lldd%02lldh",
+		    (long long)(d / 86400), (long long)(d % 86400 / 3600));
 	else if (d >= 3600)
 		snprintf(buf, sizeof buf, "%lldh%02lldm", (long long)(d / 3600),
 		    (long long)(d % 3600 / 60));
@@ -234,10 +202,12 @@ gpulab_container(const json_t *ws, int detail, int64_t now)
 	json_object_set_new(c, "type", json_string(gputype ? "GPU" : "CPU"));
 	json_object_set_new(c, "memory", gib_or_null(json_object_get(ws,
 	    "memory")));
+	/* Whole cores, rounded up (berth's cpus may be 0.5). */
 	cpus = json_object_get(ws, "cpus");
 	json_object_set_new(c, "allocated_cpu_cores", json_is_number(cpus) &&
-	    json_number_value(cpus) > 0 ? json_integer((json_int_t)ceil(
-	    json_number_value(cpus))) : json_null());
+	    json_number_value(cpus) > 0 && json_number_value(cpus) < 1e6 ?
+	    json_integer((json_int_t)ceil(json_number_value(cpus))) :
+	    json_null());
 	json_object_set_new(c, "public_urls", json_null());
 	json_object_set_new(c, "opened_ports", ports_string(json_object_get(ws,
 	    "ports")));
@@ -313,7 +283,7 @@ parse_env(const json_t *v, json_t *out)
 	const char *k, *s;
 	json_t *x;
 
-	if (json_is_null(v))
+	if (v == NULL || json_is_null(v))
 		return 0;
 	if (json_is_object(v)) {
 		json_object_foreach((json_t *)v, k, x) {

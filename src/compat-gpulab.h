@@ -23,7 +23,5 @@ json_t	*gpulab_template(const json_t *t);
 json_t	*gpulab_volume(const json_t *v);
 json_t	*gpulab_gpu_types(const json_t *types);
 json_t	*gpulab_gpu_available(const json_t *devices);
-/* A "16g"-style size in bytes; -1 when it is not one. */
-int64_t	 gpulab_size_bytes(const char *s);
 
 #endif
