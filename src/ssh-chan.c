@@ -21,6 +21,7 @@
 #include "log.h"
 #include "proc.h"
 #include "ssh-conn.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 #define PROC_WAIT_MS	5000
@@ -39,9 +40,26 @@ static const char sftp_script[] =
     "echo 'berth: no sftp-server in this workspace' >&2; exit 127";
 
 /* A byte relay to 127.0.0.1:$2 (or [::1] when $1 is 6) with whatever the
- * image has: socat, nc, busybox nc, or bash's /dev/tcp. */
+ * image has: socat, nc, busybox nc, or bash's /dev/tcp. First, as sshd
+ * connects before it answers a channel open, it looks for a listening
+ * socket there (in /proc/net/tcp and tcp6, state 0A, without connecting)
+ * and says RELAY_OK on stderr when there is one, or why not and exits 1;
+ * the gateway answers the open only then (relay_wait()). */
+#define RELAY_OK	"berth-relay-ok"
+#define RELAY_WAIT_MS	10000
 static const char relay_script[] =
     "h=127.0.0.1; [ \"$1\" = 6 ] && h=::1; p=$2; "
+    "x=$(printf '%04X' \"$p\"); "
+    "if [ \"$1\" = 6 ]; then a6='(0{32}|0{24}01000000)'; a4=; "
+    "else a6='(0{32}|0{16}FFFF00000100007F)'; a4='(0100007F|00000000)'; "
+    "fi; ok=; [ -r /proc/net/tcp ] || ok=1; "
+    "grep -qiE \"^ *[0-9]+: $a6:$x [0-9A-F]+:[0-9A-F]+ 0A \" "
+    "/proc/net/tcp6 2>/dev/null && ok=1; "
+    "[ -n \"$a4\" ] && grep -qiE \"^ *[0-9]+: $a4:$x [0-9A-F]+:[0-9A-F]+ "
+    "0A \" /proc/net/tcp 2>/dev/null && ok=1; "
+    "if [ -z \"$ok\" ]; then "
+    "echo 'connect failed: Connection refused' >&2; exit 1; fi; "
+    "echo " RELAY_OK " >&2; "
     "if command -v socat >/dev/null 2>&1; then "
     "exec socat - \"TCP:$h:$p\"; fi; "
     "if command -v nc >/dev/null 2>&1; then exec nc \"$h\" \"$p\"; fi; "
@@ -257,121 +275,6 @@ on_subsystem(ssh_session s, ssh_channel ch, const char *name, void *ud)
 	return set_command(k, argv_dup(av), 0);
 }
 
-static struct chan *
-chan_new(struct conn *c, ssh_channel ch, enum chan_kind kind)
-{
-	struct chan *k = xcalloc(1, sizeof *k);
-
-	k->c = c;
-	k->ch = ch;
-	k->kind = kind;
-	k->id = c->nchans_total++;
-	k->pfd = -1;
-	k->rows = 24;
-	k->cols = 80;
-	ssh_callbacks_init(&k->cb);
-	k->cb.userdata = k;
-	k->cb.channel_data_function = on_data;
-	k->cb.channel_eof_function = on_eof;
-	k->cb.channel_close_function = on_close;
-	k->cb.channel_signal_function = on_signal;
-	if (kind == CHAN_SESSION) {
-		k->cb.channel_pty_request_function = on_pty;
-		k->cb.channel_pty_window_change_function = on_winch;
-		k->cb.channel_env_request_function = on_env;
-		k->cb.channel_shell_request_function = on_shell;
-		k->cb.channel_exec_request_function = on_exec;
-		k->cb.channel_subsystem_request_function = on_subsystem;
-	}
-	/* Set inside the open callback: later would race the requests. */
-	ssh_set_channel_callbacks(ch, &k->cb);
-	k->next = c->chans;
-	c->chans = k;
-	c->nchans++;
-	ssh_gw_count_channel(1);
-	return k;
-}
-
-ssh_channel
-chan_open_session(struct conn *c)
-{
-	ssh_channel ch;
-
-	if (!c->authed || c->nchans >= SSH_MAX_CHANNELS)
-		return NULL;
-	if ((ch = ssh_channel_new(c->s)) == NULL)
-		return NULL;
-	chan_new(c, ch, CHAN_SESSION);
-	return ch;
-}
-
-int
-chan_open_tcpip(struct conn *c, ssh_message m)
-{
-	const char *host = ssh_message_channel_request_open_destination(m);
-	int port = ssh_message_channel_request_open_destination_port(m);
-	const char *fam;
-	char pbuf[16];
-	struct chan *k;
-	ssh_channel ch;
-
-	if (!c->authed || c->nchans >= SSH_MAX_CHANNELS ||
-	    c->env->app == NULL || host == NULL || port < 1 || port > 65535)
-		return -1;
-	/* Only the workspace's own loopback: never a hop elsewhere. */
-	if (strcmp(host, "localhost") == 0 || strcmp(host, "127.0.0.1") == 0)
-		fam = "4";
-	else if (strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0)
-		fam = "6";
-	else {
-		log_info("ssh forward refused user=%s to=%s:%d", c->user, host,
-		    port);
-		return -1;
-	}
-	if ((ch = ssh_message_channel_request_open_reply_accept(m)) == NULL)
-		return -1;
-	k = chan_new(c, ch, CHAN_TCPIP);
-	snprintf(pbuf, sizeof pbuf, "%d", port);
-	{
-		const char *av[] = { "/bin/sh", "-c", relay_script,
-		    "berth-relay", fam, pbuf, NULL };
-
-		k->argv = argv_dup(av);
-	}
-	k->start_pending = 1;
-	log_debug("ssh forward user=%s to=%s:%d", c->user, host, port);
-	return 0;
-}
-
-/* Ends a channel: exit status (and signal), EOF, close. */
-static void
-chan_finish(struct chan *k, int status, int send_status)
-{
-	size_t i;
-
-	if (k->finished)
-		return;
-	k->finished = 1;
-	if (k->remote_closed)
-		return;
-	if (send_status && k->kind == CHAN_SESSION) {
-		ssh_channel_request_send_exit_status(k->ch, status);
-		if (status > 128 && k->p != NULL) {
-			for (i = 0; i < sizeof signals / sizeof signals[0];
-			    i++) {
-				/* A shell can't exit 137 by being KILLed
-				 * itself; send the signal only for that. */
-				if (signals[i].sig == status - 128 &&
-				    signals[i].sig == SIGKILL)
-					ssh_channel_request_send_exit_signal(
-					    k->ch, signals[i].name, 0, "", "");
-			}
-		}
-	}
-	ssh_channel_send_eof(k->ch);
-	ssh_channel_close(k->ch);
-}
-
 /* The process's side of the pumps (proc.h). */
 static ssize_t
 proc_src_read(void *ctx, int *stream, void *buf, size_t len)
@@ -432,7 +335,13 @@ ch_write(void *ctx, int stream, const void *buf, size_t len)
 	struct chan *k = ctx;
 	int w;
 
-	if (stream == PROC_STDERR && k->kind == CHAN_SESSION)
+	if (stream == PROC_STDERR && k->kind == CHAN_TCPIP) {
+		/* The relay's complaints are not the connection's bytes. */
+		log_debug("ssh channel %d relay: %.*s", k->id, (int)(len > 200 ?
+		    200 : len), (const char *)buf);
+		return (ssize_t)len;
+	}
+	if (stream == PROC_STDERR)
 		w = ssh_channel_write_stderr(k->ch, buf, (uint32_t)len);
 	else
 		w = ssh_channel_write(k->ch, buf, (uint32_t)len);
@@ -484,6 +393,184 @@ chan_pumps_init(struct chan *k)
 	    PUMP_STOP);
 	pump_init(&k->in, &k->ch_src, &k->proc_dst, k->ibuf, sizeof k->ibuf,
 	    PUMP_DRAIN);
+}
+
+static struct chan *
+chan_new(struct conn *c, ssh_channel ch, enum chan_kind kind)
+{
+	struct chan *k = xcalloc(1, sizeof *k);
+
+	k->c = c;
+	k->ch = ch;
+	k->kind = kind;
+	k->id = c->nchans_total++;
+	k->pfd = -1;
+	k->rows = 24;
+	k->cols = 80;
+	ssh_callbacks_init(&k->cb);
+	k->cb.userdata = k;
+	k->cb.channel_data_function = on_data;
+	k->cb.channel_eof_function = on_eof;
+	k->cb.channel_close_function = on_close;
+	k->cb.channel_signal_function = on_signal;
+	if (kind == CHAN_SESSION) {
+		k->cb.channel_pty_request_function = on_pty;
+		k->cb.channel_pty_window_change_function = on_winch;
+		k->cb.channel_env_request_function = on_env;
+		k->cb.channel_shell_request_function = on_shell;
+		k->cb.channel_exec_request_function = on_exec;
+		k->cb.channel_subsystem_request_function = on_subsystem;
+	}
+	/* Set inside the open callback: later would race the requests. */
+	ssh_set_channel_callbacks(ch, &k->cb);
+	k->next = c->chans;
+	c->chans = k;
+	c->nchans++;
+	ssh_gw_count_channel(1);
+	return k;
+}
+
+ssh_channel
+chan_open_session(struct conn *c)
+{
+	ssh_channel ch;
+
+	if (!c->authed || c->nchans >= SSH_MAX_CHANNELS)
+		return NULL;
+	if ((ch = ssh_channel_new(c->s)) == NULL)
+		return NULL;
+	chan_new(c, ch, CHAN_SESSION);
+	return ch;
+}
+
+/* Waits for the relay's verdict: 0 once it found a listener (RELAY_OK on
+ * its stderr), else <0 with why in why (its stderr, or the wait). */
+static int
+relay_wait(struct proc *p, char *why, size_t whysz)
+{
+	int64_t deadline = mono_ms() + RELAY_WAIT_MS, left;
+	struct pollfd pfd;
+	char b[256];
+	ssize_t n;
+	int st;
+
+	snprintf(why, whysz, "the relay ended");
+	proc_set_nonblock(p, 1);
+	for (;;) {
+		n = proc_read(p, &st, b, sizeof b - 1);
+		if (n > 0) {
+			b[n] = '\0';
+			if (st != PROC_STDERR)
+				continue;	/* nothing comes before it */
+			if (strstr(b, RELAY_OK) != NULL)
+				return 0;
+			b[strcspn(b, "\r\n")] = '\0';
+			snprintf(why, whysz, "%.100s", b);
+			continue;
+		}
+		if (n != ERR_AGAIN)
+			return ERR_EOF;
+		if ((left = deadline - mono_ms()) <= 0) {
+			snprintf(why, whysz, "no answer from the relay");
+			return ERR_TIMEOUT;
+		}
+		pfd.fd = proc_fd(p);
+		pfd.events = POLLIN;
+		poll(&pfd, 1, (int)left);
+	}
+}
+
+/* A direct-tcpip open (ssh -L, -D, -W): the relay is started, and the
+ * open accepted, only when something listens there; refused otherwise, as
+ * sshd refuses it when its connect fails. */
+int
+chan_open_tcpip(struct conn *c, ssh_message m)
+{
+	const char *host = ssh_message_channel_request_open_destination(m);
+	int port = ssh_message_channel_request_open_destination_port(m);
+	struct proc_spec ps;
+	struct proc *p = NULL;
+	const char *fam;
+	char pbuf[16], why[160];
+	struct chan *k;
+	ssh_channel ch;
+
+	if (!c->authed || c->nchans >= SSH_MAX_CHANNELS ||
+	    c->env->app == NULL || host == NULL || port < 1 || port > 65535)
+		return -1;
+	/* Only the workspace's own loopback: never a hop elsewhere. */
+	if (strcmp(host, "localhost") == 0 || strcmp(host, "127.0.0.1") == 0)
+		fam = "4";
+	else if (strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0)
+		fam = "6";
+	else {
+		log_info("ssh forward refused user=%s to=%s:%d", c->user, host,
+		    port);
+		return -1;
+	}
+	snprintf(pbuf, sizeof pbuf, "%d", port);
+	{
+		const char *av[] = { "/bin/sh", "-c", relay_script,
+		    "berth-relay", fam, pbuf, NULL };
+
+		memset(&ps, 0, sizeof ps);
+		ps.argv = av;
+		ps.workdir = c->ws_workdir;
+		ps.user = c->ws_user;
+		ps.attach_stdin = 1;
+		if (conn_prepare(c, NULL) != 0 ||
+		    proc_start(c->env->app->rt, c->container, &ps, &p) != 0) {
+			log_warn("ssh forward user=%s to=%s:%d: %s", c->user,
+			    host, port, err_msg());
+			return -1;
+		}
+	}
+	if (relay_wait(p, why, sizeof why) != 0) {
+		log_info("ssh forward user=%s to=%s:%d: %s", c->user, host,
+		    port, why);
+		proc_free(p);
+		return -1;
+	}
+	if ((ch = ssh_message_channel_request_open_reply_accept(m)) == NULL) {
+		proc_free(p);
+		return -1;
+	}
+	k = chan_new(c, ch, CHAN_TCPIP);
+	k->p = p;
+	chan_pumps_init(k);
+	k->started = 1;
+	conn_touch(c);
+	log_debug("ssh forward user=%s to=%s:%d", c->user, host, port);
+	return 0;
+}
+
+/* Ends a channel: exit status (and signal), EOF, close. */
+static void
+chan_finish(struct chan *k, int status, int send_status)
+{
+	size_t i;
+
+	if (k->finished)
+		return;
+	k->finished = 1;
+	if (k->remote_closed)
+		return;
+	if (send_status && k->kind == CHAN_SESSION) {
+		ssh_channel_request_send_exit_status(k->ch, status);
+		if (status > 128 && k->p != NULL) {
+			for (i = 0; i < sizeof signals / sizeof signals[0];
+			    i++) {
+				/* A shell can't exit 137 by being KILLed
+				 * itself; send the signal only for that. */
+				if (signals[i].sig == status - 128 &&
+				    signals[i].sig == SIGKILL)
+					ssh_channel_request_send_exit_signal(
+					    k->ch, signals[i].name, 0, "", "");
+			}
+		}
+	}
+	ssh_channel_send_eof(k->ch);
+	ssh_channel_close(k->ch);
 }
 
 /* Starts the channel's process; on failure tells the client why. */

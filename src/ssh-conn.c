@@ -93,7 +93,11 @@ void
 conn_note(ssh_channel ch, int is_stderr, const char *msg)
 {
 	size_t len = strlen(msg);
-	uint32_t win = ssh_channel_window_size(ch);
+	uint32_t win;
+
+	if (ch == NULL)
+		return;		/* no channel yet (a forward being opened) */
+	win = ssh_channel_window_size(ch);
 
 	/* Short messages only; never more than the window (no waiting). */
 	if (len > win)
