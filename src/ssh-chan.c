@@ -32,6 +32,21 @@ static const char shell_script[] =
     "[ -x \"$s\" ] && exec \"$s\" -l; done; "
     "echo 'berth: no shell in this workspace' >&2; exit 127";
 
+/* Runs "$@" with the environment sshd gives a session: USER and LOGNAME
+ * (the process's user), HOME and SHELL (its passwd entry, unless SHELL
+ * came set: the workspace's own shell), SSH_TTY on a pty; SSH_CONNECTION
+ * and SSH_CLIENT come in the exec's env, PATH from the image. */
+static const char session_script[] =
+    "u=$(id -un 2>/dev/null) && export USER=\"$u\" LOGNAME=\"$u\"; "
+    "if [ -n \"$u\" ] && [ -r /etc/passwd ]; then "
+    "while IFS=: read -r n _ _ _ _ d sh; do "
+    "if [ \"$n\" = \"$u\" ]; then [ -n \"$d\" ] && export HOME=\"$d\"; "
+    "[ -n \"$SHELL\" ] || SHELL=$sh; break; fi; done </etc/passwd; fi; "
+    "export SHELL=\"${SHELL:-/bin/sh}\"; "
+    "export PATH=\"${PATH:-/usr/local/bin:/usr/bin:/bin}\"; "
+    "if [ -t 0 ]; then t=$(tty 2>/dev/null) && export SSH_TTY=\"$t\"; fi; "
+    "unset u n d sh t; exec \"$@\"";
+
 /* The image's sftp-server, wherever the distribution put it. */
 static const char sftp_script[] =
     "for p in /usr/lib/openssh/sftp-server /usr/libexec/openssh/sftp-server "
@@ -573,14 +588,34 @@ chan_finish(struct chan *k, int status, int send_status)
 	ssh_channel_close(k->ch);
 }
 
+/* argv run through session_script (the vector is malloc'ed, its strings
+ * are argv's). */
+static const char **
+session_argv(char **argv)
+{
+	const char **av;
+	size_t n, i;
+
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	av = xcalloc(n + 5, sizeof *av);
+	av[0] = "/bin/sh";
+	av[1] = "-c";
+	av[2] = session_script;
+	av[3] = "berth-session";
+	for (i = 0; i < n; i++)
+		av[4 + i] = argv[i];
+	return av;
+}
+
 /* Starts the channel's process; on failure tells the client why. */
 static void
 chan_start(struct chan *k)
 {
 	struct conn *c = k->c;
 	struct proc_spec ps;
-	const char *envp[20];
-	char *term = NULL, *banner;
+	const char *envp[24], **argv = NULL;
+	char *term = NULL, *shellenv = NULL, *banner;
 	int r, i, n = 0, has_term = 0;
 
 	k->start_pending = 0;
@@ -599,9 +634,18 @@ chan_start(struct chan *k)
 		    "xterm");
 		envp[n++] = term;
 	}
+	if (k->kind == CHAN_SESSION) {
+		envp[n++] = c->env_connection;
+		envp[n++] = c->env_client;
+		if (c->ws_shell != NULL && *c->ws_shell == '/')
+			envp[n++] = shellenv = xasprintf("SHELL=%s",
+			    c->ws_shell);
+		argv = session_argv(k->argv);
+	}
 	envp[n] = NULL;
 	memset(&ps, 0, sizeof ps);
-	ps.argv = (const char *const *)k->argv;
+	ps.argv = argv != NULL ? (const char *const *)argv :
+	    (const char *const *)k->argv;
 	ps.env = envp;
 	ps.workdir = c->ws_workdir;
 	ps.user = c->ws_user;
@@ -617,6 +661,8 @@ chan_start(struct chan *k)
 	}
 	r = proc_start(c->env->app->rt, c->container, &ps, &k->p);
 	free(term);
+	free(shellenv);
+	free(argv);
 	if (r != 0)
 		goto fail;
 	proc_set_nonblock(k->p, 1);

@@ -2,6 +2,11 @@
  * public-key authentication (the key names the user, the login names one
  * of their workspaces), then the event loop that drives its channels.
  * Every wait is bounded; nothing here can stall another connection. */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +17,7 @@
 #include "err.h"
 #include "log.h"
 #include "metrics.h"
+#include "proc.h"
 #include "ssh-conn.h"
 #include "ssh-rate.h"
 #include "timeutil.h"
@@ -149,6 +155,79 @@ conn_take_ws(struct conn *c, const struct ws *w)
 	snprintf(c->ws_name, sizeof c->ws_name, "%s", w->name);
 }
 
+/* Makes the login name (the workspace's name) a Unix name for the
+ * workspace user inside the container, so that "~LOGIN" expands to its
+ * home as it does with sshd, where the login is a user (Ansible's remote
+ * tmp is "~LOGIN/.ansible/tmp"): a passwd line with the login as name and
+ * the user's uid, gid, home and shell, added as root once per container,
+ * unless that name exists. The user is the workspace's, or the one the
+ * container runs as (its pid 1). Best effort: nothing fails without it. */
+static const char alias_script[] =
+    "n=$1; u=${2%%:*}; command -v awk >/dev/null 2>&1 || exit 0; "
+    "grep -q \"^$n:\" /etc/passwd 2>/dev/null && exit 0; "
+    "case $u in '') uid=$(awk '/^Uid:/ { print $2; exit }' /proc/1/status);; "
+    "*[!0-9]*) uid=$(id -u \"$u\" 2>/dev/null);; *) uid=$u;; esac; "
+    "[ -n \"$uid\" ] || exit 0; "
+    "awk -F: -v u=\"$uid\" -v n=\"$n\" 'BEGIN { OFS = \":\" } "
+    "$3 == u { $1 = n; $5 = \"berth login alias\"; print; exit }' "
+    "/etc/passwd >/tmp/.berth-alias.$$ && "
+    "cat /tmp/.berth-alias.$$ >>/etc/passwd; rm -f /tmp/.berth-alias.$$";
+
+#define ALIAS_SEEN	64
+static pthread_mutex_t alias_mu = PTHREAD_MUTEX_INITIALIZER;
+static char alias_seen[ALIAS_SEEN][72];	/* "container/login", recent */
+static unsigned alias_next;
+
+static int
+login_name_ok(const char *s)
+{
+	size_t i;
+
+	if (*s == '\0' || *s == '-' || strlen(s) > 32)
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '-' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+static void
+conn_login_alias(struct conn *c)
+{
+	const char *av[] = { "/bin/sh", "-c", alias_script, "berth-alias",
+	    c->login, c->ws_user != NULL ? c->ws_user : "", NULL };
+	struct proc_spec ps = { .argv = av, .user = "root" };
+	struct proc *p = NULL;
+	char key[72], b[256];
+	int i, st, seen = 0;
+
+	c->aliased = 1;
+	if (!login_name_ok(c->login))
+		return;
+	snprintf(key, sizeof key, "%.36s/%s", c->container, c->login);
+	pthread_mutex_lock(&alias_mu);
+	for (i = 0; i < ALIAS_SEEN && !seen; i++)
+		seen = strcmp(alias_seen[i], key) == 0;
+	pthread_mutex_unlock(&alias_mu);
+	if (seen)
+		return;
+	if (proc_start(c->env->app->rt, c->container, &ps, &p) != 0) {
+		log_debug("ssh login alias in %s: %s", c->ws_id, err_msg());
+		return;
+	}
+	while (proc_read(p, &st, b, sizeof b) > 0)
+		;
+	if (proc_wait(p, 5000, &st) == 0 && st == 0) {
+		pthread_mutex_lock(&alias_mu);
+		snprintf(alias_seen[alias_next++ % ALIAS_SEEN], sizeof key,
+		    "%s", key);
+		pthread_mutex_unlock(&alias_mu);
+	}
+	proc_free(p);
+}
+
 int
 conn_prepare(struct conn *c, ssh_channel ch)
 {
@@ -187,6 +266,8 @@ conn_prepare(struct conn *c, ssh_channel ch)
 		goto out;
 	}
 	c->ready = 1;
+	if (!c->aliased)
+		conn_login_alias(c);
 out:
 	ws_free(w);
 	return r;
@@ -308,6 +389,42 @@ conn_record(struct conn *c)
 	db_event(db, c->user, "ssh.session", c->ws_id, "ok", detail);
 }
 
+/* SSH_CONNECTION and SSH_CLIENT as sshd sets them: addresses without
+ * brackets, the client's then the gateway's. */
+static void
+conn_env_addrs(struct conn *c, const char *cport)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char sip[INET6_ADDRSTRLEN] = "0.0.0.0", cip[64];
+	int sport = 0, fd = ssh_get_fd(c->s);
+	size_t n;
+
+	snprintf(cip, sizeof cip, "%s", c->ip);
+	n = strlen(cip);
+	if (n >= 2 && cip[0] == '[' && cip[n - 1] == ']') {
+		memmove(cip, cip + 1, n - 2);
+		cip[n - 2] = '\0';
+	}
+	if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &a->sin_addr, sip, sizeof sip);
+			sport = ntohs(a->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &a->sin6_addr, sip, sizeof sip);
+			sport = ntohs(a->sin6_port);
+		}
+	}
+	snprintf(c->env_connection, sizeof c->env_connection,
+	    "SSH_CONNECTION=%s %s %s %d", cip, cport, sip, sport);
+	snprintf(c->env_client, sizeof c->env_client, "SSH_CLIENT=%s %s %d",
+	    cip, cport, sport);
+}
+
 void
 ssh_conn_run(const struct ssh_gw_env *env, ssh_session s, const char *addr,
     volatile int *authed)
@@ -325,6 +442,7 @@ ssh_conn_run(const struct ssh_gw_env *env, ssh_session s, const char *addr,
 	colon = strrchr(addr, ':');
 	snprintf(c->ip, sizeof c->ip, "%.*s",
 	    colon != NULL ? (int)(colon - addr) : (int)strlen(addr), addr);
+	conn_env_addrs(c, colon != NULL ? colon + 1 : "0");
 
 	ssh_set_auth_methods(s, SSH_AUTH_METHOD_PUBLICKEY);
 	ssh_callbacks_init(&c->scb);

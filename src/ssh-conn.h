@@ -47,7 +47,7 @@ struct chan {
 	enum chan_kind		 kind;
 	int			 id;		/* per connection, for logs */
 	struct proc		*p;
-	int			 pfd;		/* fd registered with the event */
+	int			 pfd;		/* fd in the event */
 	short			 pev;		/* its events */
 	int			 readable, writable;
 
@@ -57,7 +57,7 @@ struct chan {
 	char			*term;
 	char			*env[16];
 	int			 nenv;
-	char			**argv;		/* set by shell/exec/subsystem */
+	char			**argv;		/* by shell/exec/subsystem */
 	int			 login_shell;	/* banner first */
 	int			 start_pending;
 	int			 started;
@@ -69,7 +69,7 @@ struct chan {
 	struct pump_peer	 proc_src, proc_dst, ch_src, ch_dst;
 	uint8_t			 obuf[SSH_CHAN_BUF];
 	uint8_t			 ibuf[SSH_CHAN_BUF];
-	size_t			 pending_in;	/* bytes held in libssh's buffer */
+	size_t			 pending_in;	/* held in libssh's buffer */
 	int			 in_eof;	/* client sent EOF */
 
 	int			 remote_closed;
@@ -89,6 +89,10 @@ struct conn {
 	char			 ws_name[64];
 	char			 user[40];
 	char			 ws_id[40];
+	/* "SSH_CONNECTION=client port server port", "SSH_CLIENT=..." */
+	char			 env_connection[160];
+	char			 env_client[140];
+	int			 aliased;	/* the login name resolves */
 	int			 authed;
 	int			 tries;
 	int			 ready;		/* workspace running */
