@@ -528,13 +528,18 @@ chan_open_tcpip(struct conn *c, ssh_message m)
 		const char *av[] = { "/bin/sh", "-c", relay_script,
 		    "berth-relay", fam, pbuf, NULL };
 
-		memset(&ps, 0, sizeof ps);
-		ps.argv = av;
-		ps.workdir = c->ws_workdir;
-		ps.user = c->ws_user;
-		ps.attach_stdin = 1;
-		if (conn_prepare(c, NULL) != 0 ||
-		    proc_start(c->env->app->rt, c->container, &ps, &p) != 0) {
+		int r;
+
+		/* conn_prepare() renews c's workspace settings first. */
+		if ((r = conn_prepare(c, NULL)) == 0) {
+			memset(&ps, 0, sizeof ps);
+			ps.argv = av;
+			ps.workdir = c->ws_workdir;
+			ps.user = c->ws_user;
+			ps.attach_stdin = 1;
+			r = proc_start(c->env->app->rt, c->container, &ps, &p);
+		}
+		if (r != 0) {
 			log_warn("ssh forward user=%s to=%s:%d: %s", c->user,
 			    host, port, err_msg());
 			return -1;
