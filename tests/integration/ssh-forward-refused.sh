@@ -33,7 +33,7 @@ DP=$(free_port)
 gssh "$IDA" "$WSA" -N -o ExitOnForwardFailure=yes \
     -L "127.0.0.1:$LP:127.0.0.1:8001" -D "127.0.0.1:$DP" 2>"$T_TMP/l.err" &
 FWD=$!
-trap 'kill $FWD 2>/dev/null; cleanup' EXIT
+trap 'rc=$?; set +e; kill $FWD 2>/dev/null; (exit $rc); cleanup' EXIT
 wait_for curl -fsS --socks5-hostname "127.0.0.1:$DP" http://127.0.0.1:8123/ ||
     fail "-D never answered"
 set +e

@@ -15,7 +15,7 @@ want=$(gssh "$IDA" "$WSA" 'md5sum </tmp/www/big' | cut -d' ' -f1)
 gssh "$IDA" "$WSA" -N -L "127.0.0.1:$LP:localhost:8123" \
     -o ExitOnForwardFailure=yes &
 FWD=$!
-trap 'kill $FWD 2>/dev/null; cleanup' EXIT
+trap 'rc=$?; set +e; kill $FWD 2>/dev/null; (exit $rc); cleanup' EXIT
 wait_for curl -fsS "http://127.0.0.1:$LP/" || fail "forward never answered"
 for i in 1 2 3; do
 	out=$(curl -fsS "http://127.0.0.1:$LP/index.html") || fail "request $i"
@@ -28,7 +28,7 @@ got=$(curl -fsS "http://127.0.0.1:$LP/big" | md5sum | cut -d' ' -f1)
 LP2=$(free_port)
 gssh "$IDA" "$WSA" -N -L "127.0.0.1:$LP2:172.17.0.1:80" &
 FWD2=$!
-trap 'kill $FWD $FWD2 2>/dev/null; cleanup' EXIT
+trap 'rc=$?; set +e; kill $FWD $FWD2 2>/dev/null; (exit $rc); cleanup' EXIT
 sleep 1
 if curl -fsS -m 5 "http://127.0.0.1:$LP2/" >/dev/null 2>&1; then
 	fail "forward to another host was allowed"
