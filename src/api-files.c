@@ -184,6 +184,22 @@ parse_mode(const char *v, unsigned *mode)
 	return 0;
 }
 
+/* A write the engine refused for want of space (a full volume, vol-loop.c,
+ * or a full disk) is the client's 413 with the cause, not a 503. */
+static int
+full_error(int rc)
+{
+	char msg[1024];
+
+	if (strcasestr(err_msg(), "no space left on device") == NULL &&
+	    strcasestr(err_msg(), "disk quota exceeded") == NULL)
+		return rc;
+	snprintf(msg, sizeof msg, "%s", err_msg());
+	return err_set(ERR_TOOBIG, "no space left: the volume (or the "
+	    "workspace's disk) is full; free some space or grow the volume "
+	    "(PATCH /v1/volumes/{id}) (%s)", msg);
+}
+
 static int
 h_put(struct req *r)
 {
@@ -243,12 +259,16 @@ h_put(struct req *r)
 		}
 		if (n == 0)
 			break;
-		if ((rc = rt_stream_write(s, b, (size_t)n)) != 0)
+		if ((rc = rt_stream_write(s, b, (size_t)n)) != 0) {
+			rc = full_error(rc);
 			goto out;
+		}
 		total += n;
 	}
-	if ((rc = rt_stream_finish(s)) != 0)
+	if ((rc = rt_stream_finish(s)) != 0) {
+		rc = full_error(rc);
 		goto out;
+	}
 	ws_touch(req_db(r), w->id);
 	metrics_inc("berth_files_upload_total", "uploads through the files "
 	    "API");

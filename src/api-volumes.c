@@ -14,6 +14,7 @@
 #include "rt.h"
 #include "timeutil.h"
 #include "valid.h"
+#include "vol-loop.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -213,12 +214,18 @@ vol_create(struct req *r)
 	labels[1] = l2;
 	labels[2] = l3;
 	labels[3] = NULL;
-	if ((rc = rt_volume_create(req_rt(r), backend, labels)) != 0) {
+	if ((rc = vol_ensure(app, db, backend, labels)) != 0) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", err_msg());
+		vol_destroy(app, backend);
 		db_rollback(db);
+		rc = err_set(rc, "%s", msg);
 		goto out;
 	}
-	if ((rc = db_commit(db)) != 0)
+	if ((rc = db_commit(db)) != 0) {
+		vol_destroy(app, backend);
 		goto out;
+	}
 	db_event(db, user, "volume.create", id, "ok", name);
 	rc = vol_reply(r, 201, id);
 out:
@@ -249,7 +256,7 @@ vol_patch(struct req *r)
 	static const char *const fields[] = { "size", "size_gib", NULL };
 	json_t *body = NULL;
 	int64_t gib = 0;
-	char *id = NULL;
+	char *id = NULL, *backend = NULL;
 	int rc, present;
 
 	if ((rc = vol_find(r, &id)) != 0)
@@ -283,6 +290,19 @@ vol_patch(struct req *r)
 			    others, (long long)quota);
 			goto out;
 		}
+		if ((st = db_prep(db, "SELECT backend_name FROM volumes "
+		    "WHERE id = ?")) != NULL) {
+			db_bind(st, "s", id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				backend = db_col_str(st, 0);
+			sqlite3_finalize(st);
+		}
+		/* The filesystem first: a refused grow changes nothing. */
+		if (backend != NULL && (rc = vol_resize(req_app(r), backend,
+		    gib)) != 0) {
+			db_rollback(db);
+			goto out;
+		}
 		if ((rc = db_run(db, "UPDATE volumes SET size_gib = ? WHERE "
 		    "id = ?", "is", gib, id)) != 0 ||
 		    (rc = db_commit(db)) != 0) {
@@ -294,6 +314,7 @@ vol_patch(struct req *r)
 	rc = vol_reply(r, 200, id);
 out:
 	free(id);
+	free(backend);
 	json_decref(body);
 	return rc;
 }
@@ -335,8 +356,7 @@ vol_delete(struct req *r)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		backend = db_col_str(st, 0);
 	sqlite3_finalize(st);
-	if (backend != NULL && (rc = rt_volume_remove(req_rt(r), backend)) != 0
-	    && rc != ERR_NOTFOUND)
+	if (backend != NULL && (rc = vol_destroy(req_app(r), backend)) != 0)
 		goto out;
 	db_event(db, req_who(r)->user, "volume.delete", id, "ok", "");
 	if ((rc = db_run(db, "DELETE FROM volumes WHERE id = ?", "s", id)) != 0)

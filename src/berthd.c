@@ -26,6 +26,7 @@
 #include "log.h"
 #include "rt.h"
 #include "timeutil.h"
+#include "vol-loop.h"
 #include "xmalloc.h"
 
 
@@ -172,6 +173,7 @@ main(int argc, char **argv)
 		fatal("%s", err_msg());
 	if (first_start(&app, db) != 0)
 		fatal("first start: %s", err_msg());
+	vol_mount_all(&app, db);
 	if (rt_ping(app.rt) != 0)
 		log_warn("%s; workspaces can't start until it answers",
 		    err_msg());

@@ -282,6 +282,26 @@ rt_volume_create(struct rt *rt, const char *name, const char *const *labels)
 }
 
 int
+rt_volume_create_bind(struct rt *rt, const char *name,
+    const char *const *labels, const char *dir)
+{
+	json_t *body;
+	char *what;
+	int r;
+
+	if ((r = check_name("volume", name)) != 0)
+		return r;
+	body = json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s}}", "Name", name,
+	    "Driver", "local", "Labels", labels_object(labels), "DriverOpts",
+	    "type", "none", "o", "bind", "device", dir);
+	what = xasprintf("cannot create volume '%s'", name);
+	r = rt_call(rt, "POST", "/volumes/create", body, 0, 0, what, NULL);
+	json_decref(body);
+	free(what);
+	return r;
+}
+
+int
 rt_volume_remove(struct rt *rt, const char *name)
 {
 	json_t *j = NULL;

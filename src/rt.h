@@ -84,6 +84,10 @@ int	rt_has_nvidia(struct rt *);
 
 /* Volumes: labels are "k=v", NULL-terminated. Create is idempotent. */
 int	rt_volume_create(struct rt *, const char *name, const char *const *labels);
+/* The same, for a volume that is host directory dir (bind-mounted into the
+ * containers that use it; vol-loop.c's loop-mounted filesystems). */
+int	rt_volume_create_bind(struct rt *, const char *name,
+	    const char *const *labels, const char *dir);
 int	rt_volume_remove(struct rt *, const char *name);	/* ERR_CONFLICT in use */
 int	rt_volume_exists(struct rt *, const char *name);
 

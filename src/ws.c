@@ -18,6 +18,7 @@
 #include "rt.h"
 #include "timeutil.h"
 #include "valid.h"
+#include "vol-loop.h"
 #include "ws.h"
 #include "ws-direct.h"
 #include "ssh-keydb.h"
@@ -575,7 +576,7 @@ ws_provision(struct app *app, struct db *db, struct ws *w, const char *actor)
 		labels[1] = l2;
 		labels[2] = l3;
 		labels[3] = NULL;
-		r = rt_volume_create(app->rt, json_string_value(
+		r = vol_ensure(app, db, json_string_value(
 		    json_object_get(v, "backend")), labels);
 		free(l1);
 		free(l2);

@@ -64,6 +64,10 @@ cleanup() {
 		kill -KILL "$BERTHD_PID" 2>/dev/null || true
 	fi
 	engine_cleanup
+	# Loop-mounted volumes (vol-loop.c) under the state dir.
+	awk -v w="$WORK/" 'index($2, w) == 1 {print $2}' /proc/self/mounts |
+		while read -r m; do umount "$m" 2>/dev/null ||
+			umount -l "$m" 2>/dev/null || true; done
 	if [ "${KEEP_WORK:-0}" = 1 ]; then
 		echo "work dir kept: $WORK" >&2
 	else
