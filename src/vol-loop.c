@@ -341,7 +341,7 @@ vol_resize(struct app *app, const char *backend, int64_t gib)
 	 * no container has the filesystem mounted, i.e. the loop device
 	 * goes away once our mount does. */
 	umount2(mnt, 0);
-	for (int i = 0; i < 50 && loop_attached(dev); i++)
+	for (int i = 0; i < 250 && loop_attached(dev); i++)
 		usleep(20000);
 	if (!loop_attached(dev)) {
 		r = grow_offline(img, mnt);
