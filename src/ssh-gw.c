@@ -36,6 +36,16 @@
 
 #define GW_MAX_CONN		256
 #define GW_MAX_PREAUTH		32	/* per source address */
+/* Early drop (as sshd's MaxStartups, but by address rather than at
+ * random): past GW_PREAUTH_PRESSURE unauthenticated connections, or at
+ * GW_MAX_CONN in all, a newcomer from an address holding none of them is
+ * let in and the oldest one of the address holding the most is cut; a
+ * newcomer from an address that holds some is refused. So a flood from a
+ * few addresses cannot lock out another's login. Cut connections leave
+ * within moments; GW_OVERSHOOT bounds the count meanwhile. */
+#define GW_PREAUTH_PRESSURE	128
+#define GW_OVERSHOOT		64
+#define GW_PRESSURE_ADDRS	64
 #define GW_FAIL_BURST		20.0	/* failed auths at once */
 #define GW_FAIL_RATE		2.0	/* refilled per second */
 #define GW_STOP_WAIT_MS		5000
@@ -291,6 +301,76 @@ keepalive(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 }
 
+/* Under pressure: the oldest unauthenticated slot of the address that
+ * holds the most of them, if that is more than ip holds (NULL otherwise).
+ * *preauth gets the unauthenticated count. Lock held. */
+static struct slot *
+pressure_victim(const char *ip, int *preauth)
+{
+	struct {
+		const char	*ip;
+		int		 n;
+		struct slot	*oldest;
+	} a[GW_PRESSURE_ADDRS];
+	struct slot *sl;
+	int na = 0, i, mine = 0, best = -1;
+
+	*preauth = 0;
+	for (sl = gw.slots; sl != NULL; sl = sl->next) {
+		if (sl->authed || sl->deadline_ms == INT64_MAX)
+			continue;	/* logged in, or already cut */
+		(*preauth)++;
+		if (strcmp(sl->ip, ip) == 0)
+			mine++;
+		for (i = 0; i < na && strcmp(a[i].ip, sl->ip) != 0; i++)
+			;
+		if (i == na) {
+			if (na == GW_PRESSURE_ADDRS)
+				continue;
+			a[na].ip = sl->ip;
+			a[na].n = 0;
+			a[na].oldest = NULL;
+			na++;
+		}
+		a[i].n++;
+		/* The list is newest first: the last seen is the oldest. */
+		a[i].oldest = sl;
+	}
+	for (i = 0; i < na; i++)
+		if (best < 0 || a[i].n > a[best].n)
+			best = i;
+	/* Only for an address holding none: the flooding addresses are
+	 * refused rather than churned (each cut would be redialled). */
+	if (best < 0 || mine > 0 || a[best].n < 2)
+		return NULL;
+	return a[best].oldest;
+}
+
+/* Admission of a connection from ip: 0 to let it in (cutting another
+ * unauthenticated one under pressure), -1 to refuse it. */
+static int
+admit(const struct slot *nsl)
+{
+	struct slot *victim;
+	int preauth, r = 0;
+
+	pthread_mutex_lock(&gw.lock);
+	victim = pressure_victim(nsl->ip, &preauth);
+	if (gw.nconn < GW_MAX_CONN && preauth < GW_PREAUTH_PRESSURE)
+		goto out;
+	if (victim == NULL || gw.nconn >= GW_MAX_CONN + GW_OVERSHOOT) {
+		r = -1;
+		goto out;
+	}
+	shutdown(victim->fd, SHUT_RDWR);
+	victim->deadline_ms = INT64_MAX;
+	log_info("ssh early drop from=%s (for from=%s: %d connections, %d "
+	    "unauthenticated)", victim->addr, nsl->addr, gw.nconn, preauth);
+out:
+	pthread_mutex_unlock(&gw.lock);
+	return r;
+}
+
 static void
 accept_one(void)
 {
@@ -300,7 +380,7 @@ accept_one(void)
 	pthread_attr_t attr;
 	pthread_t t;
 	long timeout = SSH_GRACE_MS / 1000;
-	int fd, full;
+	int fd;
 
 	fd = accept4(gw.lfd, (struct sockaddr *)&ss, &sl_len, SOCK_CLOEXEC);
 	if (fd < 0)
@@ -308,17 +388,16 @@ accept_one(void)
 	sl = xcalloc(1, sizeof *sl);
 	sl->fd = fd;
 	fmt_addr(&ss, sl->addr, sizeof sl->addr, sl->ip, sizeof sl->ip);
-	pthread_mutex_lock(&gw.lock);
-	full = gw.nconn >= GW_MAX_CONN;
-	pthread_mutex_unlock(&gw.lock);
-	if (full) {
-		log_warn("ssh connection refused from=%s: %d connections",
-		    sl->addr, GW_MAX_CONN);
+	if (ssh_rate_enter(gw.rate, sl->ip, mono_ms()) != 0) {
+		log_debug("ssh connection refused from=%s: too many "
+		    "unauthenticated connections", sl->addr);
 		goto drop;
 	}
-	if (ssh_rate_enter(gw.rate, sl->ip, mono_ms()) != 0) {
-		log_warn("ssh connection refused from=%s: too many "
-		    "unauthenticated connections", sl->addr);
+	if (admit(sl) != 0) {
+		/* Debug: a flood would fill the log. */
+		log_debug("ssh connection refused from=%s: under pressure",
+		    sl->addr);
+		ssh_rate_leave(gw.rate, sl->ip);
 		goto drop;
 	}
 	keepalive(fd);
