@@ -84,6 +84,17 @@ if [ -n "$missing" ]; then
 	say "packages installed in $((SECONDS - t0)) s"
 fi
 
+# npm packages for the OpenAPI checks, into tests/openapi/node_modules
+# (gitignored; never global).
+openapi_dir=$(cd "$(dirname "$0")/.." && pwd)/tests/openapi
+if [ -f "$openapi_dir/package.json" ] &&
+    [ ! -x "$openapi_dir/node_modules/.bin/redocly" ]; then
+	say "installing the OpenAPI validators into $openapi_dir/node_modules"
+	(cd "$openapi_dir" && { npm ci --no-audit --no-fund ||
+	    npm install --no-audit --no-fund; }) </dev/null >&2 ||
+		die "npm install failed in $openapi_dir"
+fi
+
 [ "${BERTH_SKIP_DOCKER:-0}" = 1 ] && exit 0
 
 docker_ok() {

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api-openapi.h"
 #include "app.h"
 #include "auth.h"
 #include "buf.h"
@@ -86,13 +87,34 @@ lv(json_t *d, const char *key)
 	return out;
 }
 
+/* One gauge family over the devices: key's value times scale (a boolean
+ * is 0 or 1, scale 0); devices without the value are left out. */
+static void
+gpu_family(struct buf *b, json_t *devs, const char *name, const char *help,
+    const char *key, double scale)
+{
+	json_t *d, *v;
+	size_t i;
+
+	buf_appendf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	json_array_foreach(devs, i, d) {
+		v = json_object_get(d, key);
+		if (!json_is_integer(v) && !json_is_boolean(v))
+			continue;
+		buf_appendf(b, "%s{uuid=\"%s\",index=\"%" JSON_INTEGER_FORMAT
+		    "\"} %.10g\n", name, lv(d, "uuid"), json_integer_value(
+		    json_object_get(d, "index")), json_is_boolean(v) ?
+		    (double)json_is_true(v) : (double)json_integer_value(v) *
+		    scale);
+	}
+}
+
 /* Gauges read at scrape time: connections, sessions, each GPU (labelled
  * by device uuid and index: bounded by the hardware). */
 static void
 live_gauges(struct db *db, struct buf *b)
 {
-	json_t *devs, *d;
-	size_t i;
+	json_t *devs;
 
 	buf_appendf(b, "# HELP berth_http_connections Open HTTP connections "
 	    "(idle, waiting or running a request)\n# TYPE "
@@ -107,41 +129,14 @@ live_gauges(struct db *db, struct buf *b)
 	if (db == NULL)
 		return;
 	devs = gpu_view_devices(db_sqlite(db), gpu_host_nvml(), NULL, 1);
-	buf_appendf(b, "# HELP berth_gpu_allocated 1 when the device is held "
-	    "by a workspace\n# TYPE berth_gpu_allocated gauge\n");
-	json_array_foreach(devs, i, d)
-		buf_appendf(b, "berth_gpu_allocated{uuid=\"%s\",index=\"%"
-		    JSON_INTEGER_FORMAT "\"} %d\n", lv(d, "uuid"), json_integer_value(
-		    json_object_get(d, "index")), json_is_true(
-		    json_object_get(d, "allocated")));
-	buf_appendf(b, "# HELP berth_gpu_utilization_ratio GPU busy time "
-	    "(NVML), 0 to 1\n# TYPE berth_gpu_utilization_ratio gauge\n");
-	json_array_foreach(devs, i, d)
-		if (json_is_integer(json_object_get(d, "utilization")))
-			buf_appendf(b, "berth_gpu_utilization_ratio{uuid=\"%s\""
-			    ",index=\"%" JSON_INTEGER_FORMAT "\"} %.2f\n",
-			    lv(d, "uuid"),
-			    json_integer_value(json_object_get(d, "index")),
-			    (double)json_integer_value(json_object_get(d,
-			    "utilization")) / 100);
-	buf_appendf(b, "# HELP berth_gpu_memory_used_bytes GPU memory in use "
-	    "(NVML)\n# TYPE berth_gpu_memory_used_bytes gauge\n");
-	json_array_foreach(devs, i, d)
-		if (json_is_integer(json_object_get(d, "memory_used_mb")))
-			buf_appendf(b, "berth_gpu_memory_used_bytes{uuid=\"%s\""
-			    ",index=\"%" JSON_INTEGER_FORMAT "\"} %"
-			    JSON_INTEGER_FORMAT "\n", lv(d, "uuid"), json_integer_value(
-			    json_object_get(d, "index")), json_integer_value(
-			    json_object_get(d, "memory_used_mb")) << 20);
-	buf_appendf(b, "# HELP berth_gpu_memory_total_bytes GPU memory\n"
-	    "# TYPE berth_gpu_memory_total_bytes gauge\n");
-	json_array_foreach(devs, i, d)
-		if (json_is_integer(json_object_get(d, "memory_mb")))
-			buf_appendf(b, "berth_gpu_memory_total_bytes{uuid="
-			    "\"%s\",index=\"%" JSON_INTEGER_FORMAT "\"} %"
-			    JSON_INTEGER_FORMAT "\n", lv(d, "uuid"), json_integer_value(
-			    json_object_get(d, "index")), json_integer_value(
-			    json_object_get(d, "memory_mb")) << 20);
+	gpu_family(b, devs, "berth_gpu_allocated", "1 when the device is held "
+	    "by a workspace", "allocated", 0);
+	gpu_family(b, devs, "berth_gpu_utilization_ratio", "GPU busy time "
+	    "(NVML), 0 to 1", "utilization", 0.01);
+	gpu_family(b, devs, "berth_gpu_memory_used_bytes", "GPU memory in use "
+	    "(NVML)", "memory_used_mb", 1048576);
+	gpu_family(b, devs, "berth_gpu_memory_total_bytes", "GPU memory",
+	    "memory_mb", 1048576);
 	json_decref(devs);
 }
 
@@ -187,55 +182,8 @@ metrics(struct req *r)
 static int
 openapi(struct req *r)
 {
-	json_t *paths = json_object();
-
-	for (int t = 0; http_route_tables[t] != NULL; t++)
-		for (const struct route *rt = http_route_tables[t];
-		    rt->method != NULL; rt++) {
-			json_t *item = json_object_get(paths, rt->pattern);
-			json_t *params = json_array(), *op;
-			char method[16];
-			const char *p = rt->pattern;
-			size_t i;
-
-			if (item == NULL) {
-				item = json_object();
-				json_object_set_new(paths, rt->pattern, item);
-			}
-			while ((p = strchr(p, '{')) != NULL) {
-				const char *e = strchr(p, '}');
-				char *name = xstrndup(p + 1, (size_t)(e - p - 1));
-				json_array_append_new(params, json_pack(
-				    "{s:s,s:s,s:b,s:{s:s}}", "name", name, "in",
-				    "path", "required", 1, "schema", "type",
-				    "string"));
-				free(name);
-				p = e;
-			}
-			for (i = 0; rt->method[i] && i < sizeof method - 1; i++)
-				method[i] = (char)(rt->method[i] | 0x20);
-			method[i] = '\0';
-			op = json_pack("{s:s,s:o,s:{s:{s:s},s:{s:s}}}",
-			    "summary", rt->summary ? rt->summary : "",
-			    "parameters", params, "responses",
-			    "200", "description", "success",
-			    "default", "description", "error: {\"error\":"
-			    "{\"code\",\"message\"}}");
-			if (!(rt->flags & ROUTE_NOAUTH))
-				json_object_set_new(op, "security", json_pack(
-				    "[{s:[]}]", "bearer"));
-			json_object_set_new(item, method, op);
-		}
-	return reply_json(r, 200, json_pack("{s:s,s:{s:s,s:s,s:s},s:o,"
-	    "s:{s:{s:{s:s,s:s}}}}",
-	    "openapi", "3.0.3",
-	    "info", "title", "berth", "version", BERTH_VERSION,
-	    "description", "GPU development workspaces. Binary exec output: "
-	    "a stdout/stderr field that is not valid UTF-8 is base64, with "
-	    "stdout_encoding/stderr_encoding set to \"base64\".",
-	    "paths", paths,
-	    "components", "securitySchemes", "bearer", "type", "http",
-	    "scheme", "bearer"));
+	return reply_json(r, 200, api_openapi_doc(http_routes(),
+	    BERTH_VERSION));
 }
 
 /* JSON for a user with quotas and usage. */

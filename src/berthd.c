@@ -183,7 +183,7 @@ main(int argc, char **argv)
 		log_warn("gpus: %s", err_msg());
 	life_reconcile(&app, db, 1);
 
-	if ((r = http_start(&app)) != 0)
+	if ((r = http_start(&app, http_route_tables)) != 0)
 		fatal("%s", err_msg());
 	hostkey = xasprintf("%s/ssh_host_ed25519_key", app.cfg.state_dir);
 	if (ssh_gw_start(&app, app.cfg.ssh_listen, hostkey) != 0)

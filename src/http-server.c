@@ -52,7 +52,7 @@ struct req {
 	int				 failed;	/* a write failed */
 	int64_t				 length;	/* declared, or -1 */
 	int64_t				 sent;		/* body bytes */
-	const char			*origin;	/* allowed CORS origin */
+	const char			*origin;	/* CORS origin */
 	int				 msgerr;	/* req_msg_errors */
 	struct buf			*cap;		/* req_capture */
 	int				 cap_status;
@@ -63,6 +63,7 @@ struct req {
 };
 
 static struct app *the_app;
+static const struct route *const *tables;
 
 static int	reply_json_hdr(struct req *, int, json_t *, const char *);
 static atomic_int inflight;
@@ -699,8 +700,8 @@ allowed_methods(struct req *r, const char *path, char *allow, size_t sz)
 	size_t n = 0;
 
 	allow[0] = '\0';
-	for (int t = 0; http_route_tables[t] != NULL; t++)
-		for (const struct route *rt = http_route_tables[t];
+	for (int t = 0; tables[t] != NULL; t++)
+		for (const struct route *rt = tables[t];
 		    rt->method != NULL; rt++) {
 			int m = route_match(r, rt->pattern, path);
 			req_clear_params(r);
@@ -749,8 +750,8 @@ route(struct req *r)
 	}
 	/* Routes match the path as sent, and each parameter is decoded
 	 * after matching. */
-	for (int t = 0; http_route_tables[t] != NULL && found == NULL; t++)
-		for (const struct route *rt = http_route_tables[t];
+	for (int t = 0; tables[t] != NULL && found == NULL; t++)
+		for (const struct route *rt = tables[t];
 		    rt->method != NULL; rt++) {
 			if (!route_match(r, rt->pattern, rawpath)) {
 				req_clear_params(r);
@@ -872,8 +873,14 @@ dispatch(struct hconn *hc, void *arg)
 	atomic_fetch_sub(&inflight, 1);
 }
 
+const struct route *const *
+http_routes(void)
+{
+	return tables;
+}
+
 int
-http_start(struct app *app)
+http_start(struct app *app, const struct route *const *routes)
 {
 	struct hconn_limits l;
 
@@ -889,6 +896,7 @@ http_start(struct app *app)
 	if (l.max_workers < l.min_workers)
 		l.max_workers = l.min_workers;
 	the_app = app;
+	tables = routes;
 	if (hconn_start(app->cfg.listen, &l, dispatch, app) != 0)
 		return ERR_IO;
 	atomic_store(&started, 1);

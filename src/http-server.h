@@ -4,12 +4,16 @@
 #define BERTH_HTTP_SERVER_H
 
 struct app;
+struct route;
 
-/* Starts listening on app->cfg.listen. ERR_IO with a message when the
- * address can't be bound. */
-int	http_start(struct app *);
+/* Starts listening on app->cfg.listen, serving the NULL-terminated route
+ * tables (http_route_tables). ERR_IO with a message when the address
+ * can't be bound. */
+int	http_start(struct app *, const struct route *const *tables);
 /* Stops accepting, lets in-flight requests finish, joins the workers. */
 void	http_stop(void);
+/* The route tables being served (for the OpenAPI document). */
+const struct route *const *http_routes(void);
 /* Open HTTP connections, for /metrics. */
 int	http_connections(void);
 /* All route tables, NULL-terminated (http-routes.c). */
