@@ -110,6 +110,28 @@ static const struct opdoc docs[] = {
 	{ "GET", "/sessions/{id}", NULL, NULL, 200, "Session", NULL },
 	{ "DELETE", "/sessions/{id}", NULL, NULL, 200, "Message", "409" },
 	{ "DELETE", "/sessions", NULL, NULL, 200, "Message", NULL },
+	/* GPULab's CLI (compat-gpulab-api.c): its own shapes. */
+	{ "GET", "/v1/containers", NULL, NULL, 200, "[]Object", NULL },
+	{ "POST", "/v1/containers", NULL, "Object", 201, "Object",
+	    "409,413,415,422,429,503" },
+	{ "GET", "/v1/containers/{id}", NULL, NULL, 200, "Object", NULL },
+	{ "DELETE", "/v1/containers/{id}", NULL, NULL, 204, NULL, "409,503" },
+	{ "POST", "/v1/containers/{id}/stop", NULL, NULL, 200, "Workspace",
+	    "409,503" },
+	{ "POST", "/v1/containers/{id}/start", NULL, NULL, 200, "Workspace",
+	    "409,422,429,503" },
+	{ "POST", "/v1/containers/{id}/restart", NULL, NULL, 200, "Workspace",
+	    "409,503" },
+	{ "POST", "/v1/containers/{id}/redeploy", NULL, NULL, 200,
+	    "Workspace", "409,422,503" },
+	{ "POST", "/v1/containers/{id}/exec", NULL, "ExecRequest", 200,
+	    "Object", "409,413,415,504" },
+	{ "GET", "/v1/containers/{id}/logs", "tail:integer,since:string,"
+	    "timestamps:boolean", NULL, 200, "Object", "409" },
+	{ "GET", "/v1/containers/{id}/logs/deploy", NULL, NULL, 200, "Object",
+	    NULL },
+	{ "GET", "/v1/containers/{id}/stats", NULL, NULL, 200, "Object",
+	    "409" },
 	{ NULL, NULL, NULL, NULL, 0, NULL, NULL }
 };
 
@@ -344,7 +366,8 @@ operation(const struct route *rt)
 	operation_id(rt->method, rt->pattern, id, sizeof id);
 	op = json_pack("{s:s,s:s,s:[s]}", "summary", rt->summary ?
 	    rt->summary : rt->pattern, "operationId", id, "tags",
-	    rt->pattern[1] == 'v' ? "berth" : "compat");
+	    rt->pattern[1] != 'v' || strncmp(rt->pattern, "/v1/containers",
+	    14) == 0 ? "compat" : "berth");
 	if (d == NULL) {
 		json_object_set_new(op, "x-undocumented", json_true());
 		json_object_set_new(resp, "200", json_pack("{s:s}",
@@ -446,7 +469,8 @@ api_openapi_doc(const struct route *const *tables, const char *version)
 	    "servers", "url", "http://127.0.0.1:8080",
 	    "security", "bearer", "apiKey",
 	    "tags", "name", "berth", "description", "the berth API",
-	    "name", "compat", "description", "Sandman-compatible routes",
+	    "name", "compat", "description", "Sandman- and GPULab-compatible "
+	    "routes",
 	    "paths", paths,
 	    "components", "schemas", schemas, "securitySchemes",
 	    "bearer", "type", "http", "scheme", "bearer", "description",
