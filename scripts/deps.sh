@@ -23,6 +23,8 @@ ansible-core"
 DEPS_PKGS="$DEPS_PKGS prometheus nodejs"
 # A nodejs from elsewhere (NodeSource) carries its own npm.
 command -v npm >/dev/null 2>&1 || DEPS_PKGS="$DEPS_PKGS npm"
+# musl-gcc: the static berth-sup (docs/exec.md).
+DEPS_PKGS="$DEPS_PKGS musl-tools"
 DEPS_PKGS="$DEPS_PKGS ${BERTH_EXTRA_PKGS:-}"
 
 DOCKER_SOCK=/var/run/docker.sock

@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "proc.h"
 #include "pump.h"
+#include "sup-host.h"
 #include "timeutil.h"
 #include "valid.h"
 #include "ws.h"
@@ -539,6 +540,7 @@ exec_run(struct req *r, const struct ws *w, struct exec_req *e,
 	struct pump_peer sink_dst = { .ctx = &io, .write = io_sink_write };
 	struct pump out, in;
 	uint8_t *rb = xmalloc(EXEC_RBUF), *ib = NULL;
+	char *supdir = NULL;
 	int64_t t0 = mono_ms(), deadline = t0 + e->timeout_ms, kill_by = 0;
 	int64_t touched = t0, now, wait;
 	int in_open, status = -1, rc, killed = 0;
@@ -551,6 +553,11 @@ exec_run(struct req *r, const struct ws *w, struct exec_req *e,
 	spec.workdir = e->workdir;
 	spec.user = e->user;
 	spec.attach_stdin = e->has_in;
+	/* Through the supervisor when the workspace has one; it enforces the
+	 * timeout itself, so the exec keeps it across a berthd crash. */
+	spec.sup_dir = supdir = sup_host_dir(w->id);
+	spec.timeout_ms = (int)e->timeout_ms;
+	spec.keep = 1;
 	if ((rc = proc_start(req_rt(r), w->container_id, &spec, &p)) != 0)
 		goto out;
 	if (k->stream) {
@@ -631,6 +638,7 @@ exec_run(struct req *r, const struct ws *w, struct exec_req *e,
  out:
 	res->duration_ms = mono_ms() - t0;
 	proc_free(p);
+	free(supdir);
 	free(rb);
 	free(ib);
 	return rc;

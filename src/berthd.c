@@ -26,6 +26,7 @@
 #include "log.h"
 #include "rt.h"
 #include "timeutil.h"
+#include "sup-host.h"
 #include "vol-loop.h"
 #include "xmalloc.h"
 
@@ -159,6 +160,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (state_dir_prepare(app.cfg.state_dir) != 0)
+		fatal("%s", err_msg());
+	if (sup_host_init(app.cfg.state_dir, app.cfg.supervisor) != 0)
 		fatal("%s", err_msg());
 	dbpath = xasprintf("%s/berth.db", app.cfg.state_dir);
 	app.db_path = dbpath;

@@ -72,6 +72,7 @@ static const struct key keys[] = {
 	{ "http_conns_per_addr", I(http_conns_per_addr), "1000", "open HTTP connections per client address (more: 429)" },
 	{ "http_header_timeout", I(http_header_timeout), "10", "seconds for a request head (and a small body) to arrive" },
 	{ "exec_output_cap", Z(exec_output_cap), "16m", "exec output cap per stream" },
+	{ "supervisor", S(supervisor), "auto", "berth-sup binary put in workspaces: auto (next to berthd), off, or a path" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

@@ -49,6 +49,7 @@ struct config {
 	int	 http_conns_per_addr;	/* 1000 */
 	int	 http_header_timeout;	/* seconds, 10 */
 	int64_t	 exec_output_cap;	/* bytes per stream, 16 MiB */
+	char	*supervisor;		/* berth-sup binary: auto|off|path */
 };
 
 /* Fills cfg from defaults, an optional --config file and argv. On error

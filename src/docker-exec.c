@@ -30,6 +30,18 @@
 #include "docker-stream.h"
 #include "err.h"
 #include "log.h"
+/* This file is the Docker exec runner of proc.h: its proc_* functions are
+ * built as docker_proc_* and reached through docker_proc_ops (proc.c). */
+#define proc_start		docker_proc_start
+#define proc_fd			docker_proc_fd
+#define proc_set_nonblock	docker_proc_set_nonblock
+#define proc_read		docker_proc_read
+#define proc_write		docker_proc_write
+#define proc_close_stdin	docker_proc_close_stdin
+#define proc_resize		docker_proc_resize
+#define proc_signal		docker_proc_signal
+#define proc_wait		docker_proc_wait
+#define proc_free		docker_proc_free
 #include "proc.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -40,6 +52,7 @@
 #define PROC_TREE_MAX		65536
 
 struct proc {
+	const struct proc_ops *ops;	/* first: struct proc_base */
 	struct dc	*dc;
 	char		 exec_id[72];
 	char		 container[72];	/* full id, from the exec's inspect */
@@ -292,6 +305,7 @@ proc_start_dc(struct dc *dc, const char *container_id,
 		return err_set(ERR_INVAL, "bad terminal size %ux%u", s->cols,
 		    s->rows);
 	p = xcalloc(1, sizeof *p);
+	p->ops = &docker_proc_ops;
 	p->dc = dc;
 	p->helper = helper;
 	p->fd = -1;
@@ -758,3 +772,8 @@ proc_free(struct proc *p)
 	free(p->user);
 	free(p);
 }
+
+const struct proc_ops docker_proc_ops = {
+	"docker-exec", proc_fd, proc_set_nonblock, proc_read, proc_write,
+	proc_close_stdin, proc_resize, proc_signal, proc_wait, proc_free
+};

@@ -16,4 +16,12 @@ void	docker_exec_set_kill_mode(enum docker_kill_mode);
  * ones): BERTH_EXEC_ID=<32 hex digits>. */
 #define DOCKER_EXEC_TOKEN_VAR	"BERTH_EXEC_ID"
 
+/* The Docker exec runner of proc.h (proc.c picks it). */
+struct rt;
+struct proc;
+struct proc_spec;
+extern const struct proc_ops docker_proc_ops;
+int	docker_proc_start(struct rt *, const char *container_id,
+	    const struct proc_spec *, struct proc **);
+
 #endif

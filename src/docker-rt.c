@@ -455,6 +455,11 @@ docker_create_body(const struct rt_spec *s)
 			    json_pack("{s:b}", "NoCopy", 1));
 		json_array_append_new(mounts, m);
 	}
+	for (size_t i = 0; i < s->nbinds; i++)
+		json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:b}",
+		    "Type", "bind", "Source", s->binds[i].source,
+		    "Target", s->binds[i].target,
+		    "ReadOnly", s->binds[i].readonly != 0));
 	json_object_set_new(hc, "Mounts", mounts);
 	exposed = json_object();
 	bindings = json_object();
@@ -496,6 +501,36 @@ docker_create_body(const struct rt_spec *s)
 	if (s->hostname != NULL)
 		json_object_set_new(c, "Hostname", json_string(s->hostname));
 	return c;
+}
+
+/* Puts s->entry_prefix in front of the image's entrypoint. The engine
+ * drops the image's Cmd once Entrypoint is set: pass it on explicitly. */
+static int
+entry_wrap(struct rt *rt, const struct rt_spec *s, json_t *body)
+{
+	json_t *img = NULL, *cfg, *ep, *cmd, *arr;
+	char *path, *what;
+	size_t i;
+	int r;
+
+	path = xasprintf("/images/%s/json", s->image);
+	what = xasprintf("no such image '%s'", s->image);
+	r = rt_call(rt, "GET", path, NULL, 0, 0, what, &img);
+	free(path);
+	free(what);
+	if (r != 0)
+		return r;
+	cfg = json_object_get(img, "Config");
+	arr = string_array(s->entry_prefix);
+	ep = json_object_get(cfg, "Entrypoint");
+	json_array_foreach(ep, i, cmd)
+		json_array_append(arr, cmd);
+	json_object_set_new(body, "Entrypoint", arr);
+	cmd = json_object_get(cfg, "Cmd");
+	if (s->cmd == NULL && json_is_array(cmd))
+		json_object_set_new(body, "Cmd", json_deep_copy(cmd));
+	json_decref(img);
+	return 0;
 }
 
 /* After a create whose answer was lost (timeout, broken connection), the
@@ -568,6 +603,8 @@ rt_create(struct rt *rt, const struct rt_spec *s, char **idp)
 			return r;
 	}
 	body = docker_create_body(s);
+	if (s->entry_prefix != NULL && (r = entry_wrap(rt, s, body)) != 0)
+		goto out;
 	path = buf_new(0);
 	buf_appendf(path, "/containers/create?name=");
 	dc_escape(path, s->name);

@@ -1,9 +1,12 @@
-/* proc.h: "a process in a workspace", the one seam every way in goes
- * through: the exec API, file transfer, the SSH gateway, the browser
- * terminal and tasks. Implemented with Docker exec today (docker-exec.c);
- * replaceable by a supervisor in the container reached over a unix socket
- * without touching any caller. A struct proc is owned by one thread at a
- * time. */
+/* proc.h: "a process in a workspace", an operations table with two
+ * runners chosen per workspace and per start: the in-container supervisor
+ * berth-sup (proc-sup.c, reached over the unix socket in the workspace's
+ * run directory; see docs/exec.md) and Docker exec (docker-exec.c), the
+ * fallback for a workspace without a supervisor answering (one made before
+ * it, berthd run without it) or a user the supervisor cannot be.
+ * Who goes through it: the exec API and the SSH gateway's shell, exec and
+ * sftp channels. Files, logs and stats do NOT: they use rt.h's streams.
+ * A struct proc is owned by one thread at a time. */
 #ifndef BERTH_PROC_H
 #define BERTH_PROC_H
 
@@ -20,13 +23,46 @@ struct proc_spec {
 	int			 tty;		/* allocate a pty */
 	unsigned		 rows, cols;	/* initial size with tty */
 	int			 attach_stdin;	/* 0: stdin is /dev/null */
+	/* The workspace's supervisor directory on the host (sup-host.h);
+	 * NULL, or no supervisor answering there: Docker exec. */
+	const char		*sup_dir;
+	/* The supervisor enforces this itself (so it holds across a berthd
+	 * crash); 0: none. Docker exec ignores it: callers still time out. */
+	int			 timeout_ms;
+	/* 1: the process keeps running when berthd goes away without a
+	 * proc_free (a crash) until it exits or its timeout; 0: it is killed
+	 * with berthd's connection. Supervisor only. */
+	int			 keep;
+};
+
+/* The operations each runner implements; its struct proc starts with a
+ * pointer to them (struct proc_base). */
+struct proc_ops {
+	const char	*name;		/* "sup", "docker-exec" */
+	int		 (*fd)(const struct proc *);
+	int		 (*set_nonblock)(struct proc *, int);
+	ssize_t		 (*read)(struct proc *, int *, void *, size_t);
+	ssize_t		 (*write)(struct proc *, const void *, size_t);
+	int		 (*close_stdin)(struct proc *);
+	int		 (*resize)(struct proc *, unsigned, unsigned);
+	int		 (*signal)(struct proc *, int);
+	int		 (*wait)(struct proc *, int, int *);
+	void		 (*free)(struct proc *);
+};
+
+struct proc_base {
+	const struct proc_ops	*ops;
 };
 
 enum { PROC_STDOUT = 1, PROC_STDERR = 2 };
 
-/* Starts argv in container_id. On success *pp is owned by the caller. */
+/* Starts argv in container_id: through the supervisor in sup_dir when one
+ * answers there and can be the user asked for, else through Docker exec.
+ * On success *pp is owned by the caller. */
 int	 proc_start(struct rt *, const char *container_id,
 	    const struct proc_spec *, struct proc **pp);
+/* The runner that started p: "sup" or "docker-exec". */
+const char *proc_runner(const struct proc *);
 /* The fd to poll for input (POLLIN) and, after ERR_AGAIN from proc_write,
  * for POLLOUT. */
 int	 proc_fd(const struct proc *);

@@ -20,6 +20,14 @@ struct rt_mount {
 	int		 readonly;
 };
 
+/* A host path bound into the container (the supervisor's binary and run
+ * directory). */
+struct rt_bind {
+	const char	*source;	/* absolute host path */
+	const char	*target;	/* absolute path in the container */
+	int		 readonly;
+};
+
 struct rt_port {
 	int		 container_port;
 	int		 host_port;	/* 0: not published */
@@ -42,6 +50,11 @@ struct rt_spec {
 	int64_t			 pids_limit;	/* 0: backend default */
 	const struct rt_mount	*mounts;
 	size_t			 nmounts;
+	const struct rt_bind	*binds;
+	size_t			 nbinds;
+	/* argv put in front of the image's own entrypoint and command (the
+	 * supervisor, which runs them as its child); NULL: none. */
+	const char *const	*entry_prefix;
 	const struct rt_port	*ports;
 	size_t			 nports;
 	const char *const	*gpu_uuids;	/* NULL-terminated; NULL: none */

@@ -22,6 +22,7 @@
 #include "ws.h"
 #include "ws-direct.h"
 #include "ssh-keydb.h"
+#include "sup-host.h"
 #include "xmalloc.h"
 
 #define VOLUME_DEFAULT_GIB 10
@@ -327,6 +328,8 @@ ws_to_json(struct app *app, struct db *db, const struct ws *w)
 	json_object_set_new(o, "started_at", time_json(w->started_at));
 	json_object_set_new(o, "stopped_at", time_json(w->stopped_at));
 	json_object_set_new(o, "ssh", ssh);
+	json_object_set_new(o, "runner", json_string(sup_host_runner(w->id,
+	    strcmp(w->state, "running") == 0)));
 	json_object_set_new(o, "terminal_url", json_string(url));
 	free(url);
 	return o;
@@ -363,6 +366,35 @@ ws_ensure_network(struct app *app)
 	return r;
 }
 
+/* berth-sup goes into the container (docs/exec.md): its binary and run
+ * directory bound in, in front of the image's command, its key in the
+ * environment (it drops it before starting anything). Without it the
+ * workspace runs processes through docker exec. */
+static void
+sup_attach(const struct ws *w, struct rt_spec *spec, struct rt_bind *binds,
+    const char **env, size_t *nenv, char **owned, int *nowned)
+{
+	static const char *const entry[] = { SUP_MOUNT_BIN, "--", NULL };
+	char secret[65], *dir = NULL;
+
+	if (sup_host_binary() == NULL)
+		return;
+	if (sup_host_prepare(w->id, spec->user, &dir, secret) != 0) {
+		log_warn("workspace %s: no supervisor: %s", w->id, err_msg());
+		return;
+	}
+	binds[0] = (struct rt_bind){ sup_host_binary(), SUP_MOUNT_BIN, 1 };
+	binds[1] = (struct rt_bind){ dir, SUP_MOUNT_RUN, 0 };
+	spec->binds = binds;
+	spec->nbinds = 2;
+	spec->entry_prefix = entry;
+	owned[(*nowned)++] = dir;
+	owned[*nowned] = xasprintf("BERTH_SUP_SECRET=%s", secret);
+	env[(*nenv)++] = owned[(*nowned)++];
+	env[*nenv] = NULL;
+	explicit_bzero(secret, sizeof secret);
+}
+
 /* Builds the container from the record and creates it (not started). */
 static int
 ws_container_create(struct app *app, struct db *db, struct ws *w,
@@ -370,6 +402,7 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 {
 	struct rt_spec spec;
 	struct rt_mount mounts[16];
+	struct rt_bind binds[2];
 	struct rt_port direct_port;
 	const char *env[80], *labels[8], *cmd[130], *gpu_uuids[17];
 	char *owned[120];
@@ -465,6 +498,7 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 	spec.pids_limit = w->pids_limit;
 	spec.mounts = mounts;
 	spec.nmounts = nmounts;
+	sup_attach(w, &spec, binds, env, &nenv, owned, &nowned);
 	r = rt_create(app->rt, &spec, cidp);
 out:
 	for (int j = 0; j < nowned; j++)
@@ -1522,6 +1556,7 @@ ws_delete(struct app *app, struct db *db, const char *id, const char *actor)
 		goto out;
 	}
 	db_event(db, actor, "workspace.delete", id, "ok", w->name);
+	sup_host_remove(id);
 	if ((r = db_begin(db)) != 0)
 		goto out;
 	ws_gpu_free(db, id);

@@ -1,0 +1,1026 @@
+/* sup-main.c: berth-sup, the supervisor inside every workspace container
+ * (docs/exec.md). Started by the container's init in front of the image's
+ * command: it runs that command as its child (its exit ends the container,
+ * as before) and serves berthd on a unix socket in the bind-mounted run
+ * directory: one connection per process, frames from sup-frame.h. It runs
+ * as the container's user, so it can start processes only as that user.
+ * Single-threaded poll loop; static, only libc. */
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sup-frame.h"
+#include "sup-tree.h"
+
+#define SOCK_NAME	"sup.sock"
+#define LINGER_MS	250	/* output after exit, from background holders */
+#define MAX_CONNS	512
+#define CREDIT_MAX	(64u << 20)
+
+extern char **environ;
+
+struct sproc;
+
+struct conn {
+	int		 fd;
+	int		 authed;
+	int		 closing;	/* close once wb is written */
+	uint8_t		*rb;
+	size_t		 rlen, rcap;
+	struct sup_wbuf	 wb;
+	struct sproc	*p;
+	int		 had_proc;
+	struct conn	*next;
+};
+
+struct sproc {
+	uint64_t	 id;
+	pid_t		 keeper, pid;
+	int		 in_fd;		/* tty: the master too */
+	int		 out_fd[3];	/* [1] stdout (tty: master), [2] stderr */
+	int		 status_fd;
+	int		 tty;
+	uint8_t		*ib;
+	size_t		 ilen;
+	int		 eof_wanted;
+	uint32_t	 credit[3];
+	int		 exited, wstatus, timed_out;
+	int64_t		 exit_at, deadline;
+	uint32_t	 flags, timeout_ms;
+	int64_t		 started;
+	char		*argv0;
+	struct conn	*c;
+	struct sproc	*next;
+};
+
+static struct conn	*conns;
+static struct sproc	*procs;
+static int		 nconns;
+static uint64_t		 next_id = 1;
+static int		 lfd = -1, sfd = -1;
+static pid_t		 child = -1;	/* the image's command */
+static char		 secret[SUP_SECRET_LEN + 1];
+static char		 sock_path[108];
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+say(const char *what, int e)
+{
+	char b[512];
+
+	(void)snprintf(b, sizeof b, "berth-sup: %s%s%s\n", what,
+	    e ? ": " : "", e ? strerror(e) : "");
+	(void)write(2, b, strlen(b));
+}
+
+static void
+close_from(int lo, int hi)
+{
+	/* close_range(2) where the kernel has it; else one by one. */
+	if (syscall(SYS_close_range, (unsigned)lo, (unsigned)hi, 0) == 0)
+		return;
+	for (int fd = lo; fd <= hi && fd < 4096; fd++)
+		(void)close(fd);
+}
+
+static void
+child_signals(void)
+{
+	sigset_t all;
+
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			(void)signal(s, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+/* ---- connections -------------------------------------------------- */
+
+static void
+queue(struct conn *c, int type, const void *p, size_t n)
+{
+	if (c != NULL)
+		sup_put_frame(&c->wb, type, p, n);
+}
+
+static void
+send_error(struct conn *c, int e, const char *msg)
+{
+	size_t m = sup_put_begin(&c->wb, SUP_ERROR);
+
+	sup_put_u32(&c->wb, (uint32_t)e);
+	sup_put_str(&c->wb, msg, strlen(msg));
+	sup_put_end(&c->wb, m);
+	c->closing = 1;
+}
+
+static void	proc_kill(struct sproc *, int);
+
+static void
+conn_free(struct conn *c)
+{
+	struct conn **pp;
+
+	if (c->p != NULL) {
+		struct sproc *p = c->p;
+
+		p->c = NULL;
+		if (!(p->flags & SUP_F_KEEP) && !p->exited)
+			proc_kill(p, SIGKILL);
+		/* Nobody writes stdin any more. */
+		if (!p->tty && p->in_fd >= 0) {
+			close(p->in_fd);
+			p->in_fd = -1;
+		}
+		free(p->ib);
+		p->ib = NULL;
+		p->ilen = 0;
+	}
+	for (pp = &conns; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	close(c->fd);
+	free(c->rb);
+	sup_wbuf_clear(&c->wb);
+	free(c);
+	nconns--;
+}
+
+/* ---- processes ---------------------------------------------------- */
+
+static void
+proc_kill(struct sproc *p, int sig)
+{
+	if (p->keeper > 0)
+		(void)tree_signal(p->keeper, sig);
+}
+
+static void
+proc_free(struct sproc *p)
+{
+	struct sproc **pp;
+
+	for (pp = &procs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	if (p->c != NULL)
+		p->c->p = NULL;
+	if (p->in_fd >= 0 && p->in_fd != p->out_fd[1])
+		close(p->in_fd);
+	for (int i = 1; i <= 2; i++)
+		if (p->out_fd[i] >= 0)
+			close(p->out_fd[i]);
+	if (p->status_fd >= 0)
+		close(p->status_fd);
+	free(p->ib);
+	free(p->argv0);
+	free(p);
+}
+
+/* A "K=V" environment: ours, then the START's entries over it. */
+static char **
+make_env(const struct sup_start *st)
+{
+	size_t n = 0, m = 0, k;
+	char **e;
+
+	while (environ[n] != NULL)
+		n++;
+	while (st->env[m] != NULL)
+		m++;
+	if ((e = calloc(n + m + 2, sizeof *e)) == NULL)
+		return NULL;
+	k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t kl = strcspn(environ[i], "=");
+		int over = 0;
+
+		for (size_t j = 0; j < m && !over; j++)
+			over = strncmp(st->env[j], environ[i], kl + 1) == 0;
+		if (!over)
+			e[k++] = environ[i];
+	}
+	for (size_t j = 0; j < m; j++)
+		e[k++] = st->env[j];
+	if (st->flags & SUP_F_TTY) {
+		int has = 0;
+		for (size_t i = 0; i < k; i++)
+			has |= strncmp(e[i], "TERM=", 5) == 0;
+		if (!has)
+			e[k++] = "TERM=xterm";
+	}
+	e[k] = NULL;
+	return e;
+}
+
+static void __attribute__((noreturn))
+exec_child(const struct sup_start *st, char **env, const char *slave,
+    int in, int out, int err)
+{
+	char msg[600];
+	int fd, e;
+
+	child_signals();
+	(void)setsid();
+	if (slave != NULL) {
+		if ((fd = open(slave, O_RDWR)) < 0)
+			_exit(126);
+		(void)ioctl(fd, TIOCSCTTY, 0);
+		in = out = err = fd;
+	}
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		_exit(126);
+	close_from(3, ~0U >> 1);
+	if (st->gid != SUP_ID_NONE && st->gid != getegid()) {
+		gid_t g = st->gid;
+		if (setgroups(1, &g) != 0 || setgid(st->gid) != 0)
+			_exit(126);
+	}
+	if (st->uid != SUP_ID_NONE && st->uid != geteuid() &&
+	    setuid(st->uid) != 0)
+		_exit(126);
+	if (st->cwd[0] != '\0' && chdir(st->cwd) != 0) {
+		e = errno;
+		(void)snprintf(msg, sizeof msg, "berth-sup: chdir %s: %s\n",
+		    st->cwd, strerror(e));
+		(void)write(2, msg, strlen(msg));
+		_exit(126);
+	}
+	environ = env;
+	execvp(st->argv[0], st->argv);
+	e = errno;
+	/* The words runc uses, so callers see the same message either way. */
+	if (e == ENOENT && strchr(st->argv[0], '/') == NULL)
+		(void)snprintf(msg, sizeof msg, "berth-sup: exec: \"%.200s\": "
+		    "executable file not found in $PATH\n", st->argv[0]);
+	else
+		(void)snprintf(msg, sizeof msg, "berth-sup: exec: \"%.200s\": "
+		    "%s\n", st->argv[0], strerror(e));
+	(void)write(2, msg, strlen(msg));
+	_exit(e == ENOENT || e == ENOTDIR ? 127 : 126);
+}
+
+/* The keeper: a child subreaper under which the process and everything it
+ * forks stays; reports the process's pid and wait status, then reaps the
+ * rest until none is left. Its signals stay blocked (inherited). */
+static void __attribute__((noreturn))
+keeper(const struct sup_start *st, char **env, const char *slave, int in,
+    int out, int err, int sw)
+{
+	pid_t pid, r;
+	int status;
+	uint32_t v;
+
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1);
+	if ((pid = fork()) < 0)
+		_exit(1);
+	if (pid == 0)
+		exec_child(st, env, slave, in, out, err);
+	/* Keep only the status pipe, as fd 3. */
+	if (sw != 3) {
+		if (dup2(sw, 3) < 0)
+			_exit(1);
+	}
+	close_from(4, ~0U >> 1);
+	close(0);
+	close(1);
+	close(2);
+	v = (uint32_t)pid;
+	(void)write(3, &v, sizeof v);
+	for (;;) {
+		r = waitpid(-1, &status, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			break;
+		if (r == pid) {
+			v = (uint32_t)status;
+			(void)write(3, &v, sizeof v);
+		}
+	}
+	_exit(0);
+}
+
+static int
+set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int
+read_full(int fd, void *b, size_t n)
+{
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < n) {
+		r = read(fd, (char *)b + off, n - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+static void
+start_proc(struct conn *c, struct sup_start *st)
+{
+	struct sproc *p = NULL;
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
+	int pst[2] = { -1, -1 }, master = -1, e = 0;
+	char slave[64], **env = NULL;
+	const char *what = "start";
+	uint32_t pid;
+	pid_t k;
+	size_t m;
+
+	if (geteuid() != 0 && ((st->uid != SUP_ID_NONE &&
+	    st->uid != geteuid()) || (st->gid != SUP_ID_NONE &&
+	    st->gid != getegid()))) {
+		send_error(c, EPERM, "the supervisor runs as the workspace "
+		    "user and starts processes only as that user");
+		return;
+	}
+	if ((env = make_env(st)) == NULL) {
+		e = ENOMEM;
+		goto fail;
+	}
+	if (st->flags & SUP_F_TTY) {
+		struct winsize ws = { .ws_row = (unsigned short)st->rows,
+		    .ws_col = (unsigned short)st->cols };
+
+		what = "pty";
+		if ((master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+		    grantpt(master) != 0 || unlockpt(master) != 0 ||
+		    ptsname_r(master, slave, sizeof slave) != 0) {
+			e = errno;
+			goto fail;
+		}
+		if (st->rows > 0 && st->cols > 0)
+			(void)ioctl(master, TIOCSWINSZ, &ws);
+	} else {
+		what = "pipe";
+		if (pipe2(pout, O_CLOEXEC) != 0 || pipe2(perr, O_CLOEXEC) != 0) {
+			e = errno;
+			goto fail;
+		}
+		if (st->flags & SUP_F_STDIN) {
+			if (pipe2(pin, O_CLOEXEC) != 0) {
+				e = errno;
+				goto fail;
+			}
+		} else if ((pin[0] = open("/dev/null", O_RDONLY |
+		    O_CLOEXEC)) < 0) {
+			e = errno;
+			goto fail;
+		}
+	}
+	if (pipe2(pst, O_CLOEXEC) != 0) {
+		e = errno;
+		goto fail;
+	}
+	what = "fork";
+	if ((k = fork()) < 0) {
+		e = errno;
+		goto fail;
+	}
+	if (k == 0)
+		keeper(st, env, master >= 0 ? slave : NULL, pin[0], pout[1],
+		    perr[1], pst[1]);
+	close(pst[1]);
+	pst[1] = -1;
+	if (read_full(pst[0], &pid, sizeof pid) != 0) {
+		e = EIO;
+		(void)waitpid(k, NULL, 0);
+		goto fail;
+	}
+	if ((p = calloc(1, sizeof *p)) == NULL)
+		abort();
+	p->id = next_id++;
+	p->keeper = k;
+	p->pid = (pid_t)pid;
+	p->tty = master >= 0;
+	p->status_fd = pst[0];
+	if (p->tty) {
+		p->in_fd = (st->flags & SUP_F_STDIN) ? master : -1;
+		p->out_fd[1] = master;
+		p->out_fd[2] = -1;
+	} else {
+		close(pin[0]);
+		close(pout[1]);
+		close(perr[1]);
+		p->in_fd = pin[1];
+		p->out_fd[1] = pout[0];
+		p->out_fd[2] = perr[0];
+	}
+	for (int i = 1; i <= 2; i++)
+		if (p->out_fd[i] >= 0)
+			(void)set_nonblock(p->out_fd[i]);
+	if (p->in_fd >= 0 && !p->tty)
+		(void)set_nonblock(p->in_fd);
+	(void)set_nonblock(p->status_fd);
+	p->credit[1] = p->credit[2] = SUP_WINDOW;
+	p->flags = st->flags;
+	p->timeout_ms = st->timeout_ms;
+	p->deadline = st->timeout_ms ? now_ms() + st->timeout_ms : 0;
+	p->started = (int64_t)time(NULL);
+	p->argv0 = strdup(st->argv[0]);
+	p->c = c;
+	p->next = procs;
+	procs = p;
+	c->p = p;
+	c->had_proc = 1;
+	m = sup_put_begin(&c->wb, SUP_STARTED);
+	sup_put_u32(&c->wb, pid);
+	sup_put_u64(&c->wb, p->id);
+	sup_put_end(&c->wb, m);
+	free(env);
+	return;
+ fail:
+	for (int i = 0; i < 2; i++) {
+		if (pin[i] >= 0)
+			close(pin[i]);
+		if (pout[i] >= 0)
+			close(pout[i]);
+		if (perr[i] >= 0)
+			close(perr[i]);
+		if (pst[i] >= 0)
+			close(pst[i]);
+	}
+	if (master >= 0)
+		close(master);
+	free(env);
+	{
+		char msg[128];
+		(void)snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
+		send_error(c, e, msg);
+	}
+}
+
+static void
+send_procs(struct conn *c)
+{
+	size_t m = sup_put_begin(&c->wb, SUP_PROCS);
+	uint32_t n = 0;
+
+	for (struct sproc *p = procs; p != NULL; p = p->next)
+		n += !p->exited;
+	sup_put_u32(&c->wb, n);
+	for (struct sproc *p = procs; p != NULL; p = p->next) {
+		if (p->exited)
+			continue;
+		sup_put_u64(&c->wb, p->id);
+		sup_put_u32(&c->wb, (uint32_t)p->pid);
+		sup_put_u64(&c->wb, (uint64_t)p->started);
+		sup_put_u32(&c->wb, p->timeout_ms);
+		sup_put_u32(&c->wb, p->flags | (p->c == NULL ? 0x100 : 0));
+		sup_put_str(&c->wb, p->argv0, p->argv0 ? strlen(p->argv0) : 0);
+	}
+	sup_put_end(&c->wb, m);
+}
+
+/* One frame from berthd; -1 closes the connection. */
+static int
+handle(struct conn *c, const struct sup_frame *f)
+{
+	struct sup_rd r;
+	struct sproc *p = c->p;
+	struct sup_start st;
+	uint32_t a, b;
+	uint64_t id;
+	const uint8_t *s;
+	uint8_t *nb;
+	size_t n;
+
+	sup_rd_init(&r, f);
+	if (!c->authed) {
+		if (f->type != SUP_HELLO)
+			return -1;
+		s = sup_get_str(&r, &n);
+		a = sup_get_u32(&r);
+		if (sup_rd_end(&r) != 0 || sup_secret_cmp(s, n, secret) != 0)
+			return -1;
+		(void)a;
+		c->authed = 1;
+		n = sup_put_begin(&c->wb, SUP_READY);
+		sup_put_u32(&c->wb, SUP_VERSION);
+		sup_put_u32(&c->wb, (uint32_t)geteuid());
+		sup_put_u32(&c->wb, (uint32_t)getegid());
+		sup_put_u32(&c->wb, (uint32_t)getpid());
+		sup_put_end(&c->wb, n);
+		return 0;
+	}
+	switch (f->type) {
+	case SUP_START:
+		if (c->had_proc || sup_start_decode(f, &st) != 0)
+			return -1;
+		start_proc(c, &st);
+		sup_start_clear(&st);
+		return 0;
+	case SUP_STDIN:
+		if (p == NULL)
+			return 0;
+		if (p->in_fd < 0 || p->eof_wanted) {
+			/* stdin is gone: give the credit back. */
+			n = sup_put_begin(&c->wb, SUP_CREDIT);
+			sup_put_u32(&c->wb, 0);
+			sup_put_u32(&c->wb, (uint32_t)f->len);
+			sup_put_end(&c->wb, n);
+			return 0;
+		}
+		if (p->ilen + f->len > SUP_WINDOW)
+			return -1;	/* past the credit given */
+		if ((nb = realloc(p->ib, p->ilen + f->len + 1)) == NULL)
+			abort();
+		p->ib = nb;
+		memcpy(p->ib + p->ilen, f->data, f->len);
+		p->ilen += f->len;
+		return 0;
+	case SUP_EOF:
+		if (p != NULL)
+			p->eof_wanted = 1;
+		return 0;
+	case SUP_RESIZE:
+		a = sup_get_u32(&r);
+		b = sup_get_u32(&r);
+		if (sup_rd_end(&r) != 0)
+			return -1;
+		if (p != NULL && p->tty) {
+			struct winsize ws = { .ws_row = (unsigned short)a,
+			    .ws_col = (unsigned short)b };
+			(void)ioctl(p->out_fd[1], TIOCSWINSZ, &ws);
+		}
+		return 0;
+	case SUP_SIGNAL:
+		a = sup_get_u32(&r);
+		if (sup_rd_end(&r) != 0 || a == 0 || a >= NSIG)
+			return -1;
+		if (p != NULL && !p->exited)
+			proc_kill(p, (int)a);
+		return 0;
+	case SUP_CREDIT:
+		a = sup_get_u32(&r);
+		b = sup_get_u32(&r);
+		if (sup_rd_end(&r) != 0 || a < 1 || a > 2)
+			return -1;
+		if (p != NULL)
+			p->credit[a] = p->credit[a] + b > CREDIT_MAX ?
+			    CREDIT_MAX : p->credit[a] + b;
+		return 0;
+	case SUP_LIST:
+		send_procs(c);
+		return 0;
+	case SUP_KILL:
+		id = sup_get_u64(&r);
+		a = sup_get_u32(&r);
+		if (sup_rd_end(&r) != 0 || a == 0 || a >= NSIG)
+			return -1;
+		for (struct sproc *q = procs; q != NULL; q = q->next)
+			if (q->id == id && !q->exited)
+				proc_kill(q, (int)a);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int
+conn_read(struct conn *c)
+{
+	struct sup_frame f;
+	ssize_t n;
+	size_t off = 0;
+	long k;
+
+	if (c->rcap - c->rlen < 65536) {
+		size_t cap = c->rcap ? c->rcap * 2 : 65536;
+		uint8_t *nb;
+
+		if (cap > SUP_FRAME_MAX + 2 * SUP_HDR + 65536)
+			cap = SUP_FRAME_MAX + 2 * SUP_HDR + 65536;
+		if (cap <= c->rcap)
+			return -1;
+		if ((nb = realloc(c->rb, cap)) == NULL)
+			abort();
+		c->rb = nb;
+		c->rcap = cap;
+	}
+	n = read(c->fd, c->rb + c->rlen, c->rcap - c->rlen);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	c->rlen += (size_t)n;
+	while ((k = sup_frame_parse(c->rb + off, c->rlen - off, &f)) > 0) {
+		if (handle(c, &f) != 0)
+			return -1;
+		off += (size_t)k;
+		if (c->closing)
+			break;
+	}
+	if (k < 0)
+		return -1;
+	memmove(c->rb, c->rb + off, c->rlen - off);
+	c->rlen -= off;
+	return 0;
+}
+
+static int
+conn_flush(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->wb.len > 0) {
+		n = send(c->fd, c->wb.p, c->wb.len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		if (n <= 0)
+			return -1;
+		sup_wbuf_consume(&c->wb, (size_t)n);
+	}
+	return c->closing ? -1 : 0;
+}
+
+/* ---- the process side --------------------------------------------- */
+
+static void
+proc_output(struct sproc *p, int i, int64_t now)
+{
+	static uint8_t b[SUP_DATA_MAX];
+	size_t want = SUP_DATA_MAX;
+	ssize_t n;
+
+	if (p->c != NULL) {
+		if (p->credit[i] == 0)
+			return;
+		if (want > p->credit[i])
+			want = p->credit[i];
+	}
+	n = read(p->out_fd[i], b, want);
+	if (n < 0 && errno == EINTR)
+		return;
+	if (n < 0 && errno == EAGAIN) {
+		/* Only background processes hold it after the exit. */
+		if (p->exited && now >= p->exit_at + LINGER_MS)
+			goto eof;
+		return;
+	}
+	if (n <= 0)
+		goto eof;	/* EOF, or EIO from a pty without slaves */
+	if (p->c != NULL) {
+		queue(p->c, i == 1 ? SUP_STDOUT : SUP_STDERR, b, (size_t)n);
+		p->credit[i] -= (uint32_t)n;
+	}
+	return;
+ eof:
+	if (p->in_fd == p->out_fd[i])
+		p->in_fd = -1;
+	close(p->out_fd[i]);
+	p->out_fd[i] = -1;
+}
+
+static void
+proc_input(struct sproc *p)
+{
+	ssize_t n;
+	size_t m;
+
+	if (p->ilen > 0 && p->in_fd >= 0) {
+		n = write(p->in_fd, p->ib, p->ilen);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0)
+			n = (ssize_t)p->ilen;	/* EPIPE: dropped */
+		memmove(p->ib, p->ib + n, p->ilen - (size_t)n);
+		p->ilen -= (size_t)n;
+		if (p->c != NULL) {
+			m = sup_put_begin(&p->c->wb, SUP_CREDIT);
+			sup_put_u32(&p->c->wb, 0);
+			sup_put_u32(&p->c->wb, (uint32_t)n);
+			sup_put_end(&p->c->wb, m);
+		}
+	}
+	if (p->ilen == 0 && p->eof_wanted && p->in_fd >= 0) {
+		if (p->tty)
+			(void)write(p->in_fd, "\004", 1);
+		else
+			close(p->in_fd);
+		p->in_fd = -1;
+		p->eof_wanted = 0;
+	}
+}
+
+static void
+proc_status(struct sproc *p)
+{
+	uint32_t v;
+	ssize_t n = read(p->status_fd, &v, sizeof v);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == (ssize_t)sizeof v && !p->exited) {
+		p->exited = 1;
+		p->wstatus = (int)v;
+		p->exit_at = now_ms();
+		return;
+	}
+	/* The keeper is gone (all its tree reaped). */
+	close(p->status_fd);
+	p->status_fd = -1;
+	if (!p->exited) {
+		p->exited = 1;
+		p->wstatus = 0xff00;	/* lost: report 255 */
+		p->exit_at = now_ms();
+	}
+}
+
+/* After the exit and its output: EXIT, and the record goes. */
+static int
+proc_finish(struct sproc *p)
+{
+	uint32_t code, sig = 0, fl = p->timed_out ? SUP_X_TIMEOUT : 0;
+	size_t m;
+
+	if (!p->exited || p->out_fd[1] >= 0 || p->out_fd[2] >= 0)
+		return 0;
+	if (WIFSIGNALED(p->wstatus)) {
+		sig = (uint32_t)WTERMSIG(p->wstatus);
+		code = 128 + sig;
+	} else
+		code = (uint32_t)WEXITSTATUS(p->wstatus);
+	if (p->c != NULL) {
+		m = sup_put_begin(&p->c->wb, SUP_EXIT);
+		sup_put_u32(&p->c->wb, code);
+		sup_put_u32(&p->c->wb, sig);
+		sup_put_u32(&p->c->wb, fl);
+		sup_put_end(&p->c->wb, m);
+	}
+	proc_free(p);
+	return 1;
+}
+
+/* ---- setup and loop ----------------------------------------------- */
+
+static int
+listen_on(const char *dir)
+{
+	struct sockaddr_un sa;
+	int fd;
+	mode_t old;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s", dir,
+	    SOCK_NAME) >= sizeof sa.sun_path)
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) < 0)
+		return -1;
+	(void)unlink(sa.sun_path);
+	old = umask(077);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+	    listen(fd, 64) != 0) {
+		umask(old);
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	memcpy(sock_path, sa.sun_path, sizeof sock_path);
+	return fd;
+}
+
+static void
+accept_one(void)
+{
+	struct conn *c;
+	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (nconns >= MAX_CONNS) {
+		close(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		abort();
+	c->fd = fd;
+	c->next = conns;
+	conns = c;
+	nconns++;
+}
+
+static void __attribute__((noreturn))
+finish(int status)
+{
+	if (sock_path[0] != '\0')
+		(void)unlink(sock_path);
+	if (WIFSIGNALED(status))
+		_exit(128 + WTERMSIG(status));
+	_exit(WEXITSTATUS(status));
+}
+
+static void
+on_signal(void)
+{
+	struct signalfd_siginfo si;
+	int status;
+	pid_t r;
+
+	while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGCHLD)
+			continue;
+		if (child > 0)
+			(void)kill(child, (int)si.ssi_signo);
+		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			finish(0);
+	}
+	while ((r = waitpid(-1, &status, WNOHANG)) > 0)
+		if (r == child)
+			finish(status);
+}
+
+static void
+usage(void)
+{
+	fputs("usage: berth-sup [-d rundir] [-- command [arg ...]]\n"
+	    "Serves berthd on rundir/" SOCK_NAME " (default /.berth/run) and "
+	    "runs command as its child;\nthe secret comes from "
+	    "BERTH_SUP_SECRET.\n", stderr);
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *dir = "/.berth/run", *sec;
+	struct pollfd *pf = NULL;
+	size_t npf = 0;
+	sigset_t set;
+	int ai = 1;
+
+	while (ai < argc) {
+		if (strcmp(argv[ai], "--") == 0) {
+			ai++;
+			break;
+		} else if (strcmp(argv[ai], "-d") == 0 && ai + 1 < argc) {
+			dir = argv[ai + 1];
+			ai += 2;
+		} else if (strcmp(argv[ai], "--version") == 0) {
+			printf("berth-sup %d\n", SUP_VERSION);
+			return 0;
+		} else
+			usage();
+	}
+	sec = getenv("BERTH_SUP_SECRET");
+	if (sec != NULL && strlen(sec) == SUP_SECRET_LEN)
+		memcpy(secret, sec, SUP_SECRET_LEN + 1);
+	(void)unsetenv("BERTH_SUP_SECRET");
+	(void)signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		say("signalfd", errno);
+		return 1;
+	}
+	if (secret[0] == '\0')
+		say("no BERTH_SUP_SECRET; not serving", 0);
+	else if ((lfd = listen_on(dir)) < 0)
+		say("cannot listen in the run directory; not serving",
+		    errno);
+	if (ai < argc) {
+		if ((child = fork()) < 0) {
+			say("fork", errno);
+			return 1;
+		}
+		if (child == 0) {
+			child_signals();
+			execvp(argv[ai], argv + ai);
+			say("exec of the command failed", errno);
+			_exit(errno == ENOENT ? 127 : 126);
+		}
+	}
+	for (;;) {
+		size_t n = 0, want = 2 + (size_t)nconns;
+		int64_t now = now_ms(), wake = -1;
+		struct sproc *p, *pn;
+		struct conn *c, *cn;
+		int timeout;
+
+		for (p = procs; p != NULL; p = p->next)
+			want += 4;
+		if (want > npf) {
+			npf = want * 2;
+			if ((pf = realloc(pf, npf * sizeof *pf)) == NULL)
+				abort();
+		}
+		pf[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pf[n++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		for (c = conns; c != NULL; c = c->next)
+			pf[n++] = (struct pollfd){ .fd = c->fd, .events =
+			    (short)(POLLIN | (c->wb.len ? POLLOUT : 0)) };
+		for (p = procs; p != NULL; p = p->next) {
+			for (int i = 1; i <= 2; i++)
+				pf[n++] = (struct pollfd){ .fd =
+				    p->out_fd[i] >= 0 && (p->c == NULL ||
+				    p->credit[i] > 0) ? p->out_fd[i] : -1,
+				    .events = POLLIN };
+			pf[n++] = (struct pollfd){ .fd = p->ilen > 0 ?
+			    p->in_fd : -1, .events = POLLOUT };
+			pf[n++] = (struct pollfd){ .fd = p->status_fd,
+			    .events = POLLIN };
+			if (p->deadline > 0 && !p->exited)
+				wake = wake < 0 || p->deadline < wake ?
+				    p->deadline : wake;
+			if (p->exited && p->exit_at + LINGER_MS > now)
+				wake = wake < 0 || p->exit_at + LINGER_MS <
+				    wake ? p->exit_at + LINGER_MS : wake;
+		}
+		timeout = wake < 0 ? -1 : wake <= now ? 0 :
+		    (int)(wake - now > 60000 ? 60000 : wake - now);
+		if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+			say("poll", errno);
+			return 1;
+		}
+		now = now_ms();
+		if (pf[0].revents)
+			on_signal();
+		/* Connections in the order pf was built (the list only
+		 * loses the current entry here); new ones after. */
+		n = 2;
+		for (c = conns; c != NULL; c = cn) {
+			cn = c->next;
+			if ((pf[n++].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    conn_read(c) != 0)
+				conn_free(c);
+		}
+		if (pf[1].revents & POLLIN)
+			accept_one();
+		for (p = procs; p != NULL; p = pn) {
+			pn = p->next;
+			if (p->status_fd >= 0)
+				proc_status(p);
+			for (int i = 1; i <= 2; i++)
+				if (p->out_fd[i] >= 0 && (p->c == NULL ||
+				    p->credit[i] > 0))
+					proc_output(p, i, now);
+			proc_input(p);
+			if (!p->exited && p->deadline > 0 &&
+			    now >= p->deadline) {
+				p->timed_out = 1;
+				p->deadline = 0;
+				proc_kill(p, SIGKILL);
+			}
+			(void)proc_finish(p);
+		}
+		for (c = conns; c != NULL; c = cn) {
+			cn = c->next;
+			if ((c->wb.len > 0 || c->closing) && conn_flush(c) != 0)
+				conn_free(c);
+		}
+	}
+}
