@@ -36,7 +36,7 @@ struct proc {
 	size_t			 roff, scan, rlen, rcap;
 	struct sup_wbuf		 wb;
 	uint32_t		 in_credit;
-	uint32_t		 used[3];	/* output read, not yet credited */
+	uint32_t		 used[3];	/* read, not yet credited */
 	const uint8_t		*pend;		/* rest of a data frame */
 	size_t			 npend;
 	int			 pstream;
@@ -423,7 +423,8 @@ expect(struct proc *p, int type, struct sup_frame *f, int64_t deadline)
 			    "frame %d", f->type);
 		}
 		if ((left = deadline - mono_ms()) <= 0)
-			return err_set(ERR_TIMEOUT, "supervisor did not answer");
+			return err_set(ERR_TIMEOUT, "supervisor did not "
+			    "answer");
 		if ((rc = fill(p, (int)left)) != 0)
 			return rc;
 	}
@@ -495,6 +496,8 @@ dial(const char *dir, struct proc **pp, uint32_t *uid, uint32_t *gid)
 	p = xcalloc(1, sizeof *p);
 	p->ops = &sup_ops;
 	p->fd = fd;
+	p->rcap = 4 * SUP_RCHUNK;
+	p->rb = xmalloc(p->rcap);
 	p->in_credit = SUP_WINDOW;
 	p->status = -1;
 	m = sup_put_begin(&p->wb, SUP_HELLO);

@@ -32,7 +32,7 @@ enum sup_type {
 	SUP_CREDIT,	/* both: u32 stream (0 stdin, 1 out, 2 err), u32 n */
 	SUP_STDOUT,	/* s->b: bytes */
 	SUP_STDERR,	/* s->b: bytes */
-	SUP_EXIT,	/* s->b: u32 code (128+N by signal), u32 sig, u32 flags */
+	SUP_EXIT,	/* s->b: u32 code (128+N: signal N), u32 sig, flags */
 	SUP_ERROR,	/* s->b: u32 errno, str message; the connection ends */
 	SUP_LIST,	/* b->s: (empty) */
 	SUP_PROCS,	/* s->b: u32 n, n x {u64 id, u32 pid, u64 started

@@ -3,8 +3,10 @@
  * never breaks a workspace's bind mount) and per-workspace run
  * directories. Set up once by the main thread, then read-only. */
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include "err.h"
 #include "log.h"
 #include "sup-host.h"
+#include "timeutil.h"
 #include "valid.h"
 #include "xmalloc.h"
 
@@ -217,6 +220,38 @@ sup_host_runner(const char *ws_id, int running)
 	    S_ISDIR(sb.st_mode));
 	free(sock);
 	return ok ? "sup" : "docker-exec";
+}
+
+int
+sup_host_wait(const char *ws_id, int ms)
+{
+	struct sockaddr_un sa;
+	int64_t until = mono_ms() + ms;
+	char *dir;
+	int fd, ok = 0;
+
+	if ((dir = sup_host_dir(ws_id)) == NULL)
+		return 0;
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sup.sock",
+	    dir) >= sizeof sa.sun_path) {
+		free(dir);
+		return 0;	/* proc-sup reaches it through an fd */
+	}
+	free(dir);
+	do {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			break;
+		ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+		close(fd);
+		if (!ok)
+			usleep(5000);
+	} while (!ok && mono_ms() < until);
+	if (!ok)
+		log_warn("workspace %s: its supervisor did not answer within "
+		    "%d ms; processes use docker exec", ws_id, ms);
+	return ok ? 0 : ERR_TIMEOUT;
 }
 
 void

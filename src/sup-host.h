@@ -25,6 +25,11 @@ char		*sup_host_dir(const char *ws_id);
  * with a supervisor (and, while running, its socket is there), else
  * "docker-exec". */
 const char	*sup_host_runner(const char *ws_id, int running);
+/* After a start: waits up to ms for the workspace's supervisor to accept
+ * connections (it starts with the container, within milliseconds), so the
+ * first process after "running" already goes through it. 0 when it does,
+ * or when the workspace has none. */
+int		 sup_host_wait(const char *ws_id, int ms);
 /* Removes the run directory and key. */
 void		 sup_host_remove(const char *ws_id);
 

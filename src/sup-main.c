@@ -55,7 +55,7 @@ struct sproc {
 	uint64_t	 id;
 	pid_t		 keeper, pid;
 	int		 in_fd;		/* tty: the master too */
-	int		 out_fd[3];	/* [1] stdout (tty: master), [2] stderr */
+	int		 out_fd[3];	/* [1] out (tty: master), [2] err */
 	int		 status_fd;
 	int		 tty;
 	uint8_t		*ib;
@@ -385,7 +385,8 @@ start_proc(struct conn *c, struct sup_start *st)
 		    .ws_col = (unsigned short)st->cols };
 
 		what = "pty";
-		if ((master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (master < 0 ||
 		    grantpt(master) != 0 || unlockpt(master) != 0 ||
 		    ptsname_r(master, slave, sizeof slave) != 0) {
 			e = errno;
@@ -395,7 +396,8 @@ start_proc(struct conn *c, struct sup_start *st)
 			(void)ioctl(master, TIOCSWINSZ, &ws);
 	} else {
 		what = "pipe";
-		if (pipe2(pout, O_CLOEXEC) != 0 || pipe2(perr, O_CLOEXEC) != 0) {
+		if (pipe2(pout, O_CLOEXEC) != 0 ||
+		    pipe2(perr, O_CLOEXEC) != 0) {
 			e = errno;
 			goto fail;
 		}

@@ -647,6 +647,7 @@ ws_mark_running(struct db *db, struct ws *w)
 {
 	int64_t now = now_s();
 
+	(void)sup_host_wait(w->id, 2000);
 	db_run(db, "UPDATE workspaces SET state = 'running', error = '', "
 	    "started_at = ?, last_activity_at = ?, expires_at = CASE WHEN "
 	    "ttl > 0 AND expires_at = 0 THEN ? + ttl ELSE expires_at END "
@@ -1490,6 +1491,8 @@ ws_action(struct app *app, struct db *db, const char *id, const char *action,
 	else if (strcmp(action, "restart") == 0) {
 		if (strcmp(w->state, "running") == 0) {
 			r = rt_restart(app->rt, w->container_id, 10);
+			if (r == 0)
+				(void)sup_host_wait(w->id, 2000);
 			if (r == 0)
 				db_run(db, "UPDATE workspaces SET started_at = ? "
 				    "WHERE id = ?", "is", now_s(), w->id);
