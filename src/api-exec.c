@@ -39,6 +39,7 @@
 /* The request body: JSON with stdin in it (base64 grows it by 4/3). */
 #define EXEC_BODY_MAX		(24 * 1024 * 1024)
 #define EXEC_RBUF		(64 * 1024)
+#define EXEC_SUP_BACKSTOP_MS	2000	/* the supervisor's kill after ours */
 #define EXEC_KILL_GRACE_MS	5000	/* output must end this soon after a kill */
 #define EXEC_TOUCH_MS		60000	/* activity while a long exec runs */
 
@@ -553,10 +554,11 @@ exec_run(struct req *r, const struct ws *w, struct exec_req *e,
 	spec.workdir = e->workdir;
 	spec.user = e->user;
 	spec.attach_stdin = e->has_in;
-	/* Through the supervisor when the workspace has one; it enforces the
-	 * timeout itself, so the exec keeps it across a berthd crash. */
+	/* Through the supervisor when the workspace has one. It enforces the
+	 * timeout too, a little after we would (so ours, which reports
+	 * timed_out, comes first): the exec keeps it across a berthd crash. */
 	spec.sup_dir = supdir = sup_host_dir(w->id);
-	spec.timeout_ms = (int)e->timeout_ms;
+	spec.timeout_ms = (int)e->timeout_ms + EXEC_SUP_BACKSTOP_MS;
 	spec.keep = 1;
 	if ((rc = proc_start(req_rt(r), w->container_id, &spec, &p)) != 0)
 		goto out;

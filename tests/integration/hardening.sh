@@ -37,8 +37,16 @@ check() {
 	v=$(insp "$c" '{{json .HostConfig.Binds}}')
 	[ "$v" = null ] || [ "$v" = '[]' ] || fail "host binds: $v"
 	v=$(insp "$c" '{{json .Mounts}}')
-	assert_eq "$(jget "$v" '[.[] | select(.Type != "volume")] | length')" 0 \
+	# Besides named volumes, only berth-sup (docs/exec.md): its binary
+	# read-only and its run directory, both from berthd's state dir.
+	assert_eq "$(jget "$v" '[.[] | select(.Type != "volume")] | length')" 2 \
 		"mounts that are not named volumes ($v)"
+	assert_eq "$(jget "$v" '[.[] | select(.Type != "volume") | select(
+		(.Destination == "/.berth/sup" and .RW == false and
+		 .Source == "'"$STATE"'/sup/berth-sup") or
+		(.Destination == "/.berth/run" and
+		 (.Source | startswith("'"$STATE"'/sup/"))))] | length')" 2 \
+		"the only other mounts are the supervisor's ($v)"
 	! grep -q docker.sock <<<"$v" || fail "docker socket mounted: $v"
 	v=$(insp "$c" '{{json .HostConfig.Devices}}')
 	[ "$v" = null ] || [ "$v" = '[]' ] || fail "host devices: $v"
