@@ -23,7 +23,7 @@ pct() { # P: the P-th percentile of numbers on stdin
 api_ms() { # BODY OUT: one exec through the API, its time in ms
 	local t
 	t=$(curl -sS -o "$WORK/o.json" -w '%{time_total}' -H "Authorization: Bearer $ADMIN_KEY" \
-		-d "$1" "$URL/v1/workspaces/$ID/exec")
+		-H 'Content-Type: application/json' -d "$1" "$URL/v1/workspaces/$ID/exec")
 	[ "$(jq -r .exit_code "$WORK/o.json")" = 0 ] || fail "exec failed: $(cat "$WORK/o.json")"
 	awk -v t="$t" 'BEGIN {printf "%.3f\n", t * 1000}' >>"$2"
 }

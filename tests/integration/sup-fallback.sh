@@ -1,0 +1,31 @@
+# sup-fallback: Docker exec is the per-workspace fallback. A workspace made
+# while berthd ran without the supervisor stays "docker-exec" after berthd
+# comes back with it, and its execs still work; a new workspace is "sup";
+# on it, a user the supervisor cannot be (root) goes through Docker exec.
+. "$(dirname "$0")/inside-lib/lib.sh"
+berthd_start --supervisor off
+K=$(mkuser alice)
+OLD=$(ws_new fb-old "$K")
+assert_eq "$(jget "$(api GET "/v1/workspaces/$OLD" "" "$K")" .runner)" docker-exec "runner without the supervisor"
+C=$(jget "$(api GET "/v1/workspaces/$OLD" "" "$K")" .container_id)
+v=$(docker inspect "$C" --format '{{json .Mounts}}')
+assert_eq "$(jq '[.[] | select(.Type == "bind")] | length' <<<"$v")" 0 "no supervisor mounts ($v)"
+xrun "$OLD" "$K" '{"argv":["sh","-c","echo hi; exit 4"]}'
+assert_eq "$(jq -r '"\(.stdout)\(.exit_code)"' "$WORK/x.json")" "hi
+4" "exec through docker exec"
+
+berthd_kill9
+berthd_start
+assert_eq "$(jget "$(api GET "/v1/workspaces/$OLD" "" "$K")" .runner)" docker-exec "an old workspace keeps docker exec"
+xrun "$OLD" "$K" '{"argv":["sh","-c","echo again; exit 5"],"timeout":10}'
+assert_eq "$(jq -r '"\(.stdout)\(.exit_code)"' "$WORK/x.json")" "again
+5" "old workspace exec after the restart"
+
+NEW=$(ws_new fb-new "$K")
+assert_eq "$(jget "$(api GET "/v1/workspaces/$NEW" "" "$K")" .runner)" sup "a new workspace gets the supervisor"
+xrun "$NEW" "$K" '{"argv":["id","-u"]}'
+assert_eq "$(jq -r .stdout "$WORK/x.json")" 1000 "sup exec as the workspace user"
+# (only an admin may ask for another user)
+xrun "$NEW" "$ADMIN_KEY" '{"argv":["id","-u"],"user":"root"}'
+assert_eq "$(jq -r .stdout "$WORK/x.json")" 0 "user root: through docker exec"
+ok "fallback: made without the supervisor -> docker-exec (kept across restart); new -> sup; other users -> docker exec"
