@@ -20,6 +20,7 @@
 #include "err.h"
 #include "log.h"
 #include "proc.h"
+#include "sup-host.h"
 #include "ssh-conn.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -527,7 +528,7 @@ chan_open_tcpip(struct conn *c, ssh_message m)
 	{
 		const char *av[] = { "/bin/sh", "-c", relay_script,
 		    "berth-relay", fam, pbuf, NULL };
-
+		char *supdir;
 		int r;
 
 		/* conn_prepare() renews c's workspace settings first. */
@@ -537,7 +538,10 @@ chan_open_tcpip(struct conn *c, ssh_message m)
 			ps.workdir = c->ws_workdir;
 			ps.user = c->ws_user;
 			ps.attach_stdin = 1;
+			/* berth-sup when the workspace has it (proc.h) */
+			ps.sup_dir = supdir = sup_host_dir(c->ws_id);
 			r = proc_start(c->env->app->rt, c->container, &ps, &p);
+			free(supdir);
 		}
 		if (r != 0) {
 			log_warn("ssh forward user=%s to=%s:%d: %s", c->user,
@@ -620,7 +624,7 @@ chan_start(struct chan *k)
 	struct conn *c = k->c;
 	struct proc_spec ps;
 	const char *envp[24], **argv = NULL;
-	char *term = NULL, *shellenv = NULL, *banner;
+	char *term = NULL, *shellenv = NULL, *banner, *supdir;
 	int r, i, n = 0, has_term = 0;
 
 	k->start_pending = 0;
@@ -664,7 +668,11 @@ chan_start(struct chan *k)
 			free(banner);
 		}
 	}
+	/* Through berth-sup when the workspace has it (proc.h): the session's
+	 * processes then end with the connection, even if berthd dies. */
+	ps.sup_dir = supdir = sup_host_dir(c->ws_id);
 	r = proc_start(c->env->app->rt, c->container, &ps, &k->p);
+	free(supdir);
 	free(term);
 	free(shellenv);
 	free(argv);
