@@ -21,6 +21,7 @@
 #include "app.h"
 #include "buf.h"
 #include "err.h"
+#include "exec-spool.h"
 #include "exec-user.h"
 #include "http.h"
 #include "json-util.h"
@@ -139,25 +140,6 @@ b64_decode(const char *s, size_t n, uint8_t **out, size_t *outlen)
 	*out = d;
 	*outlen = (size_t)m - pad;
 	return 0;
-}
-
-/* Sets key (and key_encoding) in o to p as text, or base64 when it is not
- * valid UTF-8 or holds NUL. */
-static void
-set_output(json_t *o, const char *key, const void *p, size_t n)
-{
-	char ek[32];
-	int tail;
-
-	snprintf(ek, sizeof ek, "%s_encoding", key);
-	if (utf8_prefix(p, n, &tail) == n)
-		json_object_set_new(o, key, json_stringn_nocheck(p, n));
-	else {
-		char *b = b64_encode(p, n);
-		json_object_set_new(o, key, json_string(b));
-		json_object_set_new(o, ek, json_string("base64"));
-		free(b);
-	}
 }
 
 /* ---- the request ---- */
@@ -351,20 +333,20 @@ parse_exec(const struct ws *w, json_t *body, struct exec_req *e)
 
 /* ---- running it ---- */
 
-/* Where output goes: kept in capped buffers (whole reply) or sent as
- * NDJSON lines (stream). */
+/* Where output goes: kept in capped spools (whole reply; memory bounded,
+ * exec-spool.h) or sent as NDJSON lines (stream). */
 struct sink {
 	struct req	*r;
 	int		 stream;
 	int64_t		 cap;
-	struct buf	*out[3];
-	int		 trunc[3];
+	struct spool	*out[3];
 	uint8_t		 carry[3][4];	/* a character cut by a read */
 	size_t		 ncarry[3];
 	int		 client_gone;
 	int		 cfd;		/* the client's socket (stream) */
 	int		 seen;		/* any output yet */
 	int		 not_found;	/* the engine could not find argv[0] */
+	int		 spool_failed;
 };
 
 static const char *const stream_name[3] = { "", "stdout", "stderr" };
@@ -431,8 +413,6 @@ sink_stream(struct sink *k, int st, const uint8_t *p, size_t n, int last)
 static int
 sink_put(struct sink *k, int st, const uint8_t *p, size_t n)
 {
-	size_t room;
-
 	if (st != PROC_STDERR)
 		st = PROC_STDOUT;
 	if (!k->seen) {
@@ -450,13 +430,10 @@ sink_put(struct sink *k, int st, const uint8_t *p, size_t n)
 	}
 	if (k->stream)
 		return sink_stream(k, st, p, n, 0);
-	room = (size_t)k->cap - buf_len(k->out[st]);
-	if (n > room) {
-		k->trunc[st] = 1;
-		n = room;
+	if (spool_put(k->out[st], p, n) != 0 && !k->spool_failed) {
+		k->spool_failed = 1;
+		log_warn("exec output cut short: %s", err_msg());
 	}
-	if (n > 0)
-		buf_append(k->out[st], p, n);
 	return 0;
 }
 
@@ -657,13 +634,55 @@ want_stream(struct req *r)
 }
 
 static int
+reply_piece(void *ctx, const void *p, size_t n)
+{
+	return reply_write(ctx, p, n);
+}
+
+/* The whole answer, {exit_code, timed_out, duration_ms, stdout_truncated,
+ * stderr_truncated, stdout[, stdout_encoding], stderr[, stderr_encoding]}
+ * as json_dumps(JSON_COMPACT) would write it, sent piece by piece from the
+ * spools: its length is known before, its bytes are never all in memory. */
+static int
+reply_whole(struct req *r, struct sink *k, const struct exec_result *res)
+{
+	static const char b64[] = ",\"%s_encoding\":\"base64\"";
+	char head[256], enc[2][40];
+	int64_t len[3];
+	int is64[3], n, st;
+
+	n = snprintf(head, sizeof head, "{\"exit_code\":%d,\"timed_out\":%s,"
+	    "\"duration_ms\":%lld,\"stdout_truncated\":%s,"
+	    "\"stderr_truncated\":%s,\"stdout\":", res->exit_code,
+	    res->timed_out ? "true" : "false", (long long)res->duration_ms,
+	    spool_truncated(k->out[PROC_STDOUT]) ? "true" : "false",
+	    spool_truncated(k->out[PROC_STDERR]) ? "true" : "false");
+	for (st = PROC_STDOUT; st <= PROC_STDERR; st++) {
+		len[st] = spool_json_len(k->out[st], &is64[st]);
+		snprintf(enc[st - 1], sizeof enc[0], is64[st] ? b64 : "",
+		    stream_name[st]);
+	}
+	reply_start(r, 200, "application/json", (int64_t)n + len[1] +
+	    (int64_t)strlen(enc[0]) + 10 + len[2] + (int64_t)strlen(enc[1]) +
+	    2, NULL);
+	if (reply_write(r, head, (size_t)n) != 0 ||
+	    spool_json_write(k->out[PROC_STDOUT], reply_piece, r) != 0 ||
+	    reply_write(r, enc[0], strlen(enc[0])) != 0 ||
+	    reply_write(r, ",\"stderr\":", 10) != 0 ||
+	    spool_json_write(k->out[PROC_STDERR], reply_piece, r) != 0 ||
+	    reply_write(r, enc[1], strlen(enc[1])) != 0 ||
+	    reply_write(r, "}\n", 2) != 0)
+		log_debug("exec reply cut short: %s", err_msg());
+	return 0;
+}
+
+static int
 h_exec(struct req *r)
 {
 	struct exec_req e;
 	struct exec_result res;
 	struct sink k;
 	struct ws *w = NULL;
-	json_t *o;
 	int rc;
 
 	memset(&e, 0, sizeof e);
@@ -679,8 +698,8 @@ h_exec(struct req *r)
 	    (rc = exec_user_check(req_app(r), req_who(r), w, e.user)) != 0)
 		goto out;
 	if (!k.stream) {
-		k.out[PROC_STDOUT] = buf_new(0);
-		k.out[PROC_STDERR] = buf_new(0);
+		k.out[PROC_STDOUT] = spool_new(k.cap);
+		k.out[PROC_STDERR] = spool_new(k.cap);
 	}
 	ws_touch(req_db(r), w->id);
 	metrics_inc("berth_exec_total", "commands run through the exec API");
@@ -698,22 +717,10 @@ h_exec(struct req *r)
 		reply_end(r);
 		goto out;
 	}
-	o = json_pack("{s:i,s:b,s:I,s:b,s:b}", "exit_code", res.exit_code,
-	    "timed_out", res.timed_out, "duration_ms",
-	    (json_int_t)res.duration_ms, "stdout_truncated",
-	    k.trunc[PROC_STDOUT], "stderr_truncated", k.trunc[PROC_STDERR]);
-	set_output(o, "stdout", buf_data(k.out[PROC_STDOUT]),
-	    buf_len(k.out[PROC_STDOUT]));
-	buf_free(k.out[PROC_STDOUT]);
-	k.out[PROC_STDOUT] = NULL;
-	set_output(o, "stderr", buf_data(k.out[PROC_STDERR]),
-	    buf_len(k.out[PROC_STDERR]));
-	buf_free(k.out[PROC_STDERR]);
-	k.out[PROC_STDERR] = NULL;
-	rc = reply_json(r, 200, o);
+	rc = reply_whole(r, &k, &res);
  out:
-	buf_free(k.out[PROC_STDOUT]);
-	buf_free(k.out[PROC_STDERR]);
+	spool_free(k.out[PROC_STDOUT]);
+	spool_free(k.out[PROC_STDERR]);
 	exec_req_free(&e);
 	ws_free(w);
 	return rc;
