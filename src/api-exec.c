@@ -659,8 +659,10 @@ reply_whole(struct req *r, struct sink *k, const struct exec_result *res)
 	    spool_truncated(k->out[PROC_STDERR]) ? "true" : "false");
 	for (st = PROC_STDOUT; st <= PROC_STDERR; st++) {
 		len[st] = spool_json_len(k->out[st], &is64[st]);
-		snprintf(enc[st - 1], sizeof enc[0], is64[st] ? b64 : "",
-		    stream_name[st]);
+		enc[st - 1][0] = '\0';
+		if (is64[st])
+			snprintf(enc[st - 1], sizeof enc[0], b64,
+			    stream_name[st]);
 	}
 	reply_start(r, 200, "application/json", (int64_t)n + len[1] +
 	    (int64_t)strlen(enc[0]) + 10 + len[2] + (int64_t)strlen(enc[1]) +
