@@ -18,44 +18,21 @@ events_reply(struct req *r, const char *target, int all)
 	const char *since = req_query(r, "since"), *lim = req_query(r, "limit");
 	int64_t t = 0;
 	long limit = 1000;
-	sqlite3_stmt *st;
-	json_t *arr = json_array();
+	json_t *arr = NULL;
+	int rc;
 
-	if (since != NULL && *since && rfc3339_parse(since, &t) != 0) {
-		json_decref(arr);
+	if (since != NULL && *since && rfc3339_parse(since, &t) != 0)
 		return err_set(ERR_INVAL, "since must be RFC 3339 or epoch "
 		    "seconds");
-	}
 	if (lim != NULL) {
 		char *end;
 		limit = strtol(lim, &end, 10);
-		if (*end != '\0' || limit < 1 || limit > 10000) {
-			json_decref(arr);
+		if (*end != '\0' || limit < 1 || limit > 10000)
 			return err_set(ERR_INVAL, "limit must be 1-10000");
-		}
 	}
-	if ((st = db_prep(db, "SELECT seq, ts, actor, action, target, owner, "
-	    "result, detail FROM (SELECT * FROM events WHERE ts >= ? AND "
-	    "(? IS NULL OR target = ?) AND (? OR owner = ? OR actor = ?) "
-	    "ORDER BY seq DESC LIMIT ?) ORDER BY seq")) == NULL) {
-		json_decref(arr);
-		return ERR_INTERNAL;
-	}
-	db_bind(st, "ississi", t, target, target, (int64_t)all,
-	    req_who(r)->user, req_who(r)->user, (int64_t)limit);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char ts[40];
-		rfc3339(sqlite3_column_int64(st, 1), ts, sizeof ts);
-		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:s,"
-		    "s:s,s:s,s:s}", "seq", (json_int_t)sqlite3_column_int64(st,
-		    0), "time", ts, "actor", sqlite3_column_text(st, 2),
-		    "action", sqlite3_column_text(st, 3),
-		    "target", sqlite3_column_text(st, 4),
-		    "owner", sqlite3_column_text(st, 5),
-		    "result", sqlite3_column_text(st, 6),
-		    "detail", sqlite3_column_text(st, 7)));
-	}
-	sqlite3_finalize(st);
+	if ((rc = db_events_list(db, t, target, all, req_who(r)->user, limit,
+	    &arr)) != 0)
+		return rc;
 	return reply_json(r, 200, arr);
 }
 

@@ -1,6 +1,6 @@
 /* api-gpus.c: GPU routes: /v1/gpus (devices, types, available, status,
  * admin rescan) and Sandman's /gpus, /gpus/profiles, /gpus/available with
- * its response shapes. Thin: the views live in gpu-alloc.c. Request
+ * its response shapes. Thin: the views live in db-gpu.c. Request
  * threads. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +8,8 @@
 
 #include "db.h"
 #include "err.h"
-#include "gpu-alloc.h"
 #include "gpu-host.h"
+#include "gpu-inventory.h"
 #include "http.h"
 #include "xmalloc.h"
 
@@ -62,38 +62,31 @@ gpus_list(struct req *r)
 {
 	const struct principal *who = req_who(r);
 
-	return reply_list(r, gpu_view_devices(db_sqlite(req_db(r)),
+	return reply_list(r, db_gpu_view_devices(req_db(r),
 	    gpu_host_nvml(), who->user, who->admin));
 }
 
 static int
 gpus_types(struct req *r)
 {
-	return reply_list(r, gpu_view_types(db_sqlite(req_db(r))));
+	return reply_list(r, db_gpu_view_types(req_db(r)));
 }
 
 static int
 gpus_available(struct req *r)
 {
-	return reply_list(r, gpu_view_available(db_sqlite(req_db(r))));
+	return reply_list(r, db_gpu_view_available(req_db(r)));
 }
 
 static int
 gpus_status(struct req *r)
 {
-	sqlite3_stmt *st;
 	json_t *o = gpu_host_status();
-	struct db *db = req_db(r);
+	int total, held;
 
-	if ((st = db_prep(db, "SELECT (SELECT COUNT(*) FROM gpu_devices WHERE "
-	    "present = 1), (SELECT COUNT(*) FROM gpu_allocs)")) != NULL) {
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			json_object_set_new(o, "devices", json_integer(
-			    sqlite3_column_int(st, 0)));
-			json_object_set_new(o, "allocated", json_integer(
-			    sqlite3_column_int(st, 1)));
-		}
-		sqlite3_finalize(st);
+	if (db_gpu_counts(req_db(r), &total, &held) == 0) {
+		json_object_set_new(o, "devices", json_integer(total));
+		json_object_set_new(o, "allocated", json_integer(held));
 	}
 	return reply_json(r, 200, o);
 }
@@ -104,7 +97,7 @@ gpus_rescan(struct req *r)
 	json_t *out = NULL;
 	int rc;
 
-	if ((rc = gpu_rescan(db_sqlite(req_db(r)), &out)) != 0)
+	if ((rc = gpu_rescan(req_db(r), &out)) != 0)
 		return rc;
 	db_event(req_db(r), req_who(r)->user, "gpus.rescan", "gpus", "ok",
 	    json_string_value(json_object_get(out, "source")));
@@ -147,7 +140,7 @@ sandman_gpus(struct req *r)
 	json_t *devs, *gpus, *d, *g = NULL;
 	size_t i;
 
-	devs = gpu_view_devices(db_sqlite(req_db(r)), gpu_host_nvml(),
+	devs = db_gpu_view_devices(req_db(r), gpu_host_nvml(),
 	    req_who(r)->user, 1);
 	gpus = json_array();
 	json_array_foreach(devs, i, d) {
@@ -180,7 +173,7 @@ sandman_profiles(struct req *r)
 	json_t *types, *t, *out;
 	size_t i;
 
-	types = gpu_view_types(db_sqlite(req_db(r)));
+	types = db_gpu_view_types(req_db(r));
 	out = json_array();
 	json_array_foreach(types, i, t) {
 		if (json_is_string(json_object_get(t, "profile")))
@@ -198,7 +191,7 @@ sandman_available(struct req *r)
 	json_t *avail, *d, *out, *o;
 	size_t i;
 
-	avail = gpu_view_available(db_sqlite(req_db(r)));
+	avail = db_gpu_view_available(req_db(r));
 	out = json_array();
 	json_array_foreach(avail, i, d) {
 		if (!json_is_string(json_object_get(d, "profile")))

@@ -12,26 +12,12 @@ static int
 keys_list(struct req *r)
 {
 	struct db *db = req_db(r);
-	sqlite3_stmt *st;
-	json_t *arr = json_array();
+	json_t *arr = NULL;
+	int rc;
 
-	if ((st = db_prep(db, "SELECT id, name, created_at, last_used_at FROM "
-	    "api_keys WHERE user = ? ORDER BY created_at, id")) == NULL) {
-		json_decref(arr);
-		return ERR_INTERNAL;
-	}
-	db_bind(st, "s", req_who(r)->user);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char created[40];
-		rfc3339(sqlite3_column_int64(st, 2), created, sizeof created);
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:b}",
-		    "id", sqlite3_column_text(st, 0),
-		    "name", sqlite3_column_text(st, 1),
-		    "user", req_who(r)->user, "created_at", created,
-		    "current", strcmp((const char *)sqlite3_column_text(st, 0),
-		    req_who(r)->key_id) == 0));
-	}
-	sqlite3_finalize(st);
+	if ((rc = db_apikey_list(db, req_who(r)->user, req_who(r)->key_id,
+	    &arr)) != 0)
+		return rc;
 	return reply_json(r, 200, arr);
 }
 
@@ -45,19 +31,11 @@ static int
 keys_delete(struct req *r)
 {
 	struct db *db = req_db(r);
-	sqlite3_stmt *st;
-	int n;
+	int rc;
 
-	if ((st = db_prep(db, "DELETE FROM api_keys WHERE id = ? AND user = ?"))
-	    == NULL)
-		return ERR_INTERNAL;
-	db_bind(st, "ss", req_param(r, "keyid"), req_who(r)->user);
-	sqlite3_step(st);
-	n = sqlite3_changes(db_sqlite(db));
-	sqlite3_finalize(st);
-	if (n == 0)
-		return err_set(ERR_NOTFOUND, "no API key '%.64s' of yours",
-		    req_param(r, "keyid"));
+	if ((rc = db_apikey_delete(db, req_param(r, "keyid"),
+	    req_who(r)->user)) != 0)
+		return rc;
 	db_event(db, req_who(r)->user, "apikey.delete", req_who(r)->user,
 	    "ok", req_param(r, "keyid"));
 	return reply_empty(r);

@@ -7,7 +7,6 @@
 #include "auth.h"
 #include "buf.h"
 #include "db.h"
-#include "gpu-alloc.h"
 #include "gpu-host.h"
 #include "err.h"
 #include "http-server.h"
@@ -22,13 +21,9 @@ static int
 healthz(struct req *r)
 {
 	struct db *db = req_db(r);
-	sqlite3_stmt *st;
-	int db_ok = 0, rt_ok;
+	int db_ok, rt_ok;
 
-	if (db != NULL && (st = db_prep(db, "SELECT 1")) != NULL) {
-		db_ok = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
+	db_ok = db != NULL && db_ping(db) == 0;
 	rt_ok = rt_ping(req_rt(r)) == 0;
 	return reply_json(r, db_ok && rt_ok ? 200 : 503,
 	    json_pack("{s:s,s:s,s:s,s:{s:s,s:s}}",
@@ -42,33 +37,21 @@ healthz(struct req *r)
 static void
 store_gauges(struct db *db, struct buf *b)
 {
-	sqlite3_stmt *st;
+	static const char *const states[] = { "creating", "running",
+	    "stopped", "failed", "deleting" };
+	int total = 0, held = 0;
 
 	buf_appendf(b, "# HELP berth_workspaces Workspaces by state\n"
 	    "# TYPE berth_workspaces gauge\n");
-	if ((st = db_prep(db, "SELECT s.state, (SELECT COUNT(*) FROM "
-	    "workspaces w WHERE w.state = s.state) FROM (SELECT 'creating' AS "
-	    "state UNION ALL SELECT 'running' UNION ALL SELECT 'stopped' "
-	    "UNION ALL SELECT 'failed' UNION ALL SELECT 'deleting') s"))
-	    != NULL) {
-		while (sqlite3_step(st) == SQLITE_ROW)
-			buf_appendf(b, "berth_workspaces{state=\"%s\"} %d\n",
-			    sqlite3_column_text(st, 0),
-			    sqlite3_column_int(st, 1));
-		sqlite3_finalize(st);
-	}
-	if ((st = db_prep(db, "SELECT (SELECT COUNT(*) FROM gpu_devices WHERE "
-	    "present = 1), (SELECT COUNT(*) FROM gpu_allocs)")) != NULL) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			buf_appendf(b, "# HELP berth_gpus GPU devices "
-			    "(whole GPUs and MIG instances)\n# TYPE "
-			    "berth_gpus gauge\nberth_gpus %d\n"
-			    "# HELP berth_gpus_allocated GPU devices allocated\n"
-			    "# TYPE berth_gpus_allocated gauge\n"
-			    "berth_gpus_allocated %d\n",
-			    sqlite3_column_int(st, 0), sqlite3_column_int(st, 1));
-		sqlite3_finalize(st);
-	}
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+		buf_appendf(b, "berth_workspaces{state=\"%s\"} %d\n",
+		    states[i], db_ws_count_state(db, states[i]));
+	db_gpu_counts(db, &total, &held);
+	buf_appendf(b, "# HELP berth_gpus GPU devices (whole GPUs and MIG "
+	    "instances)\n# TYPE berth_gpus gauge\nberth_gpus %d\n"
+	    "# HELP berth_gpus_allocated GPU devices allocated\n"
+	    "# TYPE berth_gpus_allocated gauge\n"
+	    "berth_gpus_allocated %d\n", total, held);
 }
 
 /* A label value from a device's JSON, with the characters the text
@@ -128,7 +111,7 @@ live_gauges(struct db *db, struct buf *b)
 	    "gauge\nberth_ssh_sessions %d\n", ssh_gw_channels());
 	if (db == NULL)
 		return;
-	devs = gpu_view_devices(db_sqlite(db), gpu_host_nvml(), NULL, 1);
+	devs = db_gpu_view_devices(db, gpu_host_nvml(), NULL, 1);
 	gpu_family(b, devs, "berth_gpu_allocated", "1 when the device is held "
 	    "by a workspace", "allocated", 0);
 	gpu_family(b, devs, "berth_gpu_utilization_ratio", "GPU busy time "
@@ -186,52 +169,10 @@ openapi(struct req *r)
 	    BERTH_VERSION));
 }
 
-/* JSON for a user with quotas and usage. */
-json_t *
-api_user_json(struct db *db, const char *name)
-{
-	sqlite3_stmt *st;
-	json_t *o = NULL;
-
-	if ((st = db_prep(db, "SELECT name, role, max_workspaces, max_gpus, "
-	    "max_volume_gib, created_at, (SELECT COUNT(*) FROM workspaces "
-	    "WHERE owner = u.name AND state IN ('creating','running')), "
-	    "(SELECT COUNT(*) FROM workspaces WHERE owner = u.name), "
-	    "(SELECT COALESCE(SUM(size_gib),0) FROM volumes WHERE owner = "
-	    "u.name) FROM users u WHERE name = ?")) == NULL)
-		return NULL;
-	db_bind(st, "s", name);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		char created[40];
-		rfc3339(sqlite3_column_int64(st, 5), created, sizeof created);
-		o = json_pack("{s:s,s:s,s:{s:i,s:i,s:i},s:{s:i,s:i,s:i},s:s}",
-		    "name", sqlite3_column_text(st, 0),
-		    "role", sqlite3_column_text(st, 1),
-		    "quotas", "max_workspaces", sqlite3_column_int(st, 2),
-		    "max_gpus", sqlite3_column_int(st, 3),
-		    "max_volume_gib", sqlite3_column_int(st, 4),
-		    "usage", "running_workspaces", sqlite3_column_int(st, 6),
-		    "workspaces", sqlite3_column_int(st, 7),
-		    "volume_gib", sqlite3_column_int(st, 8),
-		    "created_at", created);
-	}
-	sqlite3_finalize(st);
-	if (o != NULL && (st = db_prep(db, "SELECT COUNT(*) FROM gpu_allocs a "
-	    "JOIN workspaces w ON w.id = a.workspace_id WHERE w.owner = ?"))
-	    != NULL) {
-		db_bind(st, "s", name);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			json_object_set_new(json_object_get(o, "usage"), "gpus",
-			    json_integer(sqlite3_column_int(st, 0)));
-		sqlite3_finalize(st);
-	}
-	return o;
-}
-
 static int
 account(struct req *r)
 {
-	json_t *o = api_user_json(req_db(r), req_who(r)->user);
+	json_t *o = db_user_json(req_db(r), req_who(r)->user);
 
 	if (o == NULL)
 		return err_set(ERR_NOTFOUND, "no such user");

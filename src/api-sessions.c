@@ -131,12 +131,8 @@ session_user(const char *uid, char *out, size_t outsz)
 static int
 ensure_user(struct app *app, struct db *db, const char *name)
 {
-	int r = db_run(db, "INSERT OR IGNORE INTO users (name, role, "
-	    "max_workspaces, max_gpus, max_volume_gib, created_at) VALUES "
-	    "(?, 'user', ?, ?, ?, ?)", "siiii", name,
-	    (int64_t)app->cfg.quota_workspaces, (int64_t)app->cfg.quota_gpus,
-	    (int64_t)app->cfg.quota_volume_gib, now_s());
-	return r;
+	return db_user_add(db, name, "user", app->cfg.quota_workspaces,
+	    app->cfg.quota_gpus, app->cfg.quota_volume_gib, 1);
 }
 
 static int
@@ -197,8 +193,7 @@ sessions_create(struct req *r)
 		goto out;
 	if (strcmp(uid, user) != 0) {
 		/* Keep Sandman's user_id to answer with. */
-		db_run(db, "UPDATE workspaces SET spec = json_set(spec, "
-		    "'$.sandman_user_id', ?) WHERE id = ?", "ss", uid, w->id);
+		db_ws_spec_str(db, w->id, "sandman_user_id", uid);
 		json_object_set_new(w->spec, "sandman_user_id",
 		    json_string(uid));
 	}
@@ -218,27 +213,29 @@ out:
 	return rc;
 }
 
-/* The direct-mode workspaces, as sessions; ids only when idsp. */
+struct sess_ctx {
+	struct app	*app;
+	struct db	*db;
+	json_t		*arr;
+};
+
+static void
+session_one(void *arg, const struct ws *w)
+{
+	struct sess_ctx *c = arg;
+
+	json_array_append_new(c->arr, session_json(c->app, c->db, w));
+}
+
+/* The direct-mode workspaces, as sessions. */
 static json_t *
 sessions_all(struct req *r)
 {
-	struct db *db = req_db(r);
-	sqlite3_stmt *st;
-	json_t *arr = json_array();
+	struct db_ws_filter f = { 1, NULL, NULL, "direct" };
+	struct sess_ctx c = { req_app(r), req_db(r), json_array() };
 
-	if ((st = db_prep(db, "SELECT id FROM workspaces WHERE ssh_mode = "
-	    "'direct' ORDER BY created_at")) == NULL)
-		return arr;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct ws *w = NULL;
-		if (ws_get(db, (const char *)sqlite3_column_text(st, 0), &w)
-		    == 0)
-			json_array_append_new(arr, session_json(req_app(r), db,
-			    w));
-		ws_free(w);
-	}
-	sqlite3_finalize(st);
-	return arr;
+	db_ws_each(req_db(r), &f, session_one, &c);
+	return c.arr;
 }
 
 static int

@@ -9,7 +9,6 @@
 #include "api-inside.h"
 #include "db.h"
 #include "err.h"
-#include "gpu-alloc.h"
 #include "gpu-host.h"
 #include "gpu-nvml.h"
 #include "http.h"
@@ -25,7 +24,7 @@ gpu_json(struct db *db, const char *ws_id)
 	json_t *allocs = NULL, *devs, *d, *first;
 	size_t i;
 
-	if (gpu_allocated(db_sqlite(db), ws_id, &allocs) != 0 ||
+	if (db_gpu_allocated(db, ws_id, &allocs) != 0 ||
 	    json_array_size(allocs) == 0) {
 		json_decref(allocs);
 		return json_null();

@@ -47,11 +47,8 @@ tmpl_create(struct req *r)
 		goto out;
 	}
 	spec = json_compact(body);
-	rc = db_run(req_db(r), "INSERT INTO templates (name, spec, created_at) "
-	    "VALUES (?, ?, ?)", "ssi", name, spec, now_s());
+	rc = db_template_add(req_db(r), name, spec);
 	free(spec);
-	if (rc == ERR_CONFLICT)
-		rc = err_set(ERR_CONFLICT, "template '%s' exists", name);
 	if (rc != 0)
 		goto out;
 	db_event(req_db(r), req_who(r)->user, "template.create", name, "ok",
@@ -66,16 +63,11 @@ static int
 tmpl_delete(struct req *r)
 {
 	struct db *db = req_db(r);
-	sqlite3_stmt *st;
-	int n;
+	int rc;
 
-	if ((st = db_prep(db, "DELETE FROM templates WHERE name = ?")) == NULL)
-		return ERR_INTERNAL;
-	db_bind(st, "s", req_param(r, "name"));
-	sqlite3_step(st);
-	n = sqlite3_changes(db_sqlite(db));
-	sqlite3_finalize(st);
-	if (n == 0) {
+	if ((rc = db_template_delete(db, req_param(r, "name"))) == ERR_INTERNAL)
+		return rc;
+	if (rc == ERR_NOTFOUND) {
 		json_t *t = app_template(req_app(r), req_param(r, "name"));
 		if (t != NULL) {
 			json_decref(t);

@@ -15,21 +15,11 @@
 static int
 users_list(struct req *r)
 {
-	struct db *db = req_db(r);
-	sqlite3_stmt *st;
-	json_t *arr = json_array();
+	json_t *arr = NULL;
+	int rc;
 
-	if ((st = db_prep(db, "SELECT name FROM users ORDER BY name")) == NULL) {
-		json_decref(arr);
-		return ERR_INTERNAL;
-	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *u = api_user_json(db, (const char *)
-		    sqlite3_column_text(st, 0));
-		if (u != NULL)
-			json_array_append_new(arr, u);
-	}
-	sqlite3_finalize(st);
+	if ((rc = db_user_list(req_db(r), &arr)) != 0)
+		return rc;
 	return reply_json(r, 200, arr);
 }
 
@@ -68,15 +58,10 @@ users_create(struct req *r)
 		    "(volume GiB: 1000000)");
 		goto out;
 	}
-	rc = db_run(db, "INSERT INTO users (name, role, max_workspaces, "
-	    "max_gpus, max_volume_gib, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-	    "ssiiii", name, role, mw, mg, mv, now_s());
-	if (rc == ERR_CONFLICT)
-		rc = err_set(ERR_CONFLICT, "user '%s' exists", name);
-	if (rc != 0)
+	if ((rc = db_user_add(db, name, role, mw, mg, mv, 0)) != 0)
 		goto out;
 	db_event(db, req_who(r)->user, "user.create", name, "ok", role);
-	rc = reply_json(r, 201, api_user_json(db, name));
+	rc = reply_json(r, 201, db_user_json(db, name));
 out:
 	json_decref(body);
 	return rc;
@@ -85,7 +70,7 @@ out:
 static int
 users_get(struct req *r)
 {
-	json_t *u = api_user_json(req_db(r), req_param(r, "name"));
+	json_t *u = db_user_json(req_db(r), req_param(r, "name"));
 
 	if (u == NULL)
 		return err_set(ERR_NOTFOUND, "no user '%.64s'",
@@ -98,36 +83,11 @@ users_delete(struct req *r)
 {
 	struct db *db = req_db(r);
 	const char *name = req_param(r, "name");
-	sqlite3_stmt *st;
-	int n = 0, rc;
+	int rc;
 
 	if (strcmp(name, req_who(r)->user) == 0)
 		return err_set(ERR_CONFLICT, "you cannot delete yourself");
-	if ((st = db_prep(db, "SELECT COUNT(*) FROM workspaces WHERE owner = ?"))
-	    == NULL)
-		return ERR_INTERNAL;
-	db_bind(st, "s", name);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (n > 0)
-		return err_set(ERR_CONFLICT, "user '%.64s' still has %d "
-		    "workspace(s); delete them first", name, n);
-	if ((rc = db_begin(db)) != 0)
-		return rc;
-	if ((st = db_prep(db, "DELETE FROM users WHERE name = ?")) == NULL) {
-		db_rollback(db);
-		return ERR_INTERNAL;
-	}
-	db_bind(st, "s", name);
-	sqlite3_step(st);
-	n = sqlite3_changes(db_sqlite(db));
-	sqlite3_finalize(st);
-	if (n == 0) {
-		db_rollback(db);
-		return err_set(ERR_NOTFOUND, "no user '%.64s'", name);
-	}
-	if ((rc = db_commit(db)) != 0)
+	if ((rc = db_user_delete(db, name)) != 0)
 		return rc;
 	db_event(db, req_who(r)->user, "user.delete", name, "ok", "");
 	return reply_empty(r);
@@ -169,7 +129,7 @@ static int
 users_key(struct req *r)
 {
 	const char *user = req_param(r, "name");
-	json_t *u = api_user_json(req_db(r), user);
+	json_t *u = db_user_json(req_db(r), user);
 
 	if (u == NULL)
 		return err_set(ERR_NOTFOUND, "no user '%.64s'", user);

@@ -10,7 +10,6 @@ struct req;
 struct ws;
 
 /* A user with quotas and usage, or NULL when there is no such user. */
-json_t	*api_user_json(struct db *, const char *name);
 /* Resolves the {id} of the route to a workspace the caller may see;
  * ERR_NOTFOUND / ERR_CONFLICT with the message set. */
 int	 api_workspace(struct req *, struct ws **out);

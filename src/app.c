@@ -125,18 +125,8 @@ static json_t *
 db_template(const char *name)
 {
 	struct db *db = db_thread();
-	sqlite3_stmt *st;
-	json_t *t = NULL;
 
-	if (db == NULL || (st = db_prep(db,
-	    "SELECT spec FROM templates WHERE name = ?")) == NULL)
-		return NULL;
-	db_bind(st, "s", name);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		t = json_loads((const char *)sqlite3_column_text(st, 0), 0,
-		    NULL);
-	sqlite3_finalize(st);
-	return t;
+	return db != NULL ? db_template_get(db, name) : NULL;
 }
 
 json_t *
@@ -157,21 +147,14 @@ app_templates(struct app *app)
 {
 	json_t *arr = json_array(), *t;
 	struct db *db = db_thread();
-	sqlite3_stmt *st;
 	const char *k;
 
 	pthread_mutex_lock(&tmpl_lock);
 	json_object_foreach(file_templates, k, t)
 		json_array_append(arr, t);
 	pthread_mutex_unlock(&tmpl_lock);
-	if (db != NULL && (st = db_prep(db,
-	    "SELECT spec FROM templates ORDER BY name")) != NULL) {
-		while (sqlite3_step(st) == SQLITE_ROW)
-			if ((t = json_loads((const char *)
-			    sqlite3_column_text(st, 0), 0, NULL)) != NULL)
-				json_array_append_new(arr, t);
-		sqlite3_finalize(st);
-	}
+	if (db != NULL)
+		db_template_list(db, arr);
 	return arr;
 }
 

@@ -59,24 +59,16 @@ auth_key_new(struct db *db, const char *user, const char *name, char **keyp,
 {
 	char id[2 * KEYID_BYTES + 1], secret[2 * SECRET_BYTES + 1];
 	unsigned char hash[SHA256_DIGEST_LENGTH];
-	sqlite3_stmt *st;
 	int rc;
 
 	auth_random_hex(id, KEYID_BYTES);
 	auth_random_hex(secret, SECRET_BYTES);
 	SHA256((const unsigned char *)secret, strlen(secret), hash);
-	if ((st = db_prep(db, "INSERT INTO api_keys (id, user, name, hash, "
-	    "created_at) VALUES (?, ?, ?, ?, ?)")) == NULL)
-		return ERR_INTERNAL;
-	db_bind(st, "sss", id, user, name ? name : "");
-	sqlite3_bind_blob(st, 4, hash, sizeof hash, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, now_s());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	rc = db_apikey_add(db, id, user, name, hash, sizeof hash);
 	OPENSSL_cleanse(hash, sizeof hash);
-	if (rc != SQLITE_DONE) {
+	if (rc != 0) {
 		OPENSSL_cleanse(secret, sizeof secret);
-		return err_set(ERR_INTERNAL, "could not store api key");
+		return rc;
 	}
 	*keyp = xasprintf("berth_%s_%s", id, secret);
 	OPENSSL_cleanse(secret, sizeof secret);
@@ -89,9 +81,10 @@ auth_check(struct db *db, const char *key, struct principal *who)
 {
 	unsigned char hash[SHA256_DIGEST_LENGTH];
 	char id[2 * KEYID_BYTES + 1];
+	unsigned char stored[SHA256_DIGEST_LENGTH] = { 0 };
+	char user[sizeof who->user] = "";
 	const char *secret;
-	sqlite3_stmt *st;
-	int r = ERR_UNAUTH;
+	int admin = 0, r;
 
 	memset(who, 0, sizeof *who);
 	if (key == NULL || strncmp(key, "berth_", 6) != 0 ||
@@ -103,23 +96,21 @@ auth_check(struct db *db, const char *key, struct principal *who)
 	secret = key + 6 + 2 * KEYID_BYTES + 1;
 	SHA256((const unsigned char *)secret, strlen(secret), hash);
 
-	if ((st = db_prep(db, "SELECT k.hash, u.name, u.role FROM api_keys k"
-	    " JOIN users u ON u.name = k.user WHERE k.id = ?")) == NULL)
-		return ERR_INTERNAL;
-	db_bind(st, "s", id);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 0) == SHA256_DIGEST_LENGTH &&
-	    CRYPTO_memcmp(sqlite3_column_blob(st, 0), hash,
-	    SHA256_DIGEST_LENGTH) == 0) {
-		snprintf(who->user, sizeof who->user, "%s",
-		    (const char *)sqlite3_column_text(st, 1));
-		who->admin = strcmp((const char *)sqlite3_column_text(st, 2),
-		    "admin") == 0;
+	if ((r = db_apikey_get(db, id, stored, sizeof stored, user,
+	    sizeof user, &admin)) == ERR_INTERNAL) {
+		OPENSSL_cleanse(hash, sizeof hash);
+		return r;
+	}
+	if (r == 0 && CRYPTO_memcmp(stored, hash, SHA256_DIGEST_LENGTH) != 0)
+		r = ERR_UNAUTH;
+	if (r == 0) {
+		snprintf(who->user, sizeof who->user, "%s", user);
+		who->admin = admin;
 		snprintf(who->key_id, sizeof who->key_id, "%s", id);
 		r = 0;
 	}
-	sqlite3_finalize(st);
 	OPENSSL_cleanse(hash, sizeof hash);
+	OPENSSL_cleanse(stored, sizeof stored);
 	if (r != 0)
 		return err_set(ERR_UNAUTH, "missing or invalid API key");
 	return 0;

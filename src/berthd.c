@@ -51,24 +51,19 @@ state_dir_prepare(const char *dir)
 static int
 first_start(struct app *app, struct db *db)
 {
-	sqlite3_stmt *st;
 	char *key = NULL, *id = NULL, *path;
 	int n = 0, fd, r;
 
-	if ((st = db_prep(db, "SELECT COUNT(*) FROM users")) == NULL)
-		return ERR_INTERNAL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if ((r = db_user_count(db, &n)) != 0)
+		return r;
 	if (n > 0)
 		return 0;
 	if ((r = db_begin(db)) != 0)
 		return r;
-	if ((r = db_run(db, "INSERT INTO users (name, role, max_workspaces, "
-	    "max_gpus, max_volume_gib, created_at) VALUES ('admin', 'admin', "
-	    "?, ?, ?, ?)", "iiii", (int64_t)app->cfg.quota_workspaces * 10,
-	    (int64_t)app->cfg.quota_gpus * 8, (int64_t)app->cfg.quota_volume_gib
-	    * 10, now_s())) != 0 ||
+	if ((r = db_user_add(db, "admin", "admin",
+	    (int64_t)app->cfg.quota_workspaces * 10,
+	    (int64_t)app->cfg.quota_gpus * 8,
+	    (int64_t)app->cfg.quota_volume_gib * 10, 0)) != 0 ||
 	    (r = auth_key_new(db, "admin", "first start", &key, &id)) != 0) {
 		db_rollback(db);
 		return r;
@@ -109,22 +104,19 @@ out:
 static int
 instance_id(struct app *app, struct db *db)
 {
-	sqlite3_stmt *st;
-	char id[40];
+	char id[40], *v = NULL;
+	int r;
 
-	if ((st = db_prep(db, "SELECT value FROM meta WHERE key = 'instance'"))
-	    == NULL)
-		return ERR_INTERNAL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(app->instance, sizeof app->instance, "%s",
-		    sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	if (app->instance[0] != '\0')
+	if ((r = db_meta_get(db, "instance", &v)) == 0) {
+		snprintf(app->instance, sizeof app->instance, "%s", v);
+		free(v);
 		return 0;
+	}
+	if (r != ERR_NOTFOUND)
+		return r;
 	auth_random_hex(id, 8);
 	snprintf(app->instance, sizeof app->instance, "%s", id);
-	return db_run(db, "INSERT INTO meta (key, value) VALUES ('instance', ?)",
-	    "s", id);
+	return db_meta_set(db, "instance", id);
 }
 
 int

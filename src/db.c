@@ -1,5 +1,6 @@
-/* db.c: the SQLite store: open + migrate, one connection per thread,
- * transactions, small prepare/bind helpers and the audit event writer.
+/* db.c: the SQLite store: open + migrate (every table's schema lives
+ * here), one connection per thread, transactions, the prepare/bind
+ * helpers of db-int.h and the meta table.
  * A connection is used by one thread only (db_thread()). */
 #include <pthread.h>
 #include <stdarg.h>
@@ -9,8 +10,8 @@
 #include <string.h>
 
 #include "db.h"
+#include "db-int.h"
 #include "err.h"
-#include "gpu-alloc.h"
 #include "log.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -104,6 +105,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
 	/* 3: a volume's root is handed to the workspace user on first use. */
 	"ALTER TABLE volumes ADD COLUMN prepared INTEGER NOT NULL DEFAULT 0;",
+	/* 4: the workspace state machine: the operation in flight (its
+	 * intent, recorded before the engine is touched) and a version that
+	 * every transition bumps (compare-and-set); acked: a create answered
+	 * before it finished, to be finished after a crash. */
+	"ALTER TABLE workspaces ADD COLUMN op TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE workspaces ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE workspaces ADD COLUMN acked INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -135,8 +143,8 @@ db_migrate(struct db *db)
 			goto fail;
 		log_info("store migrated to schema version %d", v + 1);
 	}
-	/* Modules with tables of their own create them idempotently. */
-	if (gpu_db_migrate(db->h) != 0) {
+	/* The GPU tables are made idempotently (they predate versions). */
+	if (db_gpu_migrate(db) != 0) {
 		r = err_set(ERR_INTERNAL, "gpu tables: %s",
 		    sqlite3_errmsg(db->h));
 		goto fail;
@@ -266,6 +274,22 @@ db_sqlite(struct db *db)
 	return db->h;
 }
 
+struct db *
+db_wrap(sqlite3 *h)
+{
+	struct db *db = xcalloc(1, sizeof *db);
+
+	db->h = h;
+	return db;
+}
+
+int
+db_ping(struct db *db)
+{
+	return db_int(db, 0, "SELECT 1", "") == 1 ? 0 :
+	    err_set(ERR_INTERNAL, "store: not answering");
+}
+
 int
 db_exec(struct db *db, const char *sql)
 {
@@ -359,20 +383,19 @@ db_bind(sqlite3_stmt *st, const char *fmt, ...)
 	return r;
 }
 
-int
-db_run(struct db *db, const char *sql, const char *fmt, ...)
+static int
+db_vrun(struct db *db, int *n, const char *sql, const char *fmt, va_list ap)
 {
 	sqlite3_stmt *st;
-	va_list ap;
 	int rc;
 
 	if ((st = db_prep(db, sql)) == NULL)
 		return ERR_INTERNAL;
-	va_start(ap, fmt);
 	db_vbind(st, fmt, ap);
-	va_end(ap);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
+	if (n != NULL)
+		*n = sqlite3_changes(db->h);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_CONSTRAINT)
@@ -380,6 +403,57 @@ db_run(struct db *db, const char *sql, const char *fmt, ...)
 		    sqlite3_errmsg(db->h));
 	log_error("store: %s", sqlite3_errmsg(db->h));
 	return err_set(ERR_INTERNAL, "store: %s", sqlite3_errmsg(db->h));
+}
+
+int
+db_run(struct db *db, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = db_vrun(db, NULL, sql, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+db_run_n(struct db *db, int *n, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = db_vrun(db, n, sql, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int64_t
+db_int(struct db *db, int64_t def, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st;
+	va_list ap;
+	int64_t v = def;
+
+	if ((st = db_prep(db, sql)) == NULL)
+		return def;
+	va_start(ap, fmt);
+	db_vbind(st, fmt, ap);
+	va_end(ap);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+const char *
+db_col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return s ? (const char *)s : "";
 }
 
 char *
@@ -396,25 +470,28 @@ db_col_int(sqlite3_stmt *st, int col)
 	return sqlite3_column_int64(st, col);
 }
 
-void
-db_event(struct db *db, const char *actor, const char *action,
-    const char *target, const char *result, const char *detail)
+int
+db_meta_get(struct db *db, const char *key, char **out)
 {
-	char owner[64] = "";
 	sqlite3_stmt *st;
+	int r = 0;
 
-	/* The owner of a workspace target, so users can read their own. */
-	if ((st = db_prep(db, "SELECT owner FROM workspaces WHERE id = ?"))
-	    != NULL) {
-		db_bind(st, "s", target);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(owner, sizeof owner, "%s",
-			    (const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-	}
-	if (db_run(db, "INSERT INTO events (ts, actor, action, target, owner,"
-	    " result, detail) VALUES (?, ?, ?, ?, ?, ?, ?)", "isssss"
-	    "s", now_s(), actor ? actor : "", action, target ? target : "",
-	    owner, result ? result : "ok", detail ? detail : "") != 0)
-		log_warn("could not record event %s: %s", action, err_msg());
+	*out = NULL;
+	if ((st = db_prep(db, "SELECT value FROM meta WHERE key = ?")) == NULL)
+		return ERR_INTERNAL;
+	db_bind(st, "s", key);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*out = db_col_str(st, 0);
+	else
+		r = err_set(ERR_NOTFOUND, "no meta '%s'", key);
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+db_meta_set(struct db *db, const char *key, const char *value)
+{
+	return db_run(db, "INSERT INTO meta (key, value) VALUES (?, ?) "
+	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", "ss",
+	    key, value);
 }

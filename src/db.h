@@ -1,16 +1,24 @@
-/* db.h: the store, SQLite in WAL mode, the single source of truth. One
- * connection per thread (db_thread() hands each thread its own); writes
- * that read first use db_begin() (BEGIN IMMEDIATE) with a busy timeout.
- * Schema migrations are versioned (PRAGMA user_version) in db.c. */
+/* db.h: the store, SQLite in WAL mode, the single source of truth, and
+ * the only code that holds SQL (db.c and db-*.c, one file per table
+ * family; db-int.h is their private toolbox). One connection per thread
+ * (db_thread() hands each thread its own); writes that read first run in
+ * db_begin() (BEGIN IMMEDIATE) with a busy timeout. Schema migrations are
+ * versioned (PRAGMA user_version) in db.c. Functions return 0 or an err.h
+ * code with the message set; *out is the caller's on success. */
 #ifndef BERTH_DB_H
 #define BERTH_DB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 struct db;
+struct gpu_inventory;
+struct gpu_nvml;
+struct ws;
+
+/* ---- db.c: connections, transactions, meta ---- */
 
 /* Opens (creating and migrating) the store at path. One per thread. */
 int		 db_open(const char *path, struct db **out);
@@ -19,34 +27,242 @@ void		 db_close(struct db *);
  * db_set_path(); opened on first use, closed at thread exit. */
 void		 db_set_path(const char *path);
 struct db	*db_thread(void);
-sqlite3		*db_sqlite(struct db *);
-
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 int		 db_begin(struct db *);
 int		 db_commit(struct db *);
 void		 db_rollback(struct db *);
-/* Runs SQL with no result rows; ERR_INTERNAL with the message set. */
-int		 db_exec(struct db *, const char *sql);
-
-/* Prepares sql; the caller sqlite3_finalize()s. NULL on error (logged). */
-sqlite3_stmt	*db_prep(struct db *, const char *sql);
-/* Binds each argument in order: format chars s (const char *, NULL binds
- * NULL), i (int64_t), d (double). */
-int		 db_bind(sqlite3_stmt *, const char *fmt, ...);
-/* Runs a statement that returns no rows: prep + bind + step + finalize.
- * ERR_CONFLICT on a UNIQUE/PK violation. */
-int		 db_run(struct db *, const char *sql, const char *fmt, ...);
-/* Column text as a malloc'ed string ("" for NULL) / int64. */
-char		*db_col_str(sqlite3_stmt *, int col);
-int64_t		 db_col_int(sqlite3_stmt *, int col);
-
+/* 0 when the store answers a query. */
+int		 db_ping(struct db *);
 /* A number that grows after every commit that changed workspaces, their
  * GPUs or volumes (from any connection): what was derived from them at
  * generation g is still valid while db_generation() == g. */
 uint64_t	 db_generation(void);
+/* Facts about this installation (the meta table). ERR_NOTFOUND. */
+int		 db_meta_get(struct db *, const char *key, char **out);
+int		 db_meta_set(struct db *, const char *key, const char *value);
 
-/* Records an audit event (never fails the caller; errors are logged). */
+/* ---- db-events.c: the audit and lifecycle record ---- */
+
+/* Records an event (never fails the caller; errors are logged). The
+ * owner of a workspace target is recorded so users can read their own. */
 void		 db_event(struct db *, const char *actor, const char *action,
 		    const char *target, const char *result, const char *detail);
+/* The newest limit events since (epoch s), oldest first, of target (NULL:
+ * any), all of them or those user owns or made: a JSON array. */
+int		 db_events_list(struct db *, int64_t since, const char *target,
+		    int all, const char *user, long limit, json_t **out);
+
+/* ---- db-users.c: users and API keys ---- */
+
+int		 db_user_count(struct db *, int *n);
+/* ERR_CONFLICT when the name exists (if_missing: then nothing, 0). */
+int		 db_user_add(struct db *, const char *name, const char *role,
+		    int64_t max_ws, int64_t max_gpus, int64_t max_gib,
+		    int if_missing);
+/* A user's quotas; ERR_NOTFOUND (outputs untouched) for no such user. */
+int		 db_user_quotas(struct db *, const char *name, int *ws,
+		    int *gpus, int *gib);
+/* {name, role, quotas, usage, created_at}, NULL for no such user. */
+json_t		*db_user_json(struct db *, const char *name);
+int		 db_user_list(struct db *, json_t **out);
+/* ERR_CONFLICT while the user has workspaces; ERR_NOTFOUND. */
+int		 db_user_delete(struct db *, const char *name);
+int		 db_apikey_add(struct db *, const char *id, const char *user,
+		    const char *name, const unsigned char *hash,
+		    size_t hashlen);
+/* The stored hash (hashlen bytes), owner and role of key id.
+ * ERR_NOTFOUND when there is none of that length. */
+int		 db_apikey_get(struct db *, const char *id, unsigned char *hash,
+		    size_t hashlen, char *user, size_t usersz, int *admin);
+/* user's keys (no secrets), current marking the caller's own. */
+int		 db_apikey_list(struct db *, const char *user,
+		    const char *current, json_t **out);
+int		 db_apikey_delete(struct db *, const char *id,
+		    const char *user);
+
+/* ---- db-ssh.c: users' SSH public keys ---- */
+
+/* The owner and "TYPE BASE64" line of the key with fingerprint fp. */
+int		 db_sshkey_by_fp(struct db *, const char *fp, char **user,
+		    char **pubkey);
+/* ERR_CONFLICT when the fingerprint is registered (by anyone; whose is
+ * not said) or user has a key named nm. *out: the key's JSON. */
+int		 db_sshkey_add(struct db *, const char *id, const char *user,
+		    const char *nm, const char *line, const char *fingerprint,
+		    json_t **out);
+/* The keys of user (NULL: everyone's). */
+int		 db_sshkey_list(struct db *, const char *user, json_t **out);
+/* user's key whose id or name is ref (user NULL: any, by id). */
+int		 db_sshkey_delete(struct db *, const char *user,
+		    const char *ref);
+/* "TYPE BASE64 NAME\n" lines of user's keys. */
+int		 db_sshkey_lines(struct db *, const char *user, char **out);
+
+/* ---- db-tmpl.c: templates made through the API ---- */
+
+json_t		*db_template_get(struct db *, const char *name);
+/* Appends every stored template to arr. */
+int		 db_template_list(struct db *, json_t *arr);
+int		 db_template_add(struct db *, const char *name,
+		    const char *spec);
+/* ERR_NOTFOUND (message not set) when there is none. */
+int		 db_template_delete(struct db *, const char *name);
+
+/* ---- db-gpu.c: GPU devices and exclusive allocations ----
+ * Exclusivity has three guards: the caller's BEGIN IMMEDIATE transaction
+ * serializes decisions, gpu_allocs' primary key makes holding one uuid
+ * twice impossible, and a trigger refuses a MIG instance whose parent is
+ * held (and the reverse). */
+
+/* Creates gpu_devices, gpu_allocs, their indexes and trigger if missing;
+ * idempotent (db_open runs it). 0 or an SQLite code. */
+int		 db_gpu_migrate(struct db *);
+/* Upserts every device of inv (present = 1, last_seen = now) and marks
+ * the others present = 0; a vanished device that is allocated stays
+ * allocated and is logged. Joins the caller's transaction when one is
+ * open. *vanished_allocated (may be NULL): the number of such devices. */
+int		 db_gpu_sync(struct db *, const struct gpu_inventory *inv,
+		    int *vanished_allocated);
+/* Allocates GPU devices to workspace ws_id for owner. MUST be called
+ * inside the caller's open transaction (ERR_INTERNAL otherwise). request:
+ *   "none", "" or "0"   nothing (*out = [])
+ *   "1", "2", …        that many whole GPUs (MIG mode off)
+ *   "1g.10gb" …        one MIG instance of that profile
+ *   "GPU-…", "MIG-…"   that device
+ *   "H100", "a100" …   one whole GPU whose model contains it (any case)
+ * prefer (NULL or "uuid,uuid") is taken first when free and fitting.
+ * quota_gpus < 0: no limit; over it → ERR_QUOTA. Nothing fitting free →
+ * ERR_UNSAT listing what is free; bad syntax → ERR_INVAL. A workspace
+ * that already holds devices gets them back unchanged. *out: a JSON array
+ * of {uuid, kind, model, profile, memory_mb, index, minor, parent_uuid}. */
+int		 db_gpu_alloc(struct db *, const char *ws_id, const char *owner,
+		    const char *request, int quota_gpus, const char *prefer,
+		    json_t **out);
+/* Frees what ws_id holds (fine inside or outside a transaction). */
+int		 db_gpu_free(struct db *, const char *ws_id);
+/* What ws_id holds, as db_gpu_alloc's *out (empty array when nothing). */
+int		 db_gpu_allocated(struct db *, const char *ws_id, json_t **out);
+/* Devices present and devices allocated. */
+int		 db_gpu_counts(struct db *, int *total, int *allocated);
+/* "uuid1,uuid2" of an allocation array, "" when empty; caller frees. */
+char		*gpu_uuids_csv(json_t *allocs);
+/* JSON views for the API (new references): devices (with present,
+ * allocated, available, allocated_to for admins or the holder, and live
+ * figures from nvml, which may be NULL); per model and profile {kind,
+ * model, profile, memory_mb, total, free}; free devices. */
+json_t		*db_gpu_view_devices(struct db *, struct gpu_nvml *nvml,
+		    const char *viewer, int admin);
+json_t		*db_gpu_view_types(struct db *);
+json_t		*db_gpu_view_available(struct db *);
+
+/* ---- db-vol.c: users' named volumes ---- */
+
+/* Volume id of ref (the user's volume name, an id, or an id prefix of 4+
+ * among what user may see). ERR_NOTFOUND, ERR_CONFLICT (ambiguous). */
+int		 db_vol_find(struct db *, const char *user, int admin,
+		    const char *ref, char **id);
+/* The volume's JSON with used_by; NULL when there is none. */
+json_t		*db_vol_json(struct db *, const char *id);
+int		 db_vol_list(struct db *, const char *user, int admin,
+		    json_t **out);
+/* The owner's volume by name: id and backend name. ERR_NOTFOUND. */
+int		 db_vol_by_name(struct db *, const char *owner,
+		    const char *name, char **id, char **backend);
+/* GiB the owner's volumes take (except volume except_id, may be NULL),
+ * and the owner's quota (*quota untouched when the user has none). */
+int		 db_vol_usage(struct db *, const char *owner,
+		    const char *except_id, int64_t *used, int64_t *quota);
+/* The owner of volume id. */
+int		 db_vol_owner(struct db *, const char *id, char **owner);
+/* ERR_CONFLICT when the owner has a volume of that name. */
+int		 db_vol_add(struct db *, const char *id, const char *owner,
+		    const char *name, const char *backend, int64_t gib);
+int		 db_vol_resize(struct db *, const char *id, int64_t gib);
+/* Names of the workspaces using volume id, ", "-separated into buf;
+ * *n: how many. */
+int		 db_vol_users(struct db *, const char *id, char *buf,
+		    size_t size, int *n);
+int		 db_vol_backend(struct db *, const char *id, char **backend);
+/* The size in GiB of the volume with that backend name (0: none). */
+int64_t		 db_vol_size_by_backend(struct db *, const char *backend);
+/* Every volume's backend name: *n strings (free each, then the array). */
+int		 db_vol_backends(struct db *, char ***out, size_t *n);
+int		 db_vol_delete(struct db *, const char *id);
+/* Whether the volume's root was handed to the workspace user. */
+int		 db_vol_prepared(struct db *, const char *id);
+int		 db_vol_set_prepared(struct db *, const char *id);
+
+/* ---- db-ws.c: workspaces, their volumes and direct SSH ports ---- */
+
+/* Loads by exact id / by owner and name. ERR_NOTFOUND. */
+int		 db_ws_get(struct db *, const char *id, struct ws **out);
+int		 db_ws_by_name(struct db *, const char *owner, const char *name,
+		    struct ws **out);
+/* Up to max records whose id starts with prefix, among what user may see
+ * (admin: all), by id. *out: an array of *n records (ws_free each, then
+ * free the array). */
+int		 db_ws_by_prefix(struct db *, const char *prefix, int admin,
+		    const char *user, size_t max, struct ws ***out, size_t *n);
+/* Which records db_ws_each visits: all (else owner's), state and
+ * ssh_mode (NULL: any). Ordered by created_at, name. */
+struct db_ws_filter {
+	int		 all;
+	const char	*owner;
+	const char	*state;
+	const char	*ssh_mode;
+};
+/* Calls fn for each record; fn borrows the record. */
+int		 db_ws_each(struct db *, const struct db_ws_filter *,
+		    void (*fn)(void *arg, const struct ws *), void *arg);
+int		 db_ws_count_state(struct db *, const char *state);
+/* The owner's workspaces that hold a quota slot: creating, running, or
+ * with a start in flight. */
+int		 db_ws_count_active(struct db *, const char *owner);
+/* 1 when owner has a workspace named name. */
+int		 db_ws_name_taken(struct db *, const char *owner,
+		    const char *name);
+/* Inserts w (state "creating", op "create"). ERR_CONFLICT on a name. */
+int		 db_ws_insert(struct db *, const struct ws *w);
+int		 db_ws_add_volume(struct db *, const char *ws_id,
+		    const char *vol_id, const char *mount);
+int		 db_ws_set_container(struct db *, const char *id,
+		    const char *container_id);
+int		 db_ws_set_spec(struct db *, const char *id, const json_t *spec);
+/* Sets one string in the record's spec (key: [a-z_]+). */
+int		 db_ws_spec_str(struct db *, const char *id, const char *key,
+		    const char *value);
+int		 db_ws_set_ssh_port(struct db *, const char *id, int port);
+/* Records activity now. */
+int		 db_ws_touch(struct db *, const char *id);
+/* A new TTL counts from now. */
+int		 db_ws_set_ttl(struct db *, const char *id, int64_t ttl);
+int		 db_ws_set_idle(struct db *, const char *id, int64_t idle);
+/* ERR_CONFLICT when the owner has a workspace of that name. */
+int		 db_ws_set_name(struct db *, const char *id, const char *name);
+/* Removes the record and what it holds (GPUs, direct port), in one
+ * transaction. */
+int		 db_ws_remove(struct db *, const char *id);
+/* Running workspaces whose TTL ran out ("ttl") or that sat idle
+ * ("idle") at now: parallel arrays of *n ids and reasons (free each). */
+int		 db_ws_expired(struct db *, int64_t now, char ***ids,
+		    char ***why, size_t *n);
+/* Takes a free port in lo..hi for ws_id: the first one not recorded for
+ * which is_free(arg, port) says 1. ERR_UNSAT when none is. */
+int		 db_port_alloc(struct db *, const char *ws_id, int lo, int hi,
+		    int (*is_free)(void *arg, int port), void *arg, int *port);
+
+/* The state machine's store half (ws-life.c holds the table). */
+/* Records the intent to run op on id (and state, when not NULL), when
+ * the record is still at version (compare-and-set; ERR_CONFLICT when it
+ * moved on). */
+int		 db_ws_intent(struct db *, const char *id, int64_t version,
+		    const char *op, const char *state);
+/* How an outcome stamps the record. */
+#define DB_WS_STARTED	0x1	/* started_at, activity, TTL clock */
+#define DB_WS_STOPPED	0x2	/* stopped_at */
+#define DB_WS_KEEP_ERROR 0x4	/* error stays as it was */
+/* Records the outcome: state and error (NULL: ""), the op cleared. */
+int		 db_ws_outcome(struct db *, const char *id, const char *state,
+		    const char *error, int flags);
 
 #endif

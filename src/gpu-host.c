@@ -9,7 +9,6 @@
 #include "app.h"
 #include "db.h"
 #include "err.h"
-#include "gpu-alloc.h"
 #include "gpu-host.h"
 #include "gpu-inventory.h"
 #include "gpu-nvml.h"
@@ -56,7 +55,7 @@ gpu_host_shutdown(void)
 }
 
 int
-gpu_rescan(sqlite3 *db, json_t **out)
+gpu_rescan(struct db *db, json_t **out)
 {
 	struct gpu_inventory *inv = NULL;
 	int r, vanished = 0;
@@ -71,7 +70,7 @@ gpu_rescan(sqlite3 *db, json_t **out)
 	if (r != 0)
 		goto out;
 	strlcpy_b(host_note, inv->note, sizeof host_note);
-	if ((r = gpu_sync_inventory(db, inv, &vanished)) != 0)
+	if ((r = db_gpu_sync(db, inv, &vanished)) != 0)
 		goto out;
 	log_info("GPUs: %zu devices from %s%s%s", inv->n, host_source,
 	    inv->note[0] ? ": " : "", inv->note);
@@ -89,7 +88,7 @@ int
 gpu_startup(struct app *app, struct db *db)
 {
 	gpu_host_init(app->cfg.nvml_lib, app->cfg.gpu_inventory);
-	return gpu_rescan(db_sqlite(db), NULL);
+	return gpu_rescan(db, NULL);
 }
 
 struct gpu_nvml *

@@ -6,7 +6,6 @@
 #define BERTH_GPU_HOST_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 struct app;
 struct db;
@@ -18,7 +17,7 @@ struct gpu_nvml;
 int		 gpu_startup(struct app *, struct db *);
 /* Re-enumerates and syncs; *out (may be NULL) gets {source, note,
  * devices, vanished_allocated}. Uses the caller's connection. */
-int		 gpu_rescan(sqlite3 *, json_t **out);
+int		 gpu_rescan(struct db *, json_t **out);
 /* The NVML object for live stats, or NULL (no NVML, or a static file). */
 struct gpu_nvml	*gpu_host_nvml(void);
 /* {source, note}: where the GPUs come from and, when there are none,

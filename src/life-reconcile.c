@@ -1,6 +1,7 @@
-/* life-reconcile.c: makes the store and the engine agree, and stops
- * workspaces whose TTL ran out or that sat idle. Runs on the lifecycle
- * thread (and once on the main thread at start). */
+/* life-reconcile.c: the lifecycle thread: makes the store and the engine
+ * agree (each record through the state machine's ws_mend, under its
+ * lock), and stops workspaces whose TTL ran out or that sat idle. Runs on
+ * the lifecycle thread (and once on the main thread at start). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,6 @@
 #include "app.h"
 #include "db.h"
 #include "err.h"
-#include "gpu-alloc.h"
 #include "gpu-host.h"
 #include "gpu-nvml.h"
 #include "life.h"
@@ -20,69 +20,28 @@
 #include "xmalloc.h"
 
 
-/* A record left in 'creating' this long is stale even while running. */
-#define CREATING_STALE_S	600
-
-struct rec {
-	char	*id, *state, *container_id;
-	int64_t	 created_at;
-};
-
 static void
-recs_free(struct rec *v, size_t n)
+id_collect(void *arg, const struct ws *w)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].id);
-		free(v[i].state);
-		free(v[i].container_id);
-	}
-	free(v);
-}
+	struct ids {
+		char	**v;
+		size_t	  n;
+	} *ids = arg;
 
-static int
-recs_load(struct db *db, struct rec **out, size_t *np)
-{
-	sqlite3_stmt *st;
-	struct rec *v = NULL;
-	size_t n = 0;
-
-	if ((st = db_prep(db, "SELECT id, state, container_id, created_at FROM "
-	    "workspaces")) == NULL)
-		return ERR_INTERNAL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		v = xreallocarray(v, n + 1, sizeof *v);
-		v[n].id = db_col_str(st, 0);
-		v[n].state = db_col_str(st, 1);
-		v[n].container_id = db_col_str(st, 2);
-		v[n].created_at = db_col_int(st, 3);
-		n++;
-	}
-	sqlite3_finalize(st);
-	*out = v;
-	*np = n;
-	return 0;
-}
-
-/* Removes a record and what it holds (GPU, direct port). */
-static void
-rec_drop(struct db *db, const char *id, const char *why)
-{
-	db_event(db, "berthd", "workspace.delete", id, "ok", why);
-	if (db_begin(db) != 0)
-		return;
-	gpu_free(db_sqlite(db), id);
-	db_run(db, "DELETE FROM direct_ports WHERE workspace_id = ?", "s", id);
-	db_run(db, "DELETE FROM workspaces WHERE id = ?", "s", id);
-	db_commit(db);
+	ids->v = xreallocarray(ids->v, ids->n + 1, sizeof *ids->v);
+	ids->v[ids->n++] = xstrdup(w->id);
 }
 
 int
 life_reconcile(struct app *app, struct db *db, int at_start)
 {
+	struct db_ws_filter all = { 1, NULL, NULL, NULL };
 	struct rt_container *cs = NULL;
-	struct rec *recs = NULL;
-	size_t nc = 0, nr = 0;
-	int64_t now = now_s();
+	struct {
+		char	**v;
+		size_t	  n;
+	} ids = { NULL, 0 };
+	size_t nc = 0;
 	int r;
 
 	/* At start only the records are mended, before berthd listens:
@@ -92,95 +51,23 @@ life_reconcile(struct app *app, struct db *db, int at_start)
 		log_warn("reconcile skipped: %s", err_msg());
 		return r;
 	}
-	if ((r = recs_load(db, &recs, &nr)) != 0)
-		goto out;
-
-	/* Containers with no record (or not the record's container). */
+	/* Containers with no record (or not the record's container); each
+	 * is judged under its workspace's lock, against the record then. */
 	for (size_t i = 0; i < nc; i++) {
-		struct rec *owner = NULL;
 		if (strcmp(cs[i].instance, app->instance) != 0)
 			continue;	/* another berthd's */
-		for (size_t j = 0; j < nr; j++)
-			if (strcmp(recs[j].id, cs[i].workspace_id) == 0)
-				owner = &recs[j];
-		if (owner != NULL && strcmp(owner->state, "creating") == 0)
-			continue;	/* being made right now */
-		if (owner != NULL && strncmp(owner->container_id, cs[i].id,
-		    strlen(owner->container_id)) == 0 &&
-		    *owner->container_id != '\0' &&
-		    strcmp(owner->state, "creating") != 0)
-			continue;
-		log_info("removing orphan container %.12s (workspace %s)",
-		    cs[i].id, cs[i].workspace_id);
-		rt_remove(app->rt, cs[i].id, 1);
+		ws_mend_container(app, db, cs[i].id, cs[i].workspace_id);
 	}
-
-	for (size_t j = 0; j < nr; j++) {
-		struct rec *w = &recs[j];
-		struct rt_state rs;
-
-		if (strcmp(w->state, "creating") == 0) {
-			if (at_start || now - w->created_at > CREATING_STALE_S) {
-				log_info("rolling back interrupted create of %s",
-				    w->id);
-				rec_drop(db, w->id, "create interrupted by a "
-				    "berthd restart");
-			}
-			continue;
-		}
-		if (strcmp(w->state, "deleting") == 0) {
-			if (*w->container_id)
-				rt_remove(app->rt, w->container_id, 1);
-			rec_drop(db, w->id, "delete finished after restart");
-			continue;
-		}
-		if (*w->container_id == '\0') {
-			if (strcmp(w->state, "running") == 0) {
-				db_run(db, "UPDATE workspaces SET state = "
-				    "'failed', error = ? WHERE id = ?", "ss",
-				    "container missing", w->id);
-				gpu_free(db_sqlite(db), w->id);
-			}
-			continue;
-		}
-		r = rt_inspect(app->rt, w->container_id, &rs);
-		if (r == ERR_NOTFOUND) {
-			if (strcmp(w->state, "failed") == 0)
-				continue;
-			log_warn("workspace %s: container %.12s vanished",
-			    w->id, w->container_id);
-			db_run(db, "UPDATE workspaces SET state = 'failed', "
-			    "error = ? WHERE id = ?", "ss", "the container "
-			    "was removed outside berth; redeploy to recreate "
-			    "it (volumes are kept)", w->id);
-			gpu_free(db_sqlite(db), w->id);
-			db_event(db, "berthd", "workspace.fail", w->id, "error",
-			    "container vanished");
-			continue;
-		}
-		if (r != 0)
-			continue;
-		if (strcmp(w->state, "running") == 0 && !rs.running) {
-			char msg[300];
-			snprintf(msg, sizeof msg, "the container exited (code "
-			    "%d%s)", rs.exit_code, rs.oom_killed ?
-			    ", out of memory" : "");
-			db_run(db, "UPDATE workspaces SET state = 'stopped', "
-			    "error = ?, stopped_at = ? WHERE id = ?", "sis", msg,
-			    now, w->id);
-			gpu_free(db_sqlite(db), w->id);
-			db_event(db, "berthd", "workspace.stop", w->id, "ok",
-			    msg);
-		} else if (strcmp(w->state, "running") != 0 && rs.running) {
-			/* Started outside berth: stop it, the record rules
-			 * (its GPU was given back). */
-			rt_stop(app->rt, w->container_id, 10);
-		}
-	}
+	if ((r = db_ws_each(db, &all, id_collect, &ids)) != 0)
+		goto out;
+	for (size_t j = 0; j < ids.n; j++)
+		ws_mend(app, db, ids.v[j], at_start);
 	r = 0;
 out:
+	for (size_t j = 0; j < ids.n; j++)
+		free(ids.v[j]);
+	free(ids.v);
 	free(cs);
-	recs_free(recs, nr);
 	return r;
 }
 
@@ -194,7 +81,7 @@ gpu_busy(struct app *app, struct db *db, const char *id)
 	size_t i;
 	int busy = 0;
 
-	if (gpu_allocated(db_sqlite(db), id, &allocs) != 0)
+	if (db_gpu_allocated(db, id, &allocs) != 0)
 		return 0;
 	json_array_foreach(allocs, i, d) {
 		struct gpu_stats st;
@@ -212,26 +99,11 @@ gpu_busy(struct app *app, struct db *db, const char *id)
 void
 life_expire(struct app *app, struct db *db)
 {
-	sqlite3_stmt *st;
-	int64_t now = now_s();
 	char **ids = NULL, **why = NULL;
 	size_t n = 0;
 
-	if ((st = db_prep(db, "SELECT id, CASE WHEN expires_at > 0 AND "
-	    "expires_at <= ? THEN 'ttl' ELSE 'idle' END FROM workspaces WHERE "
-	    "state = 'running' AND ((expires_at > 0 AND expires_at <= ?) OR "
-	    "(idle_timeout > 0 AND last_activity_at + idle_timeout <= ?))"))
-	    == NULL)
+	if (db_ws_expired(db, now_s(), &ids, &why, &n) != 0)
 		return;
-	db_bind(st, "iii", now, now, now);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		ids = xreallocarray(ids, n + 1, sizeof *ids);
-		why = xreallocarray(why, n + 1, sizeof *why);
-		ids[n] = db_col_str(st, 0);
-		why[n] = db_col_str(st, 1);
-		n++;
-	}
-	sqlite3_finalize(st);
 	for (size_t i = 0; i < n; i++) {
 		int del = strcmp(why[i], "ttl") == 0 &&
 		    strcmp(app->cfg.ttl_action, "delete") == 0;
@@ -265,19 +137,33 @@ life_main(void *arg)
 {
 	struct app *app = arg;
 	int64_t next_reconcile = mono_ms();	/* a full pass at once */
+	int first = 1;
 
 	pthread_mutex_lock(&life_lock);
 	while (life_running) {
 		struct timespec ts;
 		struct db *db;
+		int64_t wait = next_reconcile - mono_ms();
 
+		/* At most 5 s (TTL and idle), less when a reconcile is due. */
+		wait = wait < 0 ? 0 : wait > 5000 ? 5000 : wait;
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += next_reconcile <= mono_ms() ? 0 : 5;
+		ts.tv_sec += wait / 1000;
+		ts.tv_nsec += (wait % 1000) * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
 		pthread_cond_timedwait(&life_cond, &life_lock, &ts);
 		if (!life_running)
 			break;
 		pthread_mutex_unlock(&life_lock);
 		if ((db = db_thread()) != NULL) {
+			if (first) {
+				/* Acknowledged creates a restart interrupted. */
+				ws_resume_creates(app, db);
+				first = 0;
+			}
 			life_expire(app, db);
 			if (mono_ms() >= next_reconcile) {
 				life_reconcile(app, db, 0);

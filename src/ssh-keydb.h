@@ -9,14 +9,10 @@
 
 #include <jansson.h>
 #include <libssh/libssh.h>
-#include <sqlite3.h>
 
 #include "ssh-keys.h"
 
 struct db;
-
-/* Creates the ssh_keys table and its index if missing (idempotent). */
-int	 ssh_db_migrate(sqlite3 *);
 
 /* The user who registered key (looked up by fingerprint, compared by
  * blob) into user (size bytes). ERR_NOTFOUND when nobody did. */

@@ -197,17 +197,7 @@ vol_enforced(struct app *app)
 static int64_t
 size_of(struct db *db, const char *backend)
 {
-	sqlite3_stmt *st;
-	int64_t gib = 0;
-
-	if ((st = db_prep(db, "SELECT size_gib FROM volumes WHERE "
-	    "backend_name = ?")) == NULL)
-		return 0;
-	db_bind(st, "s", backend);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		gib = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return gib;
+	return db_vol_size_by_backend(db, backend);
 }
 
 int
@@ -436,14 +426,14 @@ remove_orphans(struct db *db, const char *dir)
 void
 vol_mount_all(struct app *app, struct db *db)
 {
-	sqlite3_stmt *st;
-	char *dir = vol_dir(app);
+	char *dir = vol_dir(app), **names = NULL;
+	size_t n = 0;
 
-	if ((st = db_prep(db, "SELECT backend_name FROM volumes")) == NULL)
+	if (db_vol_backends(db, &names, &n) != 0)
 		goto out;
 	pthread_mutex_lock(&vol_lock);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *b = (const char *)sqlite3_column_text(st, 0);
+	for (size_t i = 0; i < n; i++) {
+		const char *b = names[i];
 		char *img = xasprintf("%s/%s.img", dir, b);
 		char *mnt = xasprintf("%s/%s", dir, b);
 		if (access(img, F_OK) == 0 && do_mount(img, mnt) != 0)
@@ -451,7 +441,9 @@ vol_mount_all(struct app *app, struct db *db)
 		free(img);
 		free(mnt);
 	}
-	sqlite3_finalize(st);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	remove_orphans(db, dir);
 	pthread_mutex_unlock(&vol_lock);
 out:

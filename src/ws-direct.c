@@ -17,6 +17,7 @@
 #include "log.h"
 #include "rt.h"
 #include "ssh-keydb.h"
+#include "ws.h"
 #include "ws-direct.h"
 #include "xmalloc.h"
 
@@ -51,42 +52,19 @@ host_port_free(const char *addr, int port)
 	return ok;
 }
 
+static int
+port_free(void *arg, int port)
+{
+	return host_port_free(arg, port);
+}
+
 int
 direct_port_alloc(struct app *app, struct db *db, const char *ws_id,
     int *port)
 {
-	int lo = app->cfg.direct_port_min, hi = app->cfg.direct_port_max;
-	sqlite3_stmt *st;
-	int p = lo, r;
-
-	if ((st = db_prep(db, "SELECT port FROM direct_ports WHERE port "
-	    "BETWEEN ? AND ? ORDER BY port")) == NULL)
-		return ERR_INTERNAL;
-	db_bind(st, "ii", (int64_t)lo, (int64_t)hi);
-	/* Walk the taken ports in order; the first gap that is also free
-	 * on the host wins. */
-	for (;;) {
-		int taken = -1;
-		if (sqlite3_step(st) == SQLITE_ROW)
-			taken = sqlite3_column_int(st, 0);
-		while (p <= hi && (taken < 0 || p < taken)) {
-			if (host_port_free(app->cfg.direct_ssh_address, p))
-				goto found;
-			p++;
-		}
-		if (taken < 0 || p > hi)
-			break;
-		p = taken + 1;
-	}
-	sqlite3_finalize(st);
-	return err_set(ERR_UNSAT, "no free direct SSH port in %d-%d", lo, hi);
-found:
-	sqlite3_finalize(st);
-	if ((r = db_run(db, "INSERT INTO direct_ports (port, workspace_id) "
-	    "VALUES (?, ?)", "is", (int64_t)p, ws_id)) != 0)
-		return r;
-	*port = p;
-	return 0;
+	return db_port_alloc(db, ws_id, app->cfg.direct_port_min,
+	    app->cfg.direct_port_max, port_free,
+	    (void *)app->cfg.direct_ssh_address, port);
 }
 
 int
@@ -208,33 +186,43 @@ direct_prepare(struct app *app, struct db *db, const char *owner,
 	    json_object_get(spec, "extra_keys")), cid);
 }
 
+struct key_rows {
+	char	**v;
+	size_t	  n;
+};
+
+static void
+key_row(void *arg, const struct ws *w)
+{
+	struct key_rows *k = arg;
+	const char *extra = json_string_value(json_object_get(w->spec,
+	    "extra_keys"));
+
+	if (*w->container_id == '\0')
+		return;
+	k->v = xreallocarray(k->v, k->n + 4, sizeof *k->v);
+	k->v[k->n++] = xstrdup(w->id);
+	k->v[k->n++] = xstrdup(w->container_id);
+	k->v[k->n++] = xstrdup(w->owner);
+	k->v[k->n++] = extra != NULL ? xstrdup(extra) : NULL;
+}
+
 void
 direct_keys_sync(struct app *app, struct db *db, const char *owner)
 {
-	sqlite3_stmt *st;
-	char **rows = NULL;
-	size_t n = 0, i;
+	struct db_ws_filter f = { owner == NULL, owner, NULL, "direct" };
+	struct key_rows k = { NULL, 0 };
+	size_t i;
 
-	if ((st = db_prep(db, "SELECT id, container_id, owner, "
-	    "json_extract(spec, '$.extra_keys') FROM workspaces WHERE "
-	    "ssh_mode = 'direct' AND container_id != '' AND "
-	    "(?1 IS NULL OR owner = ?1)")) == NULL)
+	if (db_ws_each(db, &f, key_row, &k) != 0)
 		return;
-	if (owner != NULL)
-		db_bind(st, "s", owner);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		rows = xreallocarray(rows, n + 4, sizeof *rows);
-		for (int c = 0; c < 4; c++)
-			rows[n++] = db_col_str(st, c);
-	}
-	sqlite3_finalize(st);
-	for (i = 0; i < n; i += 4) {
-		if (direct_keys_push(app, db, rows[i + 2], rows[i + 3],
-		    rows[i + 1]) != 0)
+	for (i = 0; i < k.n; i += 4) {
+		if (direct_keys_push(app, db, k.v[i + 2], k.v[i + 3],
+		    k.v[i + 1]) != 0)
 			log_warn("workspace %s: could not update its SSH "
-			    "keys: %s", rows[i], err_msg());
+			    "keys: %s", k.v[i], err_msg());
 	}
-	for (i = 0; i < n; i++)
-		free(rows[i]);
-	free(rows);
+	for (i = 0; i < k.n; i++)
+		free(k.v[i]);
+	free(k.v);
 }

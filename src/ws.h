@@ -35,6 +35,9 @@ struct ws {
 	int64_t	 last_activity_at;
 	int64_t	 created_at, started_at, stopped_at;
 	int	 ssh_port;	/* direct mode host port, 0 = none */
+	char	*op;		/* the transition in flight, "" = none */
+	int64_t	 version;	/* bumped by every transition */
+	int	 acked;		/* a create answered before it finished */
 };
 
 void	 ws_free(struct ws *);
@@ -84,6 +87,19 @@ int	 ws_list(struct app *, struct db *, const struct principal *who,
 	    const char *state, json_t **out);
 /* The engine's name for a user's volume (caller frees). */
 char	*ws_volume_backend(const char *owner, const char *name,
+	    const char *id);
+/* Finishes, in threads of their own, the creates a restart interrupted
+ * after answering them (state "creating", acknowledged). */
+void	 ws_resume_creates(struct app *, struct db *);
+/* Reconcile's half of the state machine, one record at a time under its
+ * lock (skipped when someone holds it: an operation is in flight).
+ * ws_mend: makes record id agree with its container (exited → stopped,
+ * vanished → failed, running outside berth → stopped again), each change
+ * with its event; at_start it also settles what a crash left in flight.
+ * ws_mend_container: removes container cid labelled for workspace id
+ * unless it is that record's container or the record is being created. */
+void	 ws_mend(struct app *, struct db *, const char *id, int at_start);
+void	 ws_mend_container(struct app *, struct db *, const char *cid,
 	    const char *id);
 /* The ssh host and the base URL put into ssh commands and URLs. */
 const char *ws_public_host(struct app *);

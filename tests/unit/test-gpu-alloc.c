@@ -12,7 +12,8 @@
 #include <sqlite3.h>
 
 #include "err.h"
-#include "gpu-alloc.h"
+#include "db.h"
+#include "db-int.h"
 #include "gpu-inventory.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -115,23 +116,25 @@ h100(void)
 	return inv;
 }
 
-static sqlite3 *
+static struct db *
 mem_db(const struct gpu_inventory *inv)
 {
-	sqlite3 *db = NULL;
+	sqlite3 *h = NULL;
+	struct db *db = NULL;
 
-	if (sqlite3_open(":memory:", &db) != SQLITE_OK)
+	if (sqlite3_open(":memory:", &h) != SQLITE_OK)
 		abort();
-	CHECK_EQ_INT(gpu_db_migrate(db), SQLITE_OK);
-	CHECK_EQ_INT(gpu_db_migrate(db), SQLITE_OK);	/* idempotent */
-	CHECK_EQ_INT(gpu_sync_inventory(db, inv, NULL), 0);
+	db = db_wrap(h);
+	CHECK_EQ_INT(db_gpu_migrate(db), SQLITE_OK);
+	CHECK_EQ_INT(db_gpu_migrate(db), SQLITE_OK);	/* idempotent */
+	CHECK_EQ_INT(db_gpu_sync(db, inv, NULL), 0);
 	return db;
 }
 
 /* gpu_alloc in its own transaction: commit on success. Returns the code;
  * *uuids (may be NULL) gets "u1,u2". */
 static int
-alloc(sqlite3 *db, const char *ws, const char *owner, const char *req,
+alloc(struct db *db, const char *ws, const char *owner, const char *req,
     int quota, const char *prefer, char **uuids)
 {
 	json_t *out = NULL;
@@ -139,10 +142,10 @@ alloc(sqlite3 *db, const char *ws, const char *owner, const char *req,
 
 	if (uuids != NULL)
 		*uuids = NULL;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (sqlite3_exec(db_sqlite(db), "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		abort();
-	r = gpu_alloc(db, ws, owner, req, quota, prefer, &out);
-	sqlite3_exec(db, r == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	r = db_gpu_alloc(db, ws, owner, req, quota, prefer, &out);
+	sqlite3_exec(db_sqlite(db), r == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	if (r == 0 && uuids != NULL)
 		*uuids = gpu_uuids_csv(out);
 	if (r != 0 && out != NULL) {
@@ -154,13 +157,13 @@ alloc(sqlite3 *db, const char *ws, const char *owner, const char *req,
 }
 
 static int
-count_allocs(sqlite3 *db)
+count_allocs(struct db *db)
 {
 	sqlite3_stmt *st;
 	int n = -1;
 
-	sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM gpu_allocs", -1, &st,
-	    NULL);
+	sqlite3_prepare_v2(db_sqlite(db), "SELECT COUNT(*) FROM gpu_allocs",
+	    -1, &st, NULL);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -183,7 +186,7 @@ static void
 test_request_kinds(void)
 {
 	struct gpu_inventory *inv = dgx();
-	sqlite3 *db = mem_db(inv);
+	struct db *db = mem_db(inv);
 	json_t *out = NULL, *d;
 
 	/* Nothing. */
@@ -242,7 +245,7 @@ test_request_kinds(void)
 	    ERR_INVAL);
 
 	/* Outside a transaction: refused. */
-	CHECK_EQ_INT(gpu_alloc(db, "w-tx", "alice", "1", -1, NULL, &out),
+	CHECK_EQ_INT(db_gpu_alloc(db, "w-tx", "alice", "1", -1, NULL, &out),
 	    ERR_INTERNAL);
 	CHECK(out == NULL);
 
@@ -251,7 +254,7 @@ test_request_kinds(void)
 	EXPECT_UUIDS(db, "w-2", "1g.5gb", "GPU-3,GPU-4");
 
 	/* Allocation objects. */
-	CHECK_EQ_INT(gpu_allocated(db, "w-p1", &out), 0);
+	CHECK_EQ_INT(db_gpu_allocated(db, "w-p1", &out), 0);
 	CHECK_EQ_INT(json_array_size(out), 1);
 	d = json_array_get(out, 0);
 	CHECK(jstr_is(d, "uuid", "MIG-0-1a") && jstr_is(d, "kind", "mig") &&
@@ -260,7 +263,7 @@ test_request_kinds(void)
 	    jint_is(d, "index", 0) && jstr_is(d, "parent_uuid", "GPU-0") &&
 	    jint_is(d, "gi_id", 13));
 	json_decref(out);
-	CHECK_EQ_INT(gpu_allocated(db, "w-2", &out), 0);
+	CHECK_EQ_INT(db_gpu_allocated(db, "w-2", &out), 0);
 	d = json_array_get(out, 0);
 	CHECK(jstr_is(d, "kind", "gpu") && jstr_is(d, "uuid", "GPU-3") &&
 	    json_is_null(json_object_get(d, "profile")) &&
@@ -268,22 +271,22 @@ test_request_kinds(void)
 	json_decref(out);
 
 	/* Free, then allocated again. */
-	CHECK_EQ_INT(gpu_free(db, "w-p1"), 0);
-	CHECK_EQ_INT(gpu_free(db, "w-p1"), 0);
-	CHECK_EQ_INT(gpu_allocated(db, "w-p1", &out), 0);
+	CHECK_EQ_INT(db_gpu_free(db, "w-p1"), 0);
+	CHECK_EQ_INT(db_gpu_free(db, "w-p1"), 0);
+	CHECK_EQ_INT(db_gpu_allocated(db, "w-p1", &out), 0);
 	CHECK_EQ_INT(json_array_size(out), 0);
 	json_decref(out);
 	EXPECT_UUIDS(db, "w-p5", "1g.5gb", "MIG-0-1a");
 
 	gpu_inventory_free(inv);
-	sqlite3_close(db);
+	db_close(db);
 }
 
 static void
 test_exclusion(void)
 {
 	struct gpu_inventory *inv = dgx();
-	sqlite3 *db = mem_db(inv);
+	struct db *db = mem_db(inv);
 
 	/* A whole GPU with MIG on: by uuid only, while no instance held. */
 	EXPECT_UUIDS(db, "w-a", "GPU-1", "GPU-1");
@@ -293,21 +296,21 @@ test_exclusion(void)
 	    ERR_UNSAT);
 	CHECK_HAS(err_msg(), "overlaps an allocated MIG instance or its "
 	    "parent");
-	CHECK_EQ_INT(gpu_free(db, "w-a"), 0);
+	CHECK_EQ_INT(db_gpu_free(db, "w-a"), 0);
 	EXPECT_UUIDS(db, "w-b", "7g.40gb", "MIG-1-7g");
 	CHECK_EQ_INT(alloc(db, "w-c", "alice", "GPU-1", -1, NULL, NULL),
 	    ERR_UNSAT);
 	CHECK_HAS(err_msg(), "overlaps");
 
 	/* The store refuses overlap and double holding by itself too. */
-	CHECK(sqlite3_exec(db, "INSERT INTO gpu_allocs (uuid, workspace_id, "
+	CHECK(sqlite3_exec(db_sqlite(db), "INSERT INTO gpu_allocs (uuid, workspace_id, "
 	    "owner, allocated_at) VALUES ('GPU-1', 'x', 'x', 0)", NULL, NULL,
 	    NULL) != SQLITE_OK);
-	CHECK(sqlite3_exec(db, "INSERT INTO gpu_allocs (uuid, workspace_id, "
+	CHECK(sqlite3_exec(db_sqlite(db), "INSERT INTO gpu_allocs (uuid, workspace_id, "
 	    "owner, allocated_at) VALUES ('MIG-1-7g', 'x', 'x', 0)", NULL, NULL,
 	    NULL) != SQLITE_OK);
 	EXPECT_UUIDS(db, "w-d", "MIG-0-2g", "MIG-0-2g");
-	CHECK(sqlite3_exec(db, "INSERT INTO gpu_allocs (uuid, workspace_id, "
+	CHECK(sqlite3_exec(db_sqlite(db), "INSERT INTO gpu_allocs (uuid, workspace_id, "
 	    "owner, allocated_at) VALUES ('GPU-0', 'x', 'x', 0)", NULL, NULL,
 	    NULL) != SQLITE_OK);
 	CHECK_EQ_INT(count_allocs(db), 2);
@@ -318,14 +321,14 @@ test_exclusion(void)
 	EXPECT_UUIDS(db, "w-e", "GPU-8", "GPU-8");
 
 	gpu_inventory_free(inv);
-	sqlite3_close(db);
+	db_close(db);
 }
 
 static void
 test_quota_prefer(void)
 {
 	struct gpu_inventory *inv = dgx();
-	sqlite3 *db = mem_db(inv);
+	struct db *db = mem_db(inv);
 	char *u = NULL;
 
 	CHECK_EQ_INT(alloc(db, "w-1", "bob", "1g.5gb", 2, NULL, NULL), 0);
@@ -345,8 +348,8 @@ test_quota_prefer(void)
 	    ERR_INVAL);
 
 	/* prefer: the same device again when free ... */
-	CHECK_EQ_INT(gpu_free(db, "w-1"), 0);
-	CHECK_EQ_INT(gpu_free(db, "w-4"), 0);
+	CHECK_EQ_INT(db_gpu_free(db, "w-1"), 0);
+	CHECK_EQ_INT(db_gpu_free(db, "w-4"), 0);
 	CHECK_EQ_INT(alloc(db, "w-1", "bob", "1g.5gb", -1, "MIG-0-1b", &u), 0);
 	CHECK_HAS(u, "MIG-0-1b");
 	free(u);
@@ -355,18 +358,18 @@ test_quota_prefer(void)
 	CHECK_HAS(u, "MIG-0-1a");
 	free(u);
 	/* A preferred device that does not fit the request is not taken. */
-	CHECK_EQ_INT(gpu_free(db, "w-2"), 0);
+	CHECK_EQ_INT(db_gpu_free(db, "w-2"), 0);
 	CHECK_EQ_INT(alloc(db, "w-2", "bob", "1", -1, "MIG-0-3g,GPU-7", &u), 0);
 	CHECK_HAS(u, "GPU-7");
 	free(u);
 	/* Two preferred of a count, in order. */
-	CHECK_EQ_INT(gpu_free(db, "w-2"), 0);
+	CHECK_EQ_INT(db_gpu_free(db, "w-2"), 0);
 	CHECK_EQ_INT(alloc(db, "w-2", "bob", "2", -1, "GPU-6,GPU-7", &u), 0);
 	CHECK(u != NULL && strcmp(u, "GPU-6,GPU-7") == 0);
 	free(u);
 
 	gpu_inventory_free(inv);
-	sqlite3_close(db);
+	db_close(db);
 }
 
 static json_t *
@@ -390,7 +393,7 @@ static void
 test_sync_and_views(void)
 {
 	struct gpu_inventory *inv = dgx(), *inv2;
-	sqlite3 *db = mem_db(inv);
+	struct db *db = mem_db(inv);
 	json_t *v, *d, *out = NULL;
 	size_t i;
 	int vanished = -1, seen = 0;
@@ -398,7 +401,7 @@ test_sync_and_views(void)
 	CHECK_EQ_INT(alloc(db, "w-1", "bob", "1g.5gb", -1, NULL, NULL), 0);
 	CHECK_EQ_INT(alloc(db, "w-2", "bob", "GPU-2", -1, NULL, NULL), 0);
 
-	v = gpu_view_types(db);
+	v = db_gpu_view_types(db);
 	d = find_type(v, "1g.5gb");
 	CHECK(jint_is(d, "total", 2) && jint_is(d, "free", 1) &&
 	    jint_is(d, "memory_mb", 4864) && jstr_is(d, "kind", "mig"));
@@ -412,12 +415,12 @@ test_sync_and_views(void)
 
 	/* Available: 14 devices minus GPU-2, MIG-0-1a, and GPU-0 (an
 	 * instance of it is held). */
-	v = gpu_view_available(db);
+	v = db_gpu_view_available(db);
 	CHECK_EQ_INT(json_array_size(v), 14 - 3);
 	json_decref(v);
 
 	/* Devices: holder shown to admins and to the holder only. */
-	v = gpu_view_devices(db, NULL, "eve", 0);
+	v = db_gpu_view_devices(db, NULL, "eve", 0);
 	CHECK_EQ_INT(json_array_size(v), 14);
 	json_array_foreach(v, i, d) {
 		if (strcmp(json_string_value(json_object_get(d, "uuid")),
@@ -429,7 +432,7 @@ test_sync_and_views(void)
 	}
 	CHECK(seen);
 	json_decref(v);
-	v = gpu_view_devices(db, NULL, "bob", 0);
+	v = db_gpu_view_devices(db, NULL, "bob", 0);
 	json_array_foreach(v, i, d) {
 		if (strcmp(json_string_value(json_object_get(d, "uuid")),
 		    "MIG-0-1a") == 0)
@@ -450,12 +453,12 @@ test_sync_and_views(void)
 		if (strcmp(inv->devs[i].parent_uuid, "GPU-0") != 0)
 			gpu_inventory_add(inv2, &inv->devs[i]);
 	add_mig(inv2, "MIG-0-7g", "GPU-0", "7g.40gb", 40192, 0);
-	CHECK_EQ_INT(gpu_sync_inventory(db, inv2, &vanished), 0);
+	CHECK_EQ_INT(db_gpu_sync(db, inv2, &vanished), 0);
 	CHECK_EQ_INT(vanished, 1);
-	CHECK_EQ_INT(gpu_allocated(db, "w-1", &out), 0);
+	CHECK_EQ_INT(db_gpu_allocated(db, "w-1", &out), 0);
 	CHECK_EQ_INT(json_array_size(out), 1);
 	json_decref(out);
-	v = gpu_view_devices(db, NULL, "admin", 1);
+	v = db_gpu_view_devices(db, NULL, "admin", 1);
 	json_array_foreach(v, i, d) {
 		if (strcmp(json_string_value(json_object_get(d, "uuid")),
 		    "MIG-0-1a") == 0)
@@ -475,18 +478,18 @@ test_sync_and_views(void)
 	CHECK_EQ_INT(alloc(db, "w-4", "bob", "7g.40gb", -1, NULL, NULL), 0);
 	CHECK_EQ_INT(alloc(db, "w-5", "bob", "7g.40gb", -1, NULL, NULL),
 	    ERR_UNSAT);
-	CHECK_EQ_INT(gpu_free(db, "w-1"), 0);
-	CHECK_EQ_INT(gpu_free(db, "w-3"), 0);
+	CHECK_EQ_INT(db_gpu_free(db, "w-1"), 0);
+	CHECK_EQ_INT(db_gpu_free(db, "w-3"), 0);
 	CHECK_EQ_INT(alloc(db, "w-5", "bob", "GPU-0", -1, NULL, NULL), 0);
 	/* Sync inside a caller's transaction joins it. */
-	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	CHECK_EQ_INT(gpu_sync_inventory(db, inv, &vanished), 0);
-	CHECK(!sqlite3_get_autocommit(db));
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(db_sqlite(db), "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	CHECK_EQ_INT(db_gpu_sync(db, inv, &vanished), 0);
+	CHECK(!sqlite3_get_autocommit(db_sqlite(db)));
+	sqlite3_exec(db_sqlite(db), "ROLLBACK", NULL, NULL, NULL);
 
 	gpu_inventory_free(inv2);
 	gpu_inventory_free(inv);
-	sqlite3_close(db);
+	db_close(db);
 }
 
 /* 50 threads, each its own connection to one WAL file. */
@@ -506,36 +509,39 @@ static void *
 race(void *arg)
 {
 	struct racer *rc = arg;
-	sqlite3 *db = NULL;
+	sqlite3 *h = NULL;
+	struct db *db = NULL;
 	json_t *out = NULL;
 	char ws[32], owner[32];
 
 	rc->rc = ERR_INTERNAL;
-	if (sqlite3_open(rc->path, &db) != SQLITE_OK) {
+	if (sqlite3_open(rc->path, &h) != SQLITE_OK) {
 		pthread_barrier_wait(&barrier);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, 10000);
+	db = db_wrap(h);
+	sqlite3_busy_timeout(db_sqlite(db), 10000);
 	snprintf(ws, sizeof ws, "ws-%d", rc->n);
 	snprintf(owner, sizeof owner, "user-%d", rc->n);
 	pthread_barrier_wait(&barrier);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	if (sqlite3_exec(db_sqlite(db), "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK) {
 		fprintf(stderr, "thread %d: BEGIN: %s\n", rc->n,
-		    sqlite3_errmsg(db));
-		sqlite3_close(db);
+		    sqlite3_errmsg(db_sqlite(db)));
+		db_close(db);
 		return NULL;
 	}
-	rc->rc = gpu_alloc(db, ws, owner, "1g.10gb", 1, NULL, &out);
+	rc->rc = db_gpu_alloc(db, ws, owner, "1g.10gb", 1, NULL, &out);
 	if (rc->rc == 0) {
 		strlcpy_b(rc->uuid, json_string_value(json_object_get(
 		    json_array_get(out, 0), "uuid")), sizeof rc->uuid);
-		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		if (sqlite3_exec(db_sqlite(db), "COMMIT", NULL, NULL, NULL) !=
+		    SQLITE_OK)
 			rc->rc = ERR_INTERNAL;
 	} else
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(db_sqlite(db), "ROLLBACK", NULL, NULL, NULL);
 	json_decref(out);
-	sqlite3_close(db);
+	db_close(db);
 	return NULL;
 }
 
@@ -547,7 +553,8 @@ test_concurrent(void)
 	pthread_t t[NTHREADS];
 	char path[] = "/tmp/berth-gpu-race-XXXXXX";
 	char *dbpath, *wal, *shm;
-	sqlite3 *db = NULL;
+	sqlite3 *h = NULL;
+	struct db *db = NULL;
 	int fd, i, j, ok = 0, unsat = 0, dup = 0;
 
 	if ((fd = mkstemp(path)) == -1) {
@@ -558,11 +565,12 @@ test_concurrent(void)
 	dbpath = xasprintf("%s", path);
 	wal = xasprintf("%s-wal", path);
 	shm = xasprintf("%s-shm", path);
-	CHECK(sqlite3_open(dbpath, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) ==
+	CHECK(sqlite3_open(dbpath, &h) == SQLITE_OK);
+	db = db_wrap(h);
+	CHECK(sqlite3_exec(db_sqlite(db), "PRAGMA journal_mode=WAL", NULL, NULL, NULL) ==
 	    SQLITE_OK);
-	CHECK_EQ_INT(gpu_db_migrate(db), SQLITE_OK);
-	CHECK_EQ_INT(gpu_sync_inventory(db, inv, NULL), 0);
+	CHECK_EQ_INT(db_gpu_migrate(db), SQLITE_OK);
+	CHECK_EQ_INT(db_gpu_sync(db, inv, NULL), 0);
 
 	pthread_barrier_init(&barrier, NULL, NTHREADS);
 	for (i = 0; i < NTHREADS; i++) {
@@ -591,7 +599,7 @@ test_concurrent(void)
 	CHECK_EQ_INT(unsat, NTHREADS - 7);
 	CHECK_EQ_INT(dup, 0);
 	CHECK_EQ_INT(count_allocs(db), 7);
-	sqlite3_close(db);
+	db_close(db);
 	unlink(dbpath);
 	unlink(wal);
 	unlink(shm);

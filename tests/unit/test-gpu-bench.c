@@ -12,7 +12,8 @@
 #include <sqlite3.h>
 
 #include "err.h"
-#include "gpu-alloc.h"
+#include "db.h"
+#include "db-int.h"
 #include "gpu-inventory.h"
 #include "gpu-nvml.h"
 #include "log.h"
@@ -82,45 +83,47 @@ bench_alloc(void)
 	struct gpu_inventory *inv = inventory56();
 	char path[] = "/tmp/berth-gpu-bench-XXXXXX", sql[256], ws[32];
 	double *t;
-	sqlite3 *db = NULL;
+	sqlite3 *h = NULL;
+	struct db *db = NULL;
 	json_t *out;
 	int fd, i, held = 0, r;
 
 	if ((fd = mkstemp(path)) == -1)
 		return;
 	close(fd);
-	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-	sqlite3_busy_timeout(db, 10000);
-	sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-	CHECK(gpu_db_migrate(db) == SQLITE_OK);
-	CHECK(gpu_sync_inventory(db, inv, NULL) == 0);
+	CHECK(sqlite3_open(path, &h) == SQLITE_OK);
+	db = db_wrap(h);
+	sqlite3_busy_timeout(db_sqlite(db), 10000);
+	sqlite3_exec(db_sqlite(db), "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+	CHECK(db_gpu_migrate(db) == SQLITE_OK);
+	CHECK(db_gpu_sync(db, inv, NULL) == 0);
 	CHECK(inv->n == 56);
 	/* 1,000 workspaces recorded: a workspaces table as the store has
 	 * one, 40 of them holding a 1g.10gb (9 slices stay free). */
-	sqlite3_exec(db, "CREATE TABLE workspaces (id TEXT PRIMARY KEY, "
+	sqlite3_exec(db_sqlite(db), "CREATE TABLE workspaces (id TEXT PRIMARY KEY, "
 	    "name TEXT, owner TEXT, state TEXT)", NULL, NULL, NULL);
-	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_exec(db_sqlite(db), "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	for (i = 0; i < 1000; i++) {
 		snprintf(sql, sizeof sql, "INSERT INTO workspaces VALUES "
 		    "('ws-%d', 'w%d', 'user-%d', 'stopped')", i, i, i % 50);
-		sqlite3_exec(db, sql, NULL, NULL, NULL);
+		sqlite3_exec(db_sqlite(db), sql, NULL, NULL, NULL);
 		if (i % 25 == 0 && held < 40) {
 			snprintf(ws, sizeof ws, "ws-%d", i);
 			snprintf(sql, sizeof sql, "user-%d", i % 50);
-			CHECK(gpu_alloc(db, ws, sql, "1g.10gb", -1, NULL,
+			CHECK(db_gpu_alloc(db, ws, sql, "1g.10gb", -1, NULL,
 			    &out) == 0);
 			json_decref(out);
 			held++;
 		}
 	}
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_exec(db_sqlite(db), "COMMIT", NULL, NULL, NULL);
 
 	t = xcalloc(ROUNDS, sizeof *t);
 	for (i = 0; i < ROUNDS; i++) {
 		double t0 = now_us();
-		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		r = gpu_alloc(db, "ws-new", "user-7", "1g.10gb", 8, NULL, &out);
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(db_sqlite(db), "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		r = db_gpu_alloc(db, "ws-new", "user-7", "1g.10gb", 8, NULL, &out);
+		sqlite3_exec(db_sqlite(db), "ROLLBACK", NULL, NULL, NULL);
 		t[i] = now_us() - t0;
 		CHECK(r == 0 && json_array_size(out) == 1);
 		json_decref(out);
@@ -133,9 +136,9 @@ bench_alloc(void)
 	/* An unsatisfiable request (builds the "free:" list). */
 	for (i = 0; i < ROUNDS; i++) {
 		double t0 = now_us();
-		sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		r = gpu_alloc(db, "ws-new", "user-7", "3g.40gb", 8, NULL, &out);
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(db_sqlite(db), "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		r = db_gpu_alloc(db, "ws-new", "user-7", "3g.40gb", 8, NULL, &out);
+		sqlite3_exec(db_sqlite(db), "ROLLBACK", NULL, NULL, NULL);
 		t[i] = now_us() - t0;
 		CHECK(r == ERR_UNSAT);
 	}
@@ -143,7 +146,7 @@ bench_alloc(void)
 	printf("gpu_alloc refusal (ERR_UNSAT with free list): median %.1f us\n",
 	    t[ROUNDS / 2]);
 	free(t);
-	sqlite3_close(db);
+	db_close(db);
 	unlink(path);
 	snprintf(sql, sizeof sql, "%s-wal", path);
 	unlink(sql);

@@ -9,7 +9,8 @@
 #include <jansson.h>
 
 #include "err.h"
-#include "gpu-alloc.h"
+#include "db.h"
+#include "db-int.h"
 #include "gpu-inventory.h"
 #include "gpu-nvml.h"
 #include "log.h"
@@ -248,7 +249,8 @@ test_view_stats(void)
 {
 	struct gpu_inventory *inv = NULL;
 	struct gpu_nvml *nv;
-	sqlite3 *db = NULL;
+	sqlite3 *h = NULL;
+	struct db *db = NULL;
 	json_t *v, *d;
 	char *path;
 
@@ -256,10 +258,11 @@ test_view_stats(void)
 	setenv("NVML_STANDIN_MACHINE", path, 1);
 	nv = gpu_nvml_open(standin_path);
 	CHECK_EQ_INT(gpu_nvml_scan(nv, &inv), 0);
-	CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK);
-	CHECK_EQ_INT(gpu_db_migrate(db), SQLITE_OK);
-	CHECK_EQ_INT(gpu_sync_inventory(db, inv, NULL), 0);
-	v = gpu_view_devices(db, nv, "admin", 1);
+	CHECK(sqlite3_open(":memory:", &h) == SQLITE_OK);
+	db = db_wrap(h);
+	CHECK_EQ_INT(db_gpu_migrate(db), SQLITE_OK);
+	CHECK_EQ_INT(db_gpu_sync(db, inv, NULL), 0);
+	v = db_gpu_view_devices(db, nv, "admin", 1);
 	CHECK_EQ_INT(json_array_size(v), 8);
 	d = json_array_get(v, 0);		/* the H100 */
 	CHECK_EQ_INT(json_integer_value(json_object_get(d, "temperature")), 34);
@@ -274,11 +277,11 @@ test_view_stats(void)
 	    13);
 	json_decref(v);
 	/* Without NVML the figures are null. */
-	v = gpu_view_devices(db, NULL, "admin", 1);
+	v = db_gpu_view_devices(db, NULL, "admin", 1);
 	CHECK(json_is_null(json_object_get(json_array_get(v, 0),
 	    "temperature")));
 	json_decref(v);
-	sqlite3_close(db);
+	db_close(db);
 	gpu_inventory_free(inv);
 	gpu_nvml_close(nv);
 	free(path);

@@ -10,6 +10,7 @@
 #include "auth.h"
 #include "check.h"
 #include "db.h"
+#include "db-int.h"
 #include "err.h"
 #include "http.h"
 #include "ws.h"

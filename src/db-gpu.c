@@ -1,4 +1,4 @@
-/* gpu-alloc.c: the GPU device and allocation tables, the allocator, and
+/* db-gpu.c: the GPU device and allocation tables, the allocator, and
  * the API's JSON views of them. Exclusivity has three guards: the caller's
  * BEGIN IMMEDIATE transaction serializes decisions, gpu_allocs' primary
  * key makes holding one uuid twice impossible, and a trigger refuses a
@@ -14,7 +14,9 @@
 
 #include "buf.h"
 #include "err.h"
-#include "gpu-alloc.h"
+#include "db.h"
+#include "db-int.h"
+#include "gpu-inventory.h"
 #include "gpu-nvml.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -91,8 +93,9 @@ col(sqlite3_stmt *st, int i)
 }
 
 int
-gpu_db_migrate(sqlite3 *db)
+db_gpu_migrate(struct db *store)
 {
+	sqlite3 *db = db_sqlite(store);
 	return sqlite3_exec(db, schema, NULL, NULL, NULL);
 }
 
@@ -160,9 +163,10 @@ load_devs(sqlite3 *db, const char *sql, const char *bind1,
 }
 
 int
-gpu_sync_inventory(sqlite3 *db, const struct gpu_inventory *inv,
+db_gpu_sync(struct db *store, const struct gpu_inventory *inv,
     int *vanished_allocated)
 {
+	sqlite3 *db = db_sqlite(store);
 	sqlite3_stmt *st = NULL;
 	const struct gpu_dev *d;
 	int64_t now = (int64_t)time(NULL);
@@ -454,9 +458,10 @@ unsat(sqlite3 *db, enum req_kind kind, const char *norm, int count,
 }
 
 int
-gpu_alloc(sqlite3 *db, const char *ws_id, const char *owner,
+db_gpu_alloc(struct db *store, const char *ws_id, const char *owner,
     const char *request, int quota_gpus, const char *prefer, json_t **out)
 {
+	sqlite3 *db = db_sqlite(store);
 	sqlite3_stmt *st = NULL;
 	struct gpu_dev *fr = NULL;
 	size_t nfree = 0, i, npick = 0, *pick = NULL;
@@ -479,7 +484,7 @@ gpu_alloc(sqlite3 *db, const char *ws_id, const char *owner,
 		return 0;
 	}
 	/* Already holding (a retried start): keep what is held. */
-	if ((r = gpu_allocated(db, ws_id, &arr)) != 0)
+	if ((r = db_gpu_allocated(store, ws_id, &arr)) != 0)
 		return r;
 	if (json_array_size(arr) > 0) {
 		*out = arr;
@@ -559,8 +564,9 @@ out:
 }
 
 int
-gpu_free(sqlite3 *db, const char *ws_id)
+db_gpu_free(struct db *store, const char *ws_id)
 {
+	sqlite3 *db = db_sqlite(store);
 	sqlite3_stmt *st;
 	int rc;
 
@@ -576,8 +582,9 @@ gpu_free(sqlite3 *db, const char *ws_id)
 }
 
 int
-gpu_allocated(sqlite3 *db, const char *ws_id, json_t **out)
+db_gpu_allocated(struct db *store, const char *ws_id, json_t **out)
 {
+	sqlite3 *db = db_sqlite(store);
 	struct gpu_dev *devs = NULL;
 	size_t n = 0, i;
 	json_t *arr;
@@ -651,9 +658,10 @@ ws_name(sqlite3 *db, const char *ws_id)
 }
 
 json_t *
-gpu_view_devices(sqlite3 *db, struct gpu_nvml *nvml, const char *viewer,
+db_gpu_view_devices(struct db *store, struct gpu_nvml *nvml, const char *viewer,
     int admin)
 {
+	sqlite3 *db = db_sqlite(store);
 	sqlite3_stmt *st;
 	struct gpu_stats gs;
 	struct gpu_dev d;
@@ -705,8 +713,9 @@ gpu_view_devices(sqlite3 *db, struct gpu_nvml *nvml, const char *viewer,
 }
 
 json_t *
-gpu_view_types(sqlite3 *db)
+db_gpu_view_types(struct db *store)
 {
+	sqlite3 *db = db_sqlite(store);
 	sqlite3_stmt *st;
 	json_t *arr;
 	int mig;
@@ -734,8 +743,9 @@ gpu_view_types(sqlite3 *db)
 }
 
 json_t *
-gpu_view_available(sqlite3 *db)
+db_gpu_view_available(struct db *store)
 {
+	sqlite3 *db = db_sqlite(store);
 	struct gpu_dev *fr = NULL;
 	size_t n = 0, i;
 	json_t *arr, *o;
@@ -753,4 +763,14 @@ gpu_view_available(sqlite3 *db)
 	}
 	free(fr);
 	return arr;
+}
+
+int
+db_gpu_counts(struct db *store, int *total, int *allocated)
+{
+	*total = (int)db_int(store, 0, "SELECT COUNT(*) FROM gpu_devices "
+	    "WHERE present = 1", "");
+	*allocated = (int)db_int(store, 0, "SELECT COUNT(*) FROM gpu_allocs",
+	    "");
+	return 0;
 }

@@ -1,0 +1,300 @@
+/* ws-prov.c: the engine side of a workspace record: its network,
+ * volumes (a new volume's root handed to the workspace user), container
+ * built from the record and started. Called by the transitions in
+ * ws-life.c under the workspace's lock. Any thread. */
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "db.h"
+#include "err.h"
+#include "json-util.h"
+#include "log.h"
+#include "rt.h"
+#include "ssh-keydb.h"
+#include "sup-host.h"
+#include "timeutil.h"
+#include "vol-loop.h"
+#include "ws.h"
+#include "ws-direct.h"
+#include "ws-int.h"
+#include "xmalloc.h"
+
+char *
+ws_container_name(const char *id)
+{
+	return xasprintf("berth-%s", id);
+}
+
+static int network_ready;
+
+static int
+ws_ensure_network(struct app *app)
+{
+	int r;
+
+	if (network_ready)
+		return 0;
+	if ((r = rt_network_ensure(app->rt, app->cfg.network)) == 0)
+		network_ready = 1;
+	return r;
+}
+
+/* berth-sup goes into the container (docs/exec.md): its binary and run
+ * directory bound in, in front of the image's command, its key in the
+ * environment (it drops it before starting anything). Without it the
+ * workspace runs processes through docker exec. */
+static void
+sup_attach(const struct ws *w, struct rt_spec *spec, struct rt_bind *binds,
+    const char **env, size_t *nenv, char **owned, int *nowned)
+{
+	static const char *const entry[] = { SUP_MOUNT_BIN, "--", NULL };
+	char secret[65], *dir = NULL;
+
+	if (sup_host_binary() == NULL)
+		return;
+	if (sup_host_prepare(w->id, spec->user, &dir, secret) != 0) {
+		log_warn("workspace %s: no supervisor: %s", w->id, err_msg());
+		return;
+	}
+	binds[0] = (struct rt_bind){ sup_host_binary(), SUP_MOUNT_BIN, 1 };
+	binds[1] = (struct rt_bind){ dir, SUP_MOUNT_RUN, 0 };
+	spec->binds = binds;
+	spec->nbinds = 2;
+	spec->entry_prefix = entry;
+	owned[(*nowned)++] = dir;
+	owned[*nowned] = xasprintf("BERTH_SUP_SECRET=%s", secret);
+	env[(*nenv)++] = owned[(*nowned)++];
+	env[*nenv] = NULL;
+	explicit_bzero(secret, sizeof secret);
+}
+
+/* Builds the container from the record and creates it (not started). */
+static int
+ws_container_create(struct app *app, struct db *db, struct ws *w,
+    json_t *gpus, char **cidp)
+{
+	struct rt_spec spec;
+	struct rt_mount mounts[16];
+	struct rt_bind binds[2];
+	struct rt_port direct_port;
+	const char *env[80], *labels[8], *cmd[130], *gpu_uuids[17];
+	char *owned[120];
+	int nowned = 0, r;
+	size_t nenv = 0, nmounts = 0, ncmd = 0, ngpu = 0, i;
+	json_t *v, *vols, *command;
+	const char *k;
+	char *gpulist = NULL;
+
+	memset(&spec, 0, sizeof spec);
+	json_object_foreach(json_object_get(w->spec, "env"), k, v) {
+		if (nenv >= 60)
+			break;
+		owned[nowned] = xasprintf("%s=%s", k, json_string_value(v));
+		env[nenv++] = owned[nowned++];
+	}
+	owned[nowned] = xasprintf("BERTH_WORKSPACE=%s", w->name);
+	env[nenv++] = owned[nowned++];
+	json_array_foreach(gpus, i, v) {
+		const char *u = json_string_value(json_object_get(v, "uuid"));
+		char *nl;
+		if (u == NULL || ngpu >= 16)
+			continue;
+		gpu_uuids[ngpu++] = u;
+		nl = gpulist ? xasprintf("%s,%s", gpulist, u) : xstrdup(u);
+		free(gpulist);
+		gpulist = nl;
+	}
+	gpu_uuids[ngpu] = NULL;
+	if (gpulist != NULL) {
+		owned[nowned] = xasprintf("NVIDIA_VISIBLE_DEVICES=%s", gpulist);
+		env[nenv++] = owned[nowned++];
+		free(gpulist);
+		spec.gpu_uuids = gpu_uuids;
+		spec.gpu_nvidia = strcmp(app->cfg.gpu_attach, "nvidia") == 0;
+	}
+	env[nenv] = NULL;
+	owned[nowned] = xasprintf("berth.workspace=%s", w->id);
+	labels[0] = owned[nowned++];
+	owned[nowned] = xasprintf("berth.owner=%s", w->owner);
+	labels[1] = owned[nowned++];
+	owned[nowned] = xasprintf("berth.name=%s", w->name);
+	labels[2] = owned[nowned++];
+	owned[nowned] = xasprintf("berth.instance=%s", app->instance);
+	labels[3] = owned[nowned++];
+	labels[4] = NULL;
+	vols = json_object_get(w->spec, "volumes");
+	json_array_foreach(vols, i, v) {
+		if (nmounts >= 16)
+			break;
+		mounts[nmounts].volume = json_string_value(json_object_get(v,
+		    "backend"));
+		mounts[nmounts].target = json_string_value(json_object_get(v,
+		    "mount"));
+		mounts[nmounts].readonly = 0;
+		nmounts++;
+	}
+	command = json_object_get(w->spec, "command");
+	if (json_is_array(command) && json_array_size(command) > 0) {
+		json_array_foreach(command, i, v)
+			if (ncmd < 128)
+				cmd[ncmd++] = json_string_value(v);
+		cmd[ncmd] = NULL;
+		spec.cmd = cmd;
+	}
+	owned[nowned] = ws_container_name(w->id);
+	spec.name = owned[nowned++];
+	spec.image = w->image;
+	spec.env = env;
+	spec.labels = labels;
+	spec.user = json_string_value(json_object_get(w->spec, "user"));
+	if (strcmp(w->ssh_mode, "direct") == 0) {
+		/* sshd runs as the workspace user, no capabilities; its keys
+		 * are written by direct_prepare before the start. */
+		int uid, gid;
+		if ((r = direct_uidgid(spec.user, &uid, &gid)) != 0)
+			goto out;
+		direct_port.container_port = 22;
+		direct_port.host_port = w->ssh_port;
+		direct_port.host_ip = app->cfg.direct_ssh_address;
+		spec.ports = &direct_port;
+		spec.nports = 1;
+		if (uid == 0)
+			spec.cap_add = direct_caps;
+		if (spec.cmd == NULL)
+			spec.cmd = direct_sshd_cmd;
+	}
+	spec.workdir = json_string_value(json_object_get(w->spec, "workdir"));
+	spec.hostname = w->name;
+	spec.network = app->cfg.network;
+	spec.cpus = w->cpus;
+	spec.memory = w->memory;
+	spec.pids_limit = w->pids_limit;
+	spec.mounts = mounts;
+	spec.nmounts = nmounts;
+	sup_attach(w, &spec, binds, env, &nenv, owned, &nowned);
+	r = rt_create(app->rt, &spec, cidp);
+out:
+	for (int j = 0; j < nowned; j++)
+		free(owned[j]);
+	return r;
+}
+
+/* A new volume's root belongs to root (0755), and the workspace runs as
+ * its user without CAP_CHOWN, so on first use a one-shot container with
+ * only CAP_CHOWN hands the root of the volume to the workspace user.
+ * Failure is logged, not fatal: the workspace still starts. */
+static void
+ws_volume_prepare(struct app *app, struct db *db, struct ws *w, json_t *v)
+{
+	static const char *const caps[] = { "CHOWN", NULL };
+	const char *volid = json_string_value(json_object_get(v, "volume_id"));
+	const char *user = json_string_value(json_object_get(w->spec, "user"));
+	const char *cmd[4], *labels[2];
+	struct rt_mount m;
+	struct rt_spec spec;
+	struct rt_state rs;
+	char *cid = NULL, *name, *label;
+	int r;
+
+	if (db_vol_prepared(db, volid) || user == NULL || strcmp(user, "0") == 0 ||
+	    strncmp(user, "0:", 2) == 0)
+		return;
+	name = xasprintf("berth-prep-%.8s-%.8s", volid, w->id);
+	label = xasprintf("berth.instance=%s", app->instance);
+	cmd[0] = "chown";
+	cmd[1] = user;
+	cmd[2] = "/v";
+	cmd[3] = NULL;
+	labels[0] = label;
+	labels[1] = NULL;
+	m.volume = json_string_value(json_object_get(v, "backend"));
+	m.target = "/v";
+	m.readonly = 0;
+	memset(&spec, 0, sizeof spec);
+	spec.name = name;
+	spec.image = w->image;
+	spec.cmd = cmd;
+	spec.labels = labels;
+	spec.cap_add = caps;
+	spec.user = "0:0";
+	spec.network = "none";
+	spec.memory = 64LL << 20;
+	spec.cpus = 1;
+	spec.pids_limit = 16;
+	spec.mounts = &m;
+	spec.nmounts = 1;
+	if ((r = rt_create(app->rt, &spec, &cid)) == 0 &&
+	    (r = rt_start(app->rt, cid)) == 0) {
+		int64_t until = mono_ms() + 30000;
+		while ((r = rt_inspect(app->rt, cid, &rs)) == 0 && rs.running &&
+		    mono_ms() < until)
+			usleep(20000);
+		if (r == 0 && (rs.running || rs.exit_code != 0))
+			r = err_set(ERR_BACKEND, "chown in the volume %s",
+			    rs.running ? "timed out" : "failed");
+	}
+	if (cid != NULL)
+		rt_remove(app->rt, cid, 1);
+	if (r == 0)
+		db_vol_set_prepared(db, volid);
+	else
+		log_warn("volume %s: could not give its root to %s: %s", volid,
+		    user, err_msg());
+	free(cid);
+	free(name);
+	free(label);
+}
+
+int
+ws_provision(struct app *app, struct db *db, struct ws *w, const char *actor)
+{
+	char *cid = NULL;
+	json_t *gpus = NULL, *v;
+	size_t i;
+	int r;
+
+	if ((r = ws_ensure_network(app)) != 0)
+		return r;
+	json_array_foreach(json_object_get(w->spec, "volumes"), i, v) {
+		const char *labels[4];
+		char *l1 = xasprintf("berth.volume=%s", json_string_value(
+		    json_object_get(v, "volume_id")));
+		char *l2 = xasprintf("berth.owner=%s", w->owner);
+		char *l3 = xasprintf("berth.instance=%s", app->instance);
+		labels[0] = l1;
+		labels[1] = l2;
+		labels[2] = l3;
+		labels[3] = NULL;
+		r = vol_ensure(app, db, json_string_value(
+		    json_object_get(v, "backend")), labels);
+		free(l1);
+		free(l2);
+		free(l3);
+		if (r != 0)
+			return r;
+		ws_volume_prepare(app, db, w, v);
+	}
+	db_gpu_allocated(db, w->id, &gpus);
+	r = ws_container_create(app, db, w, gpus, &cid);
+	json_decref(gpus);
+	if (r != 0)
+		return r;
+	if ((r = db_ws_set_container(db, w->id, cid)) != 0 ||
+	    (strcmp(w->ssh_mode, "direct") == 0 &&
+	    (r = direct_prepare(app, db, w->owner, w->spec, cid)) != 0) ||
+	    (r = rt_start(app->rt, cid)) != 0) {
+		char msg[1024];
+		snprintf(msg, sizeof msg, "%s", err_msg());
+		rt_remove(app->rt, cid, 1);
+		db_ws_set_container(db, w->id, "");
+		free(cid);
+		return err_set(r, "%s", msg);
+	}
+	free(w->container_id);
+	w->container_id = cid;
+	return 0;
+}
+
