@@ -23,39 +23,6 @@
 
 #define GPU_COUNT_MAX	64
 
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS gpu_devices ("
-    "  uuid TEXT PRIMARY KEY,"
-    "  parent_uuid TEXT NOT NULL DEFAULT '',"
-    "  kind TEXT NOT NULL CHECK (kind IN ('gpu', 'mig')),"
-    "  idx INTEGER NOT NULL,"
-    "  model TEXT NOT NULL,"
-    "  profile TEXT NOT NULL DEFAULT '',"
-    "  memory_mb INTEGER NOT NULL,"
-    "  minor INTEGER NOT NULL,"
-    "  gi_id INTEGER NOT NULL DEFAULT -1,"
-    "  ci_id INTEGER NOT NULL DEFAULT -1,"
-    "  mig_enabled INTEGER NOT NULL DEFAULT 0,"
-    "  present INTEGER NOT NULL DEFAULT 1,"
-    "  last_seen INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX IF NOT EXISTS gpu_devices_parent "
-    "  ON gpu_devices (parent_uuid);"
-    "CREATE TABLE IF NOT EXISTS gpu_allocs ("
-    "  uuid TEXT PRIMARY KEY,"
-    "  workspace_id TEXT NOT NULL,"
-    "  owner TEXT NOT NULL DEFAULT '',"
-    "  allocated_at INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS gpu_allocs_ws ON gpu_allocs (workspace_id);"
-    "CREATE INDEX IF NOT EXISTS gpu_allocs_owner ON gpu_allocs (owner);"
-    /* A MIG instance and its parent GPU exclude each other. */
-    "CREATE TRIGGER IF NOT EXISTS gpu_allocs_exclusive "
-    "BEFORE INSERT ON gpu_allocs "
-    "WHEN EXISTS (SELECT 1 FROM gpu_devices c JOIN gpu_allocs a "
-    "    ON a.uuid = c.uuid WHERE c.parent_uuid = NEW.uuid) "
-    "  OR EXISTS (SELECT 1 FROM gpu_devices n JOIN gpu_allocs a "
-    "    ON a.uuid = n.parent_uuid WHERE n.uuid = NEW.uuid) "
-    "BEGIN SELECT RAISE(ABORT, 'GPU device overlaps an allocated one'); "
-    "END;";
 
 /* Columns of a device as the allocator and views read them. */
 #define DEV_COLS "d.uuid, d.kind, d.model, d.profile, d.memory_mb, d.idx, " \
@@ -90,13 +57,6 @@ col(sqlite3_stmt *st, int i)
 	const unsigned char *s = sqlite3_column_text(st, i);
 
 	return s != NULL ? (const char *)s : "";
-}
-
-int
-db_gpu_migrate(struct db *store)
-{
-	sqlite3 *db = db_sqlite(store);
-	return sqlite3_exec(db, schema, NULL, NULL, NULL);
 }
 
 /* Reads a row of DEV_COLS into d. */
@@ -189,9 +149,10 @@ db_gpu_sync(struct db *store, const struct gpu_inventory *inv,
 	}
 	if ((st = prep(db, "INSERT INTO gpu_devices (uuid, parent_uuid, kind, "
 	    "idx, model, profile, memory_mb, minor, gi_id, ci_id, mig_enabled, "
-	    "present, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) "
-	    "ON CONFLICT (uuid) DO UPDATE SET parent_uuid = excluded.parent_uuid,"
-	    " kind = excluded.kind, idx = excluded.idx, model = excluded.model, "
+	    "present, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, "
+	    "?) ON CONFLICT (uuid) DO UPDATE SET "
+	    "parent_uuid = excluded.parent_uuid, kind = excluded.kind, "
+	    "idx = excluded.idx, model = excluded.model, "
 	    "profile = excluded.profile, memory_mb = excluded.memory_mb, "
 	    "minor = excluded.minor, gi_id = excluded.gi_id, "
 	    "ci_id = excluded.ci_id, mig_enabled = excluded.mig_enabled, "

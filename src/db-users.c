@@ -86,9 +86,9 @@ db_user_json(struct db *db, const char *name)
 	sqlite3_finalize(st);
 	if (o != NULL)
 		json_object_set_new(json_object_get(o, "usage"), "gpus",
-		    json_integer(db_int(db, 0, "SELECT COUNT(*) FROM gpu_allocs "
-		    "a JOIN workspaces w ON w.id = a.workspace_id WHERE "
-		    "w.owner = ?", "s", name)));
+		    json_integer(db_int(db, 0, "SELECT COUNT(*) FROM "
+		    "gpu_allocs a JOIN workspaces w ON w.id = a.workspace_id "
+		    "WHERE w.owner = ?", "s", name)));
 	return o;
 }
 

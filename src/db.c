@@ -116,6 +116,48 @@ static const char *const migrations[] = {
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
+/* The GPU tables predate versioned migrations: made idempotently at every
+ * open (db_gpu_migrate). */
+static const char gpu_schema[] =
+    "CREATE TABLE IF NOT EXISTS gpu_devices ("
+    "  uuid TEXT PRIMARY KEY,"
+    "  parent_uuid TEXT NOT NULL DEFAULT '',"
+    "  kind TEXT NOT NULL CHECK (kind IN ('gpu', 'mig')),"
+    "  idx INTEGER NOT NULL,"
+    "  model TEXT NOT NULL,"
+    "  profile TEXT NOT NULL DEFAULT '',"
+    "  memory_mb INTEGER NOT NULL,"
+    "  minor INTEGER NOT NULL,"
+    "  gi_id INTEGER NOT NULL DEFAULT -1,"
+    "  ci_id INTEGER NOT NULL DEFAULT -1,"
+    "  mig_enabled INTEGER NOT NULL DEFAULT 0,"
+    "  present INTEGER NOT NULL DEFAULT 1,"
+    "  last_seen INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS gpu_devices_parent "
+    "  ON gpu_devices (parent_uuid);"
+    "CREATE TABLE IF NOT EXISTS gpu_allocs ("
+    "  uuid TEXT PRIMARY KEY,"
+    "  workspace_id TEXT NOT NULL,"
+    "  owner TEXT NOT NULL DEFAULT '',"
+    "  allocated_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS gpu_allocs_ws ON gpu_allocs (workspace_id);"
+    "CREATE INDEX IF NOT EXISTS gpu_allocs_owner ON gpu_allocs (owner);"
+    /* A MIG instance and its parent GPU exclude each other. */
+    "CREATE TRIGGER IF NOT EXISTS gpu_allocs_exclusive "
+    "BEFORE INSERT ON gpu_allocs "
+    "WHEN EXISTS (SELECT 1 FROM gpu_devices c JOIN gpu_allocs a "
+    "    ON a.uuid = c.uuid WHERE c.parent_uuid = NEW.uuid) "
+    "  OR EXISTS (SELECT 1 FROM gpu_devices n JOIN gpu_allocs a "
+    "    ON a.uuid = n.parent_uuid WHERE n.uuid = NEW.uuid) "
+    "BEGIN SELECT RAISE(ABORT, 'GPU device overlaps an allocated one'); "
+    "END;";
+
+int
+db_gpu_migrate(struct db *db)
+{
+	return sqlite3_exec(db->h, gpu_schema, NULL, NULL, NULL);
+}
+
 
 static int
 db_migrate(struct db *db)
@@ -356,7 +398,8 @@ db_vbind(sqlite3_stmt *st, const char *fmt, va_list ap)
 			if (s == NULL)
 				sqlite3_bind_null(st, i);
 			else
-				sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(st, i, s, -1,
+				    SQLITE_TRANSIENT);
 			break;
 		case 'i':
 			sqlite3_bind_int64(st, i, va_arg(ap, int64_t));

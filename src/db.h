@@ -115,7 +115,8 @@ int		 db_template_delete(struct db *, const char *name);
  * held (and the reverse). */
 
 /* Creates gpu_devices, gpu_allocs, their indexes and trigger if missing;
- * idempotent (db_open runs it). 0 or an SQLite code. */
+ * idempotent (db_open runs it; it lives in db.c with the migrations). 0
+ * or an SQLite code. */
 int		 db_gpu_migrate(struct db *);
 /* Upserts every device of inv (present = 1, last_seen = now) and marks
  * the others present = 0; a vanished device that is allocated stays
@@ -227,7 +228,8 @@ int		 db_ws_add_volume(struct db *, const char *ws_id,
 		    const char *vol_id, const char *mount);
 int		 db_ws_set_container(struct db *, const char *id,
 		    const char *container_id);
-int		 db_ws_set_spec(struct db *, const char *id, const json_t *spec);
+int		 db_ws_set_spec(struct db *, const char *id,
+		    const json_t *spec);
 /* Sets one string in the record's spec (key: [a-z_]+). */
 int		 db_ws_spec_str(struct db *, const char *id, const char *key,
 		    const char *value);

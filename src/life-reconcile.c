@@ -160,7 +160,7 @@ life_main(void *arg)
 		pthread_mutex_unlock(&life_lock);
 		if ((db = db_thread()) != NULL) {
 			if (first) {
-				/* Acknowledged creates a restart interrupted. */
+				/* Creates answered, then interrupted. */
 				ws_resume_creates(app, db);
 				first = 0;
 			}

@@ -27,28 +27,6 @@ static const char *const create_fields[] = { "name", "template", "image",
     "gpu", "cpus", "memory", "env", "ports", "volumes", "command", "ttl",
     "idle_timeout", "ssh", "wait", "workdir", NULL };
 
-/* A duration given as "90m" or as integer seconds. */
-int
-parse_duration_field(const json_t *body, const char *key, int64_t *out,
-    int *present)
-{
-	json_t *v = json_object_get(body, key);
-
-	*present = 0;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	*present = 1;
-	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-	    json_integer_value(v) <= 10LL * 366 * 86400) {
-		*out = json_integer_value(v);
-		return 0;
-	}
-	if (json_is_string(v) && duration_parse(json_string_value(v), out) == 0)
-		return 0;
-	return err_set(ERR_INVAL, "field '%s' must be a duration like \"90m\", "
-	    "\"4h\" or seconds", key);
-}
-
 static int
 parse_memory(const json_t *v, int64_t *out)
 {
@@ -197,28 +175,6 @@ parse_volumes(const json_t *vols, json_t **out)
 		json_array_append_new(arr, json_pack("{s:s,s:s}", "name", name,
 		    "mount", mount));
 	}
-	return 0;
-}
-
-/* Quotas of a user (falling back to the config's defaults). */
-void
-user_quotas(struct app *app, struct db *db, const char *user, int *ws,
-    int *gpus, int *gib)
-{
-	*ws = app->cfg.quota_workspaces;
-	*gpus = app->cfg.quota_gpus;
-	*gib = app->cfg.quota_volume_gib;
-	db_user_quotas(db, user, ws, gpus, gib);
-}
-
-/* Inside the transaction: ERR_QUOTA when owner already has max workspaces
- * creating or running (or being started). */
-int
-running_quota_check(struct db *db, const char *owner, int max)
-{
-	if (db_ws_count_active(db, owner) >= max)
-		return err_set(ERR_QUOTA, "quota reached: at most %d running "
-		    "workspaces (stop or delete one first)", max);
 	return 0;
 }
 

@@ -27,43 +27,26 @@
 /* A record left in 'creating' this long is stale even while running. */
 #define CREATING_STALE_S	600
 
-#define NLOCKS 64
-static pthread_mutex_t ws_locks[NLOCKS];
-static pthread_once_t ws_locks_once = PTHREAD_ONCE_INIT;
-
-static void
-ws_locks_init(void)
+/* Quotas of a user (falling back to the config's defaults). */
+void
+user_quotas(struct app *app, struct db *db, const char *user, int *ws,
+    int *gpus, int *gib)
 {
-	for (int i = 0; i < NLOCKS; i++)
-		pthread_mutex_init(&ws_locks[i], NULL);
+	*ws = app->cfg.quota_workspaces;
+	*gpus = app->cfg.quota_gpus;
+	*gib = app->cfg.quota_volume_gib;
+	db_user_quotas(db, user, ws, gpus, gib);
 }
 
-static pthread_mutex_t *
-ws_lock_of(const char *id)
+/* Inside the transaction: ERR_QUOTA when owner already has max workspaces
+ * creating or running (or being started). */
+int
+running_quota_check(struct db *db, const char *owner, int max)
 {
-	unsigned h = 5381;
-
-	pthread_once(&ws_locks_once, ws_locks_init);
-	for (const char *p = id; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	return &ws_locks[h % NLOCKS];
-}
-
-pthread_mutex_t *
-ws_lock(const char *id)
-{
-	pthread_mutex_t *lk = ws_lock_of(id);
-
-	pthread_mutex_lock(lk);
-	return lk;
-}
-
-pthread_mutex_t *
-ws_trylock(const char *id)
-{
-	pthread_mutex_t *lk = ws_lock_of(id);
-
-	return pthread_mutex_trylock(lk) == 0 ? lk : NULL;
+	if (db_ws_count_active(db, owner) >= max)
+		return err_set(ERR_QUOTA, "quota reached: at most %d running "
+		    "workspaces (stop or delete one first)", max);
+	return 0;
 }
 
 /* ---- the store half of a transition ---- */
@@ -188,8 +171,9 @@ tr_start_as(struct app *app, struct db *db, struct ws *w, const char *actor,
 	if (*w->container_id != '\0' &&
 	    rt_inspect(app->rt, w->container_id, &rs) == 0) {
 		if (*w->gpu_request != '\0' && !same_gpus) {
-			/* Another device: the container names the old one in
-			 * its environment, so it is made anew (volumes stay). */
+			/* Another device: the container names the old
+			 * one in its environment, so it is made anew
+			 * (volumes stay). */
 			rt_remove(app->rt, w->container_id, 1);
 			r = ws_provision(app, db, w, actor);
 		} else if (strcmp(w->ssh_mode, "direct") != 0 ||
@@ -595,7 +579,8 @@ ws_ensure_running(struct app *app, struct db *db, const char *id,
 		return r;
 	if (strcmp(w->state, "running") != 0) {
 		ws_free(w);
-		if ((r = ws_action(app, db, id, "start", actor, "connect")) != 0)
+		if ((r = ws_action(app, db, id, "start", actor,
+		    "connect")) != 0)
 			return r;
 		*started = 1;
 		return 0;

@@ -199,7 +199,8 @@ ws_volume_prepare(struct app *app, struct db *db, struct ws *w, json_t *v)
 	char *cid = NULL, *name, *label;
 	int r;
 
-	if (db_vol_prepared(db, volid) || user == NULL || strcmp(user, "0") == 0 ||
+	if (db_vol_prepared(db, volid) || user == NULL ||
+	    strcmp(user, "0") == 0 ||
 	    strncmp(user, "0:", 2) == 0)
 		return;
 	name = xasprintf("berth-prep-%.8s-%.8s", volid, w->id);

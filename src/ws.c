@@ -2,6 +2,7 @@
  * JSON, listing, activity and PATCH. Creation is ws-create.c, the state
  * machine ws-life.c, the records themselves the store (db-ws.c). Any
  * thread, each with its own store connection. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,68 @@
 #include "ws-int.h"
 #include "sup-host.h"
 #include "xmalloc.h"
+
+/* Transitions of one workspace are serialised by a striped lock. */
+#define NLOCKS 64
+static pthread_mutex_t ws_locks[NLOCKS];
+static pthread_once_t ws_locks_once = PTHREAD_ONCE_INIT;
+
+static void
+ws_locks_init(void)
+{
+	for (int i = 0; i < NLOCKS; i++)
+		pthread_mutex_init(&ws_locks[i], NULL);
+}
+
+static pthread_mutex_t *
+ws_lock_of(const char *id)
+{
+	unsigned h = 5381;
+
+	pthread_once(&ws_locks_once, ws_locks_init);
+	for (const char *p = id; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	return &ws_locks[h % NLOCKS];
+}
+
+pthread_mutex_t *
+ws_lock(const char *id)
+{
+	pthread_mutex_t *lk = ws_lock_of(id);
+
+	pthread_mutex_lock(lk);
+	return lk;
+}
+
+pthread_mutex_t *
+ws_trylock(const char *id)
+{
+	pthread_mutex_t *lk = ws_lock_of(id);
+
+	return pthread_mutex_trylock(lk) == 0 ? lk : NULL;
+}
+
+/* A duration given as "90m" or as integer seconds. */
+int
+parse_duration_field(const json_t *body, const char *key, int64_t *out,
+    int *present)
+{
+	json_t *v = json_object_get(body, key);
+
+	*present = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	*present = 1;
+	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    json_integer_value(v) <= 10LL * 366 * 86400) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v) && duration_parse(json_string_value(v), out) == 0)
+		return 0;
+	return err_set(ERR_INVAL, "field '%s' must be a duration like \"90m\", "
+	    "\"4h\" or seconds", key);
+}
 
 int
 ws_get(struct db *db, const char *id, struct ws **out)

@@ -25,7 +25,8 @@ struct ws {
 	char	*container_id;	/* "" when none */
 	char	*ssh_mode;	/* gateway|direct */
 	char	*gpu_request;	/* "" = none */
-	json_t	*spec;		/* env, ports, volumes, command, user, workdir, shell */
+	json_t	*spec;		/* env, ports, volumes, command, user,
+				 * workdir, shell */
 	double	 cpus;
 	int64_t	 memory;	/* bytes */
 	int64_t	 pids_limit;
