@@ -16,8 +16,8 @@
 
 #define WS_COLS "id, name, owner, template, image, state, error, " \
 	"container_id, ssh_mode, gpu_request, spec, cpus, memory, " \
-	"pids_limit, ttl, expires_at, idle_timeout, last_activity_at, created_at, " \
-	"started_at, stopped_at, ssh_port, op, version, acked"
+	"pids_limit, ttl, expires_at, idle_timeout, last_activity_at, " \
+	"created_at, started_at, stopped_at, ssh_port, op, version, acked"
 
 void
 ws_free(struct ws *w)
