@@ -13,7 +13,6 @@
 #include "compat-gpulab.h"
 #include "db.h"
 #include "err.h"
-#include "gpu-alloc.h"
 #include "http.h"
 #include "timeutil.h"
 #include "ws.h"
@@ -603,7 +602,7 @@ h_gpu_types(struct req *r)
 
 	if (!gpulab_client(r))
 		return run_native(r, api_gpus_routes, "GET", "/v1/gpus/types");
-	t = gpu_view_types(db_sqlite(req_db(r)));
+	t = db_gpu_view_types(req_db(r));
 	rc = reply_json(r, 200, gpulab_gpu_types(t));
 	json_decref(t);
 	return rc;
@@ -618,7 +617,7 @@ h_gpu_available(struct req *r)
 	if (!gpulab_client(r))
 		return run_native(r, api_gpus_routes, "GET",
 		    "/v1/gpus/available");
-	d = gpu_view_available(db_sqlite(req_db(r)));
+	d = db_gpu_view_available(req_db(r));
 	rc = reply_json(r, 200, gpulab_gpu_available(d));
 	json_decref(d);
 	return rc;
