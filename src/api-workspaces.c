@@ -11,6 +11,7 @@
 #include "db.h"
 #include "err.h"
 #include "http.h"
+#include "term.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -161,11 +162,15 @@ static int
 h_get(struct req *r)
 {
 	struct ws *w = NULL;
+	json_t *o;
 	int rc;
 
 	if ((rc = api_workspace(r, &w)) != 0)
 		return rc;
-	rc = reply_json(r, 200, ws_to_json(req_app(r), req_db(r), w));
+	o = ws_to_json(req_app(r), req_db(r), w);
+	/* Live, so not in the cached list: the terminal sessions open. */
+	json_object_set_new(o, "terminal_sessions", term_sessions_json(w->id));
+	rc = reply_json(r, 200, o);
 	ws_free(w);
 	return rc;
 }

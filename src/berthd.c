@@ -25,6 +25,7 @@
 #include "life.h"
 #include "log.h"
 #include "rt.h"
+#include "term.h"
 #include "timeutil.h"
 #include "sup-host.h"
 #include "vol-loop.h"
@@ -178,6 +179,8 @@ main(int argc, char **argv)
 		log_warn("gpus: %s", err_msg());
 	life_reconcile(&app, db, 1);
 
+	if (term_start(&app) != 0)
+		fatal("%s", err_msg());
 	if ((r = http_start(&app, http_route_tables)) != 0)
 		fatal("%s", err_msg());
 	hostkey = xasprintf("%s/ssh_host_ed25519_key", app.cfg.state_dir);
@@ -205,6 +208,7 @@ main(int argc, char **argv)
 	app.stopping = 1;
 	ssh_gw_stop();
 	http_stop();
+	term_stop();
 	life_stop();
 	rt_free(app.rt);
 	log_info("stopped");

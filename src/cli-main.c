@@ -112,7 +112,10 @@ static const struct cli_opt opts_task_output[] = {
 
 static const struct cli_opt opts_ssh[] = {
 	{ "print", 0, OPT_FLAG, NULL, "print the OpenSSH command instead of "
-	    "running it" },
+	    "opening the terminal" },
+	{ "session", 0, OPT_VALUE, "NAME", "attach to (or start) a named "
+	    "session that outlives the connection; its last 1 MiB of "
+	    "output is replayed" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -232,11 +235,14 @@ const struct cli_cmd cli_cmds[] = {
 	  "berth tasks kill train 7", NULL, 2, 2, -1, 0, cmd_tasks_kill },
 	{ "tasks", "ID", "List a workspace's tasks", NULL,
 	  "berth tasks train", NULL, 1, 1, -1, CMD_WS, cmd_tasks },
-	{ "ssh", "ID", "Open a shell in a workspace over SSH",
-	  "Runs the OpenSSH command from the workspace's ssh.command; "
-	  "--print only prints it.",
-	  "berth ssh train\nberth ssh train --print",
-	  opts_ssh, 1, 1, -1, CMD_WS, cmd_ssh },
+	{ "ssh", "ID", "Open a shell in a workspace",
+	  "Opens a terminal through berthd's WebSocket terminal (no SSH key "
+	  "needed): raw mode, window resizes follow, and the shell's exit "
+	  "status is berth's own. --session NAME reattaches to a session "
+	  "after a drop. --print prints the OpenSSH command instead.",
+	  "berth ssh train\nberth ssh train --session work\n"
+	  "berth ssh train --print",
+	  opts_ssh, 1, 1, -1, CMD_WS, cmd_term },
 	{ "ssh-config", "", "Write ~/.ssh/berth_config so 'ssh NAME.berth' "
 	  "works",
 	  "Writes one 'Host NAME.berth' block per workspace into "

@@ -73,6 +73,7 @@ static const struct key keys[] = {
 	{ "http_header_timeout", I(http_header_timeout), "10", "seconds for a request head (and a small body) to arrive" },
 	{ "exec_output_cap", Z(exec_output_cap), "16m", "exec output cap per stream" },
 	{ "supervisor", S(supervisor), "auto", "berth-sup binary put in workspaces: auto (next to berthd), off, or a path" },
+	{ "terminal_idle", T(terminal_idle), "30m", "how long a named terminal session lives with nobody attached" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

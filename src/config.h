@@ -50,6 +50,7 @@ struct config {
 	int	 http_header_timeout;	/* seconds, 10 */
 	int64_t	 exec_output_cap;	/* bytes per stream, 16 MiB */
 	char	*supervisor;		/* berth-sup binary: auto|off|path */
+	int64_t	 terminal_idle;		/* s a named session outlives its viewers */
 };
 
 /* Fills cfg from defaults, an optional --config file and argv. On error

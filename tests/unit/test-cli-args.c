@@ -11,6 +11,7 @@
 #include "cli-ws.c"
 #include "cli-exec.c"
 #include "cli-account.c"
+#include "cli-term.c"
 #include "cli-net.c"
 
 #include "test-cli-util.h"

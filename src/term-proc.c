@@ -1,0 +1,274 @@
+/* term-proc.c: the terminal's pieces that are not the loop: the output
+ * ring, ttyd's JSON messages, and the blocking steps that run on job
+ * threads (starting the shell as the workspace's user, reaping, killing,
+ * recording activity). */
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "app.h"
+#include "db.h"
+#include "err.h"
+#include "log.h"
+#include "proc.h"
+#include "term-int.h"
+#include "timeutil.h"
+#include "ws.h"
+#include "xmalloc.h"
+
+/* Output ring. */
+
+void
+ring_init(struct ring *r, size_t cap)
+{
+	memset(r, 0, sizeof *r);
+	r->cap = cap;
+}
+
+void
+ring_free(struct ring *r)
+{
+	free(r->b);
+	r->b = NULL;
+}
+
+uint64_t
+ring_oldest(const struct ring *r)
+{
+	return r->seq > r->alloc ? r->seq - r->alloc : 0;
+}
+
+void
+ring_write(struct ring *r, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	size_t off, c;
+
+	if (n > r->cap) {
+		p += n - r->cap;
+		r->seq += n - r->cap;
+		n = r->cap;
+	}
+	/* Grow (doubling) while nothing wrapped yet: positions stay put. */
+	while (r->alloc < r->cap && r->seq + n > r->alloc) {
+		size_t na = r->alloc == 0 ? 4096 : r->alloc * 2;
+
+		if (na > r->cap)
+			na = r->cap;
+		r->b = xrealloc(r->b, na);
+		r->alloc = na;
+	}
+	while (n > 0) {
+		off = (size_t)(r->seq % r->alloc);
+		c = r->alloc - off < n ? r->alloc - off : n;
+		memcpy(r->b + off, p, c);
+		p += c;
+		n -= c;
+		r->seq += c;
+	}
+}
+
+size_t
+ring_get(const struct ring *r, uint64_t pos, const uint8_t **p, size_t max)
+{
+	size_t off, n;
+
+	if (pos >= r->seq || pos < ring_oldest(r))
+		return 0;
+	off = (size_t)(pos % r->alloc);
+	n = r->alloc - off;
+	if (n > r->seq - pos)
+		n = (size_t)(r->seq - pos);
+	if (n > max)
+		n = max;
+	*p = r->b + off;
+	return n;
+}
+
+/* ttyd's JSON messages. */
+
+static int
+dim(json_t *o, const char *key, unsigned *out)
+{
+	json_t *v = json_object_get(o, key);
+	json_int_t i;
+
+	if (v == NULL)
+		return 1;
+	if (json_is_integer(v))
+		i = json_integer_value(v);
+	else if (json_is_real(v))
+		i = (json_int_t)json_real_value(v);
+	else
+		return 0;
+	if (i < 1 || i > 9999)
+		return 0;
+	*out = (unsigned)i;
+	return 1;
+}
+
+int
+term_parse_hello(const uint8_t *d, size_t n, char *tok, size_t toksz,
+    unsigned *rows, unsigned *cols)
+{
+	json_t *o, *t;
+	json_error_t e;
+
+	*rows = *cols = 0;
+	tok[0] = '\0';
+	if (n > 4096 || (o = json_loadb((const char *)d, n, 0, &e)) == NULL)
+		return ERR_INVAL;
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return ERR_INVAL;
+	}
+	t = json_object_get(o, "AuthToken");
+	if (json_is_string(t))
+		snprintf(tok, toksz, "%s", json_string_value(t));
+	if (!dim(o, "rows", rows) || !dim(o, "columns", cols))
+		*rows = *cols = 0;
+	json_decref(o);
+	return 0;
+}
+
+int
+term_parse_size(const uint8_t *d, size_t n, unsigned *rows, unsigned *cols)
+{
+	json_t *o;
+	json_error_t e;
+	unsigned r = 0, c = 0;
+	int ok;
+
+	if (n > 4096 || (o = json_loadb((const char *)d, n, 0, &e)) == NULL)
+		return ERR_INVAL;
+	ok = json_is_object(o) && json_object_get(o, "rows") != NULL &&
+	    json_object_get(o, "columns") != NULL && dim(o, "rows", &r) &&
+	    dim(o, "columns", &c);
+	json_decref(o);
+	if (!ok)
+		return ERR_INVAL;
+	*rows = r;
+	*cols = c;
+	return 0;
+}
+
+void
+term_resize(struct session *s, unsigned rows, unsigned cols)
+{
+	if (s->p == NULL || (s->rows == rows && s->cols == cols))
+		return;
+	s->rows = rows;
+	s->cols = cols;
+	if (proc_resize(s->p, rows, cols) != 0)
+		log_debug("term: resize %ux%u in %s: %s", cols, rows, s->ws_id,
+		    err_msg());
+}
+
+/* Job threads. */
+
+static const char shell_script[] =
+    "for s in /bin/bash /bin/sh; do "
+    "[ -x \"$s\" ] && exec \"$s\" -l; done; "
+    "echo 'berth: no shell in this workspace' >&2; exit 127";
+
+static const char *
+spec_str(const struct ws *w, const char *key)
+{
+	json_t *v = w->spec != NULL ? json_object_get(w->spec, key) : NULL;
+
+	return json_is_string(v) && *json_string_value(v) != '\0' ?
+	    json_string_value(v) : NULL;
+}
+
+static int
+job_start(struct app *app, const char *ws_id, unsigned rows, unsigned cols,
+    struct proc **pp)
+{
+	struct db *db;
+	struct ws *w = NULL;
+	struct proc_spec ps;
+	const char *shell, *login[3], *dflt[4];
+	const char *env[] = { "TERM=xterm-256color", "BERTH_TERMINAL=1",
+	    NULL };
+	int r;
+
+	if ((db = db_thread()) == NULL)
+		return err_set(ERR_INTERNAL, "store unavailable");
+	if ((r = ws_get(db, ws_id, &w)) != 0)
+		goto out;
+	if (strcmp(w->state, "running") != 0 || *w->container_id == '\0') {
+		r = err_set(ERR_CONFLICT, "workspace '%s' is %s; start it "
+		    "first", w->name, w->state);
+		goto out;
+	}
+	memset(&ps, 0, sizeof ps);
+	if ((shell = spec_str(w, "shell")) != NULL) {
+		login[0] = shell;
+		login[1] = "-l";
+		login[2] = NULL;
+		ps.argv = login;
+	} else {
+		dflt[0] = "/bin/sh";
+		dflt[1] = "-c";
+		dflt[2] = shell_script;
+		dflt[3] = NULL;
+		ps.argv = dflt;
+	}
+	ps.env = env;
+	ps.workdir = spec_str(w, "workdir");
+	ps.user = spec_str(w, "user");
+	ps.tty = 1;
+	ps.rows = rows > 0 ? rows : 24;
+	ps.cols = cols > 0 ? cols : 80;
+	ps.attach_stdin = 1;
+	if ((r = proc_start(app->rt, w->container_id, &ps, pp)) != 0)
+		goto out;
+	proc_set_nonblock(*pp, 1);
+	ws_touch(db, ws_id);
+out:
+	ws_free(w);
+	return r;
+}
+
+void
+term_job_run(struct app *app, int type, const char *ws_id,
+    const struct term_grant *g, unsigned rows, unsigned cols,
+    struct proc **p, int *rc, int *status, char *msg, size_t msgsz,
+    char **ids, int64_t *expires, size_t nids)
+{
+	struct db *db;
+	struct ws *w;
+	size_t i;
+
+	(void)g;
+	*rc = 0;
+	switch (type) {
+	case TJ_START:
+		*p = NULL;
+		if ((*rc = job_start(app, ws_id, rows, cols, p)) != 0)
+			snprintf(msg, msgsz, "%s", *err_msg() != '\0' ?
+			    err_msg() : "cannot start a shell");
+		break;
+	case TJ_WAIT:
+		*rc = proc_wait(*p, 5000, status);
+		break;
+	case TJ_FREE:
+		proc_free(*p);
+		*p = NULL;
+		break;
+	case TJ_TOUCH:
+		if ((db = db_thread()) == NULL)
+			break;
+		for (i = 0; i < nids; i++) {
+			ws_touch(db, ids[i]);
+			if (ws_get(db, ids[i], &w) == 0) {
+				expires[i] = w->expires_at;
+				ws_free(w);
+			}
+		}
+		break;
+	}
+}
