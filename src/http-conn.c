@@ -642,6 +642,24 @@ hconn_close_after(struct hconn *c)
 }
 
 int
+hconn_detach(struct hconn *c, void **rest, size_t *restlen)
+{
+	int fd = c->fd;
+	size_t n = c->len > c->rpos ? c->len - c->rpos : 0;
+
+	*rest = NULL;
+	*restlen = n;
+	if (n > 0) {
+		*rest = xmalloc(n);
+		memcpy(*rest, c->buf + c->rpos, n);
+	}
+	c->rpos = c->len;
+	c->fd = -1;		/* conn_free leaves it open */
+	c->close_after = 1;
+	return fd;
+}
+
+int
 hconn_count(void)
 {
 	return atomic_load(&nconns);

@@ -53,6 +53,11 @@ void		 hconn_continue(struct hconn *);
 int		 hconn_write(struct hconn *, const void *, size_t);
 /* The connection closes after this request. */
 void		 hconn_close_after(struct hconn *);
+/* Takes the socket out of the HTTP layer (after a 101 reply): returns
+ * the fd, now the caller's, and the bytes already read past the request
+ * head (*rest malloc'd, NULL when none). The connection record goes when
+ * the handler returns; the socket no longer counts against the caps. */
+int		 hconn_detach(struct hconn *, void **rest, size_t *restlen);
 
 /* Open connections now, for /metrics. */
 int		 hconn_count(void);

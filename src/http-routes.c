@@ -20,5 +20,6 @@ const struct route *const http_route_tables[] = {
 	api_files_routes,
 	api_logs_routes,
 	api_stats_routes,
+	api_terminal_routes,
 	NULL
 };

@@ -590,6 +590,31 @@ req_capture(struct req *r, route_fn fn, const char *body, size_t limit,
 }
 
 int
+req_upgrade(struct req *r, const char *extra, int *fd, void **rest,
+    size_t *restlen)
+{
+	char head[512];
+	int n;
+
+	*fd = -1;
+	*rest = NULL;
+	*restlen = 0;
+	n = snprintf(head, sizeof head, "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n%s\r\n",
+	    extra != NULL ? extra : "");
+	r->replied = 1;
+	r->status = 101;
+	if (n < 0 || (size_t)n >= sizeof head ||
+	    hconn_write(r->hc, head, (size_t)n) != 0) {
+		r->failed = 1;
+		hconn_close_after(r->hc);
+		return ERR_IO;
+	}
+	*fd = hconn_detach(r->hc, rest, restlen);
+	return 0;
+}
+
+int
 reply_empty(struct req *r)
 {
 	reply_start(r, 204, NULL, 0, NULL);
@@ -801,7 +826,8 @@ route(struct req *r)
 	}
 	r->route = found;
 	r->msgerr = (found->flags & ROUTE_MSGERR) != 0;
-	if (r->h->upgrade && is_websocket(r)) {
+	if (r->h->upgrade && is_websocket(r) &&
+	    !(found->flags & ROUTE_UPGRADE)) {
 		reply_error(r, ERR_INVAL, "%s %s does not accept a WebSocket "
 		    "upgrade", found->method, found->pattern);
 		return;

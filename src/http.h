@@ -21,6 +21,7 @@ enum {
 	ROUTE_NOAUTH = 0x1,	/* no API key needed */
 	ROUTE_ADMIN = 0x2,	/* admin only (403 otherwise) */
 	ROUTE_MSGERR = 0x4,	/* errors also carry a top-level "message" */
+	ROUTE_UPGRADE = 0x8,	/* takes a WebSocket upgrade (req_upgrade) */
 };
 
 /* A handler replies itself and returns 0, or returns a negative ERR_*
@@ -99,6 +100,12 @@ int	 reply_start(struct req *, int status, const char *content_type,
 	    int64_t length, const char *extra_headers);
 int	 reply_write(struct req *, const void *, size_t);
 int	 reply_end(struct req *);
+/* Answers "101 Switching Protocols" (Upgrade: websocket) with the extra
+ * header lines and hands the socket over (ROUTE_UPGRADE routes): *fd is
+ * then the caller's, with the bytes already read past the head in *rest
+ * (malloc'd, NULL when none). ERR_IO when the client is gone. */
+int	 req_upgrade(struct req *, const char *extra_headers, int *fd,
+	    void **rest, size_t *restlen);
 
 /* Route tables, NULL-method terminated, one per api-*.c. */
 extern const struct route api_meta_routes[];
@@ -116,5 +123,6 @@ extern const struct route api_files_routes[];
 extern const struct route api_logs_routes[];
 extern const struct route api_stats_routes[];
 extern const struct route compat_gpulab_routes[];
+extern const struct route api_terminal_routes[];
 
 #endif

@@ -473,7 +473,9 @@ on_msg(void *arg, int op, int code, const uint8_t *d, size_t n)
 	}
 	switch (d[0]) {
 	case '0':
-		if (s == NULL || s->state != S_RUNNING)
+		/* Typed before the shell is up: it waits in the queue. */
+		if (s == NULL || (s->state != S_RUNNING &&
+		    s->state != S_STARTING))
 			return 0;
 		if (buf_append(s->in, d + 1, n - 1) != 0) {
 			viewer_close(v, TERM_WS_TOO_BIG, "input overrun");
