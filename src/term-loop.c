@@ -678,7 +678,9 @@ on_job(struct job *j)
 		s->p = j->p;
 		s->pfd = proc_fd(s->p);
 		s->state = S_RUNNING;
-		s->last_touch = mono_ms();
+		/* The first activity/TTL check comes soon after the start
+		 * (a warning due already shows at once). */
+		s->last_touch = mono_ms() - TOUCH_MS + 1500;
 		log_info("term: session started ws=%s user=%s name=%s",
 		    s->ws_id, s->user, s->name[0] ? s->name : "-");
 		for (v = s->viewers; v != NULL; v = v->snext)

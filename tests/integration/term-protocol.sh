@@ -25,6 +25,22 @@ for s in ${SCENARIOS:-authfirst urltoken badtoken crossuser origin reattach}; do
 	node "$T/proto.js" "$s" || fail "scenario $s"
 done
 
+# A flood of output (base64 of 200 MiB of zeros): the socket is never
+# dropped, every byte arrives, and berthd's memory stays bounded (the
+# process is not read while the socket can't keep up).
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$BERTHD_PID/status"; }
+rss0=$(rss)
+(peak=0; while kill -0 "$BERTHD_PID" 2>/dev/null; do
+	r=$(rss); [ "${r:-0}" -gt "$peak" ] && peak=$r && echo "$peak" >rss.peak
+	sleep 0.2; done) &
+sampler=$!
+FLOOD_MB=${FLOOD_MB:-200} node "$T/proto.js" flood || fail "flood"
+kill "$sampler" 2>/dev/null || true
+peak=$(cat rss.peak)
+[ $((peak - rss0)) -lt 65536 ] ||
+	fail "berthd RSS grew by $(((peak - rss0) / 1024)) MiB during the flood"
+ok "flood: berthd RSS $((rss0 / 1024)) -> peak $((peak / 1024)) MiB"
+
 # berth ssh: a real pty around the CLI; the exit status is the shell's,
 # and the terminal's settings are back afterwards.
 BERTH_API_KEY=$KEY BERTH_CONFIG=$WORK/none.json python3 - "$BERTH" t1 <<'PY' || fail "berth ssh under a pty"
@@ -59,6 +75,10 @@ if open("tty.before").read() != open("tty.after").read():
     sys.exit(1)
 PY
 ok "berth ssh: typed 'echo hi; exit 3' -> hi, exit 3, terminal restored"
+
+# Under 5 minutes of TTL left: the warning shows in the terminal.
+expect 200 PATCH "/v1/workspaces/$WS" '{"ttl":"4m30s"}' "$KEY"
+node "$T/proto.js" ttlwarn || fail "scenario ttlwarn"
 
 # A stopped workspace: a clear 409, not a hang.
 expect 200 POST "/v1/workspaces/$WS2/stop" '' "$KEY2"

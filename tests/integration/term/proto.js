@@ -247,6 +247,17 @@ const scenarios = {
 		console.log('ok - both viewers closed 1000 "exit status 4"');
 	},
 
+	// SPEC section 7: 5 minutes before the TTL, a line in the terminal.
+	async ttlwarn() {
+		const t = await token();
+		const c = open(wspath(WS, `?token=${t.token}`));
+		await c.ready;
+		await until(c, /\[berth\] this workspace expires in [34]m\d\ds/,
+		    10000);
+		c.ws.terminate();
+		console.log('ok - TTL warning written into the terminal');
+	},
+
 	// A flood of output: the socket is never dropped, every byte comes.
 	async flood() {
 		const mb = Number(process.env.FLOOD_MB || 200);
