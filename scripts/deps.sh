@@ -19,7 +19,8 @@ debootstrap busybox-static curl jq openssh-client rsync wrk clang tmux procps
 psmisc iproute2 ca-certificates debian-archive-keyring python3-paramiko
 ansible-core"
 # promtool (tests/integration/metrics.sh); node and npm for the OpenAPI
-# validators (tests/integration/openapi.sh, into ./node_modules).
+# validators (tests/integration/openapi.sh, into ./node_modules) and the
+# terminal tests' WebSocket client (tests/integration/term, npm ws).
 DEPS_PKGS="$DEPS_PKGS prometheus nodejs"
 # A nodejs from elsewhere (NodeSource) carries its own npm.
 command -v npm >/dev/null 2>&1 || DEPS_PKGS="$DEPS_PKGS npm"
@@ -96,6 +97,15 @@ if [ -f "$openapi_dir/package.json" ] &&
 	    npm install --no-audit --no-fund; }) </dev/null >&2 ||
 		die "npm install failed in $openapi_dir"
 fi
+# The terminal tests' WebSocket client (npm ws), into
+# tests/integration/term/node_modules (pinned by its package-lock.json).
+for d in "$(dirname "$0")/../tests/integration/term"; do
+	if [ -f "$d/package-lock.json" ] && [ ! -d "$d/node_modules" ]; then
+		say "npm ci in $d"
+		(cd "$d" && npm ci --no-audit --no-fund >/dev/null) ||
+			die "npm ci failed in $d"
+	fi
+done
 
 [ "${BERTH_SKIP_DOCKER:-0}" = 1 ] && exit 0
 

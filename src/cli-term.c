@@ -198,7 +198,7 @@ static int
 handshake(int fd, const char *hostport, const char *path, struct buf *rest)
 {
 	uint8_t raw[16];
-	char key[32], want[29], head[8192], *req, *end, *line;
+	char key[32], want[29], head[8192], *req, *end, *line, *save = NULL;
 	size_t got = 0;
 	ssize_t n;
 	int status = 0, ok = 0;
@@ -239,8 +239,8 @@ handshake(int fd, const char *hostport, const char *path, struct buf *rest)
 		return err_set(status == 403 ? ERR_FORBIDDEN : ERR_IO,
 		    "terminal refused: HTTP %d", status);
 	}
-	for (line = strtok(head, "\r\n"); line != NULL;
-	    line = strtok(NULL, "\r\n"))
+	for (line = strtok_r(head, "\r\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\r\n", &save))
 		if (strncasecmp(line, "Sec-WebSocket-Accept:", 21) == 0) {
 			line += 21;
 			while (*line == ' ')

@@ -96,6 +96,9 @@ int	 term_parse_size(const uint8_t *, size_t, unsigned *rows,
  * exec). */
 void	 term_resize(struct session *, unsigned rows, unsigned cols);
 
+/* The TTL warning line for left seconds. */
+void	 term_ttl_line(int64_t left, char *buf, size_t size);
+
 enum { TJ_START, TJ_WAIT, TJ_FREE, TJ_TOUCH };
 
 /* A blocking step, on a job thread:

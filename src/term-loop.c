@@ -711,10 +711,7 @@ on_job(struct job *j)
 
 			if (j->expires[i] <= 0 || left > 300 || left <= 0)
 				continue;
-			snprintf(line, sizeof line, "\r\n\033[1;33m[berth] this "
-			    "workspace expires in %lldm%02llds; extend it with "
-			    "'berth extend'\033[0m\r\n", (long long)left / 60,
-			    (long long)left % 60);
+			term_ttl_line(left, line, sizeof line);
 			for (s = sessions; s != NULL; s = s->next)
 				if (s->state == S_RUNNING &&
 				    strcmp(s->ws_id, j->ids[i]) == 0 &&
@@ -984,20 +981,4 @@ term_stop(void)
 			s->p = NULL;
 		}
 	}
-}
-
-int
-term_session_name_ok(const char *n)
-{
-	size_t i, len = strlen(n);
-
-	if (len == 0 || len > 64)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!(n[i] >= 'a' && n[i] <= 'z') &&
-		    !(n[i] >= 'A' && n[i] <= 'Z') &&
-		    !(n[i] >= '0' && n[i] <= '9') && n[i] != '.' &&
-		    n[i] != '_' && n[i] != '-')
-			return 0;
-	return 1;
 }

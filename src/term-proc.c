@@ -15,6 +15,7 @@
 #include "log.h"
 #include "proc.h"
 #include "term-int.h"
+#include "term.h"
 #include "timeutil.h"
 #include "ws.h"
 #include "xmalloc.h"
@@ -271,4 +272,28 @@ term_job_run(struct app *app, int type, const char *ws_id,
 		}
 		break;
 	}
+}
+
+void
+term_ttl_line(int64_t left, char *buf, size_t size)
+{
+	snprintf(buf, size, "\r\n\033[1;33m[berth] this workspace expires in "
+	    "%lldm%02llds (its TTL); extend the TTL to keep it\033[0m\r\n",
+	    (long long)left / 60, (long long)left % 60);
+}
+
+int
+term_session_name_ok(const char *n)
+{
+	size_t i, len = strlen(n);
+
+	if (len == 0 || len > 64)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!(n[i] >= 'a' && n[i] <= 'z') &&
+		    !(n[i] >= 'A' && n[i] <= 'Z') &&
+		    !(n[i] >= '0' && n[i] <= '9') && n[i] != '.' &&
+		    n[i] != '_' && n[i] != '-')
+			return 0;
+	return 1;
 }

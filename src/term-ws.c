@@ -227,7 +227,8 @@ frame_done(struct term_ws *w, term_ws_fn fn, void *arg)
 		d = w->ctl;
 		n = (size_t)w->len;
 		if (n == 1)
-			return fail(w, TERM_WS_PROTOCOL, "close payload of 1 byte");
+			return fail(w, TERM_WS_PROTOCOL,
+			    "close payload of 1 byte");
 		if (n >= 2) {
 			code = d[0] << 8 | d[1];
 			d += 2;
