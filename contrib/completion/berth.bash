@@ -29,7 +29,7 @@ _berth() {
 	"tasks output") flags=" --follow -f --tail -n --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"tasks kill") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"tasks") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
-	"ssh") flags=" --print --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
+	"ssh") flags=" --print --session --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
 	"ssh-config") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"templates") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"templates info") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
