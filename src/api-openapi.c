@@ -69,6 +69,11 @@ static const struct opdoc docs[] = {
 	    "@text/plain", "409" },
 	{ "GET", "/v1/workspaces/{id}/stats", NULL, NULL, 200, "Stats",
 	    "409" },
+	/* The terminal (api-terminal.c, docs/terminal.md). */
+	{ "POST", "/v1/workspaces/{id}/terminal", NULL, NULL, 201, "Object",
+	    "409" },
+	{ "GET", "/v1/workspaces/{id}/terminal/ws", "token:string,"
+	    "session:string", NULL, 101, NULL, "403" },
 	{ "GET", "/v1/gpus", NULL, NULL, 200, "[]Gpu", NULL },
 	{ "GET", "/v1/gpus/types", NULL, NULL, 200, "[]GpuType", NULL },
 	{ "GET", "/v1/gpus/available", NULL, NULL, 200, "[]Gpu", NULL },
