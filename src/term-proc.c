@@ -14,6 +14,7 @@
 #include "err.h"
 #include "log.h"
 #include "proc.h"
+#include "sup-host.h"
 #include "term-int.h"
 #include "term.h"
 #include "timeutil.h"
@@ -191,6 +192,7 @@ job_start(struct app *app, const char *ws_id, unsigned rows, unsigned cols,
 	struct db *db;
 	struct ws *w = NULL;
 	struct proc_spec ps;
+	char *supdir = NULL;
 	const char *shell, *login[3], *dflt[4];
 	const char *env[] = { "TERM=xterm-256color", "BERTH_TERMINAL=1",
 	    NULL };
@@ -225,11 +227,15 @@ job_start(struct app *app, const char *ws_id, unsigned rows, unsigned cols,
 	ps.rows = rows > 0 ? rows : 24;
 	ps.cols = cols > 0 ? cols : 80;
 	ps.attach_stdin = 1;
+	/* Through the workspace's supervisor when it has one; the shell
+	 * goes with berthd (sessions live in its memory). */
+	ps.sup_dir = supdir = sup_host_dir(ws_id);
 	if ((r = proc_start(app->rt, w->container_id, &ps, pp)) != 0)
 		goto out;
 	proc_set_nonblock(*pp, 1);
 	ws_touch(db, ws_id);
 out:
+	free(supdir);
 	ws_free(w);
 	return r;
 }
