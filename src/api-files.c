@@ -25,6 +25,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "rt.h"
+#include "sup-files.h"
+#include "sup-host.h"
 #include "timeutil.h"
 #include "valid.h"
 #include "ws.h"
@@ -204,6 +206,8 @@ static int
 h_put(struct req *r)
 {
 	struct rt_stream *s = NULL;
+	struct sup_put *sp = NULL;
+	char *supdir = NULL;
 	struct rt_put pu;
 	struct ws *w = NULL;
 	const char *path = NULL, *ct = req_header(r, "Content-Type"), *mt;
@@ -241,8 +245,15 @@ h_put(struct req *r)
 		}
 		pu.size = len;
 	}
-	if ((rc = rt_file_put(req_rt(r), w->container_id, path, &pu, &s)) !=
-	    0)
+	/* A file is written by berth-sup as the workspace's user when the
+	 * workspace has it (sup-files.h); else, and for a tar, the engine
+	 * writes as root and gives everything to the user. */
+	if (!pu.tar && (supdir = sup_host_dir(w->id)) != NULL &&
+	    (rc = sup_put_open(supdir, path, pu.mode, pu.mtime, pu.uid,
+	    pu.gid, &sp)) < 0)
+		goto out;
+	if (sp == NULL && (rc = rt_file_put(req_rt(r), w->container_id, path,
+	    &pu, &s)) != 0)
 		goto out;
 	ws_touch(req_db(r), w->id);
 	if (fd == -1)
@@ -259,13 +270,14 @@ h_put(struct req *r)
 		}
 		if (n == 0)
 			break;
-		if ((rc = rt_stream_write(s, b, (size_t)n)) != 0) {
+		if ((rc = sp != NULL ? sup_put_write(sp, b, (size_t)n) :
+		    rt_stream_write(s, b, (size_t)n)) != 0) {
 			rc = full_error(rc);
 			goto out;
 		}
 		total += n;
 	}
-	if ((rc = rt_stream_finish(s)) != 0) {
+	if ((rc = sp != NULL ? sup_put_close(sp) : rt_stream_finish(s)) != 0) {
 		rc = full_error(rc);
 		goto out;
 	}
@@ -278,6 +290,8 @@ h_put(struct req *r)
 	if (fd != -1)
 		close(fd);
 	free(b);
+	free(supdir);
+	sup_put_free(sp);
 	rt_stream_free(s);
 	ws_free(w);
 	return rc;

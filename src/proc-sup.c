@@ -42,6 +42,8 @@ struct proc {
 	int			 pstream;
 	int			 exited, status, timed_out;
 	int			 lost;		/* connection gone */
+	int			 exit_seen;	/* EXIT read, maybe not yet
+						 * returned */
 	uint64_t		 id;
 	int			 pid;
 };
@@ -97,7 +99,8 @@ absorb(struct proc *p)
 			n = sup_get_u32(&r);
 			if (sup_rd_end(&r) == 0 && st == 0)
 				p->in_credit += n;
-		}
+		} else if (f.type == SUP_EXIT || f.type == SUP_ERROR)
+			p->exit_seen = 1;
 		p->scan += (size_t)k;
 	}
 	if (k < 0)
@@ -273,9 +276,12 @@ sup_write(struct proc *p, const void *b, size_t len)
 		 * writable socket does not spin. */
 		int64_t until = mono_ms() + (p->nonblock ? 10 : 30000);
 
-		while (p->in_credit == 0 && mono_ms() < until)
+		while (p->in_credit == 0 && !p->exit_seen &&
+		    mono_ms() < until)
 			if ((r = fill(p, p->nonblock ? 10 : 100)) != 0)
 				return r;
+		if (p->in_credit == 0 && p->exit_seen)
+			return err_set(ERR_EOF, "the process has exited");
 		if (p->in_credit == 0)
 			return p->nonblock ? ERR_AGAIN :
 			    err_set(ERR_TIMEOUT, "process not reading stdin");

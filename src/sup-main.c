@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "sup-frame.h"
+#include "sup-put.h"
 #include "sup-tree.h"
 
 #define SOCK_NAME	"sup.sock"
@@ -555,9 +556,7 @@ handle(struct conn *c, const struct sup_frame *f)
 		sup_start_clear(&st);
 		return 0;
 	case SUP_STDIN:
-		if (p == NULL)
-			return 0;
-		if (p->in_fd < 0 || p->eof_wanted) {
+		if (p == NULL || p->in_fd < 0 || p->eof_wanted) {
 			/* stdin is gone: give the credit back. */
 			n = sup_put_begin(&c->wb, SUP_CREDIT);
 			sup_put_u32(&c->wb, 0);
@@ -882,6 +881,7 @@ static void
 usage(void)
 {
 	fputs("usage: berth-sup [-d rundir] [-- command [arg ...]]\n"
+	    "       berth-sup --put path mode mtime  (stdin to path)\n"
 	    "Serves berthd on rundir/" SOCK_NAME " (default /.berth/run) and "
 	    "runs command as its child;\nthe secret comes from "
 	    "BERTH_SUP_SECRET.\n", stderr);
@@ -904,6 +904,9 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[ai], "-d") == 0 && ai + 1 < argc) {
 			dir = argv[ai + 1];
 			ai += 2;
+		} else if (strcmp(argv[ai], "--put") == 0 && ai + 3 < argc) {
+			return sup_put_main(argv[ai + 1], argv[ai + 2],
+			    argv[ai + 3]);
 		} else if (strcmp(argv[ai], "--version") == 0) {
 			printf("berth-sup %d\n", SUP_VERSION);
 			return 0;
