@@ -63,6 +63,10 @@ static const char sftp_script[] =
  * the gateway answers the open only then (relay_wait()). */
 #define RELAY_OK	"berth-relay-ok"
 #define RELAY_WAIT_MS	10000
+
+/* Channels open in all connections (any thread). */
+static int chans_open;
+
 static const char relay_script[] =
     "h=127.0.0.1; [ \"$1\" = 6 ] && h=::1; p=$2; "
     "x=$(printf '%04X' \"$p\"); "
@@ -442,7 +446,7 @@ chan_new(struct conn *c, ssh_channel ch, enum chan_kind kind)
 	k->next = c->chans;
 	c->chans = k;
 	c->nchans++;
-	ssh_gw_count_channel(1);
+	__atomic_add_fetch(&chans_open, 1, __ATOMIC_RELAXED);
 	return k;
 }
 
@@ -753,7 +757,7 @@ chan_free(struct chan *k)
 	}
 	argv_free(k->argv);
 	free(k->term);
-	ssh_gw_count_channel(-1);
+	__atomic_sub_fetch(&chans_open, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < (size_t)k->nenv; i++)
 		free(k->env[i]);
 	free(k);
@@ -831,4 +835,10 @@ chan_free_all(struct conn *c)
 		c->nchans--;
 		chan_free(k);
 	}
+}
+
+int
+chan_count(void)
+{
+	return __atomic_load_n(&chans_open, __ATOMIC_RELAXED);
 }

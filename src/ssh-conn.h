@@ -116,9 +116,6 @@ struct conn {
 void	 ssh_conn_run(const struct ssh_gw_env *, ssh_session s,
 	    const char *addr, volatile int *authed);
 
-/* ssh-gw.c: counts open channels for /metrics. */
-void	 ssh_gw_count_channel(int delta);
-
 /* ssh-chan.c */
 ssh_channel	 chan_open_session(struct conn *);
 int		 chan_open_tcpip(struct conn *, ssh_message);
@@ -128,9 +125,14 @@ void		 chan_pump_all(struct conn *);
 /* Registers/unregisters process fds with the event as flow allows. */
 void		 chan_update_fds(struct conn *);
 void		 chan_free_all(struct conn *);
+/* Channels open in all connections, for /metrics. */
+int		 chan_count(void);
 
-/* ssh-conn.c, for ssh-chan.c: makes sure the workspace runs and its
- * container is known; writes a note on ch's stderr when it starts it. */
+/* ssh-work.c, for ssh-conn.c and ssh-chan.c. Loads the authenticated
+ * user's workspace settings (shell etc.). */
+void		 conn_load(struct conn *);
+/* Makes sure the workspace runs and its container is known; writes a note
+ * on ch's stderr when it starts it. */
 int		 conn_prepare(struct conn *, ssh_channel ch);
 void		 conn_touch(struct conn *);
 /* Writes a whole short message to ch's stderr (or stdout) now. */

@@ -70,7 +70,6 @@ static struct {
 	pthread_cond_t		 cond;
 	struct slot		*slots;
 	int			 nconn;
-	int			 nchan;
 	volatile int		 stopping;
 	struct ssh_gw_env	 env;
 	struct ssh_rate		*rate;
@@ -575,14 +574,8 @@ ssh_gw_connections(void)
 	return n;
 }
 
-void
-ssh_gw_count_channel(int delta)
-{
-	__atomic_add_fetch(&gw.nchan, delta, __ATOMIC_RELAXED);
-}
-
 int
 ssh_gw_channels(void)
 {
-	return __atomic_load_n(&gw.nchan, __ATOMIC_RELAXED);
+	return chan_count();
 }
