@@ -24,6 +24,9 @@
 #   BERTH_DEBIAN_SECURITY security mirror (same rule, .../debian-security)
 #   BERTH_IMAGE_UPGRADE   0: do not apply bookworm-updates/-security
 #                         upgrades to the rootfs (default 1)
+#   BERTH_IMAGE_TAG       tag of the three images (default latest): build a
+#                         changed recipe under another tag (with its own
+#                         BERTH_IMAGE_CACHE) and test it before switching
 # See docs/images.md.
 set -euo pipefail
 
@@ -35,9 +38,10 @@ TARBALL=$CACHE/rootfs-$SUITE.tar
 STAMP=$TARBALL.recipe
 # Bump when the rootfs steps below change in a way that needs a new tarball.
 ROOTFS_VERSION=1
-BASE_IMAGE=berth/base-$SUITE:latest
-WS_IMAGE=berth/workspace:latest
-SSHD_IMAGE=berth/workspace-sshd:latest
+TAG=${BERTH_IMAGE_TAG:-latest}
+BASE_IMAGE=berth/base-$SUITE:$TAG
+WS_IMAGE=berth/workspace:$TAG
+SSHD_IMAGE=berth/workspace-sshd:$TAG
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 UPGRADE=${BERTH_IMAGE_UPGRADE:-1}
 

@@ -10,8 +10,8 @@
 set -euo pipefail
 
 SRC_DIR=${SRC_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-WS_IMAGE=berth/workspace:latest
-SSHD_IMAGE=berth/workspace-sshd:latest
+WS_IMAGE=${BERTH_TEST_WS_IMAGE:-berth/workspace:latest}
+SSHD_IMAGE=${BERTH_TEST_SSHD_IMAGE:-berth/workspace-sshd:latest}
 # The capabilities direct SSH mode needs (docs/images.md).
 SSHD_CAPS="SETUID SETGID SYS_CHROOT CHOWN AUDIT_WRITE KILL"
 PFX=berthimgtest-$$
@@ -51,11 +51,14 @@ out=$(locked "$WS_IMAGE" sh -c 'id -u; id -un; pwd; echo "$HOME"')
 check "workspace: runs as uid 1000 user dev in /home/dev" \
     [ "$out" = "$(printf '1000\ndev\n/home/dev\n/home/dev')" ]
 
-tools='for c in bash tmux rsync git less; do command -v "$c" >/dev/null ||
+tools='for c in bash tmux rsync git less ps python3 curl vi; do
+	command -v "$c" >/dev/null ||
 	{ echo "missing $c"; exit 1; }; done;
 	test -x /usr/lib/openssh/sftp-server || { echo "missing sftp-server"; exit 1; }
-	busybox nc --help >/dev/null 2>&1 || { echo "missing busybox nc"; exit 1; }'
-check "workspace: bash tmux rsync git less sftp-server busybox-nc exist" \
+	busybox nc --help >/dev/null 2>&1 || { echo "missing busybox nc"; exit 1; }
+	python3 -c "import json, ssl" || { echo "python3 broken"; exit 1; }
+	test -s /etc/ssl/certs/ca-certificates.crt || { echo "no CA certs"; exit 1; }'
+check "workspace: bash tmux rsync git less ps python3 curl vi sftp-server busybox-nc exist" \
     locked "$WS_IMAGE" sh -c "$tools"
 check "workspace: /usr/sbin/sshd is absent" \
     locked "$WS_IMAGE" sh -c '! test -e /usr/sbin/sshd'

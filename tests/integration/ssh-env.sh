@@ -40,7 +40,8 @@ $h" ] || fail "~$WSA: '$out' (want $h)"
 ok "~$WSA expands to $h"
 
 # Ansible (Debian's ansible-core), whose default remote tmp is
-# ~LOGIN/.ansible/tmp: the script module sends a file there and runs it.
+# ~LOGIN/.ansible/tmp: the script module sends a file there and runs it;
+# the copy module runs Python there.
 command -v ansible >/dev/null || fail "ansible is not installed (scripts/deps.sh: ansible-core)"
 if :; then
 	printf '#!/bin/sh\necho "from-script $(id -un)"\n' >"$T_TMP/s.sh"
@@ -55,5 +56,19 @@ if :; then
 	gssh "$IDA" "$WSA" "test -d $h/.ansible/tmp && ! test -e \"\$HOME/~$WSA\"" ||
 	    fail "ansible's remote tmp is not under $h"
 	ok "ansible script module with the default remote tmp"
+	# A Python module (the default image has python3): ping, and copy
+	# (a file sent through the remote tmp).
+	echo ansible-copied >"$T_TMP/c.txt"
+	out=$(ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_NOCOLOR=1 \
+	    ANSIBLE_LOCAL_TEMP="$T_TMP/ansible-local" \
+	    ANSIBLE_PYTHON_INTERPRETER=auto_silent \
+	    ansible all -i "127.0.0.1," -u "$WSA" \
+	    -e "ansible_port=$SSH_PORT" --private-key "$IDA" \
+	    --ssh-extra-args="-o UserKnownHostsFile=$T_TMP/known_hosts -o IdentitiesOnly=yes" \
+	    -m copy -a "src=$T_TMP/c.txt dest=/tmp/c.txt" 2>&1) ||
+	    fail "ansible copy: $out"
+	[ "$(gssh "$IDA" "$WSA" cat /tmp/c.txt)" = ansible-copied ] ||
+	    fail "ansible copy: the file did not arrive: $out"
+	ok "ansible copy module (python3 in the workspace)"
 fi
 echo ok
