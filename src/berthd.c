@@ -2,6 +2,7 @@
  * key, runtime backend, HTTP server, SSH gateway, lifecycle thread, and
  * signals (SIGTERM drains and exits, SIGHUP reloads templates). The main
  * thread only waits for signals once everything runs. */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -46,6 +47,36 @@ state_dir_prepare(const char *dir)
 		return err_set(ERR_IO, "cannot make %s mode 0700: %s", dir,
 		    strerror(errno));
 	return 0;
+}
+
+/* Takes the state directory for this berthd alone (an exclusive lock on
+ * its berthd.lock, held until exit, released by the kernel on a crash),
+ * before anything in it is touched: a second berthd on the same state
+ * would otherwise roll back the first one's work. Exits when it is held. */
+static void
+state_dir_lock(const char *dir)
+{
+	static int fd = -1;
+	char *path = xasprintf("%s/berthd.lock", dir), pid[32] = "";
+	ssize_t n;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) < 0)
+		fatal("cannot open %s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			fatal("cannot lock %s: %s", path, strerror(errno));
+		if ((n = pread(fd, pid, sizeof pid - 1, 0)) > 0)
+			pid[n] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		fprintf(stderr, "berthd: the state directory %s is in use by "
+		    "another berthd (pid %s); not starting, nothing changed\n",
+		    dir, *pid ? pid : "?");
+		exit(1);
+	}
+	if (ftruncate(fd, 0) != 0 || dprintf(fd, "%ld\n", (long)getpid()) < 0)
+		log_warn("%s: %s", path, strerror(errno));
+	free(path);
 }
 
 /* On first start (no users): the admin user and its key, written once. */
@@ -154,10 +185,12 @@ main(int argc, char **argv)
 
 	if (state_dir_prepare(app.cfg.state_dir) != 0)
 		fatal("%s", err_msg());
+	state_dir_lock(app.cfg.state_dir);
 	if (sup_host_init(app.cfg.state_dir, app.cfg.supervisor) != 0)
 		fatal("%s", err_msg());
 	dbpath = xasprintf("%s/berth.db", app.cfg.state_dir);
 	app.db_path = dbpath;
+	db_file_private(dbpath);
 	db_set_path(dbpath);
 	if ((db = db_thread()) == NULL)
 		fatal("cannot open the store %s", dbpath);

@@ -2,12 +2,17 @@
  * here), one connection per thread, transactions, the prepare/bind
  * helpers of db-int.h and the meta table.
  * A connection is used by one thread only (db_thread()). */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "db-int.h"
@@ -230,6 +235,27 @@ uint64_t
 db_generation(void)
 {
 	return atomic_load(&generation);
+}
+
+void
+db_file_private(const char *path)
+{
+	int fd;
+
+	if (strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0)
+		return;
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600)) >= 0) {
+		if (fchmod(fd, 0600) != 0)
+			log_warn("store %s: chmod: %s", path, strerror(errno));
+		close(fd);
+	}
+	for (int i = 0; i < 2; i++) {
+		char side[4096];
+		snprintf(side, sizeof side, "%s%s", path, i ? "-shm" : "-wal");
+		if (chmod(side, 0600) != 0 && errno != ENOENT)
+			log_warn("store %s: chmod: %s", side, strerror(errno));
+	}
 }
 
 int

@@ -23,6 +23,11 @@ struct ws;
 /* Opens (creating and migrating) the store at path. One per thread. */
 int		 db_open(const char *path, struct db **out);
 void		 db_close(struct db *);
+/* Makes the store's files (path, -wal, -shm) the owner's only (0600),
+ * creating path: it holds keys' hashes and everyone's records. Before
+ * any connection is open: closing a descriptor of the database would
+ * drop the process's SQLite locks on it. */
+void		 db_file_private(const char *path);
 /* This thread's connection to the store at the path given to
  * db_set_path(); opened on first use, closed at thread exit. */
 void		 db_set_path(const char *path);

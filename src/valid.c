@@ -26,6 +26,9 @@ valid_dns_label(const char *field, const char *s)
 	return 0;
 }
 
+static const char *const reserved_users[] = { "berthd", "berth", "root",
+    "system", NULL };
+
 int
 valid_user_name(const char *field, const char *s)
 {
@@ -41,6 +44,11 @@ valid_user_name(const char *field, const char *s)
 		    c == '-'))
 			goto bad;
 	}
+	/* Names berth itself acts under (events say "berthd"). */
+	for (size_t i = 0; reserved_users[i] != NULL; i++)
+		if (strcmp(s, reserved_users[i]) == 0)
+			return err_set(ERR_INVAL, "%s '%s' is reserved for berth "
+			    "itself", field, s);
 	return 0;
 bad:
 	return err_set(ERR_INVAL, "%s '%.40s' is not a valid user name "
