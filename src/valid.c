@@ -47,8 +47,8 @@ valid_user_name(const char *field, const char *s)
 	/* Names berth itself acts under (events say "berthd"). */
 	for (size_t i = 0; reserved_users[i] != NULL; i++)
 		if (strcmp(s, reserved_users[i]) == 0)
-			return err_set(ERR_INVAL, "%s '%s' is reserved for berth "
-			    "itself", field, s);
+			return err_set(ERR_INVAL, "%s '%s' is reserved for "
+			    "berth itself", field, s);
 	return 0;
 bad:
 	return err_set(ERR_INVAL, "%s '%.40s' is not a valid user name "
