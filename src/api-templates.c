@@ -9,17 +9,18 @@
 #include "http.h"
 #include "json-util.h"
 #include "timeutil.h"
+#include "tmpl.h"
 
 static int
-tmpl_list(struct req *r)
+h_list(struct req *r)
 {
-	return reply_json(r, 200, app_templates(req_app(r)));
+	return reply_json(r, 200, tmpl_list(req_app(r)));
 }
 
 static int
-tmpl_get(struct req *r)
+h_get(struct req *r)
 {
-	json_t *t = app_template(req_app(r), req_param(r, "name"));
+	json_t *t = tmpl_get(req_app(r), req_param(r, "name"));
 
 	if (t == NULL)
 		return err_set(ERR_NOTFOUND, "no template '%.64s'",
@@ -28,7 +29,7 @@ tmpl_get(struct req *r)
 }
 
 static int
-tmpl_create(struct req *r)
+h_create(struct req *r)
 {
 	struct app *app = req_app(r);
 	json_t *body = NULL, *old;
@@ -38,10 +39,10 @@ tmpl_create(struct req *r)
 
 	if ((rc = req_json_body(r, &body)) != 0)
 		return rc;
-	if ((rc = app_template_check(app, body)) != 0)
+	if ((rc = tmpl_check(app, body)) != 0)
 		goto out;
 	name = json_string_value(json_object_get(body, "name"));
-	if ((old = app_template(app, name)) != NULL) {
+	if ((old = tmpl_get(app, name)) != NULL) {
 		json_decref(old);
 		rc = err_set(ERR_CONFLICT, "template '%s' exists", name);
 		goto out;
@@ -60,7 +61,7 @@ out:
 }
 
 static int
-tmpl_delete(struct req *r)
+h_delete(struct req *r)
 {
 	struct db *db = req_db(r);
 	int rc;
@@ -68,7 +69,7 @@ tmpl_delete(struct req *r)
 	if ((rc = db_template_delete(db, req_param(r, "name"))) == ERR_INTERNAL)
 		return rc;
 	if (rc == ERR_NOTFOUND) {
-		json_t *t = app_template(req_app(r), req_param(r, "name"));
+		json_t *t = tmpl_get(req_app(r), req_param(r, "name"));
 		if (t != NULL) {
 			json_decref(t);
 			return err_set(ERR_CONFLICT, "template '%.64s' comes "
@@ -84,10 +85,10 @@ tmpl_delete(struct req *r)
 }
 
 const struct route api_templates_routes[] = {
-	{ "GET", "/v1/templates", tmpl_list, 0, "list templates" },
-	{ "GET", "/v1/templates/{name}", tmpl_get, 0, "one template" },
-	{ "POST", "/v1/templates", tmpl_create, ROUTE_ADMIN, "add a template" },
-	{ "DELETE", "/v1/templates/{name}", tmpl_delete, ROUTE_ADMIN,
+	{ "GET", "/v1/templates", h_list, 0, "list templates" },
+	{ "GET", "/v1/templates/{name}", h_get, 0, "one template" },
+	{ "POST", "/v1/templates", h_create, ROUTE_ADMIN, "add a template" },
+	{ "DELETE", "/v1/templates/{name}", h_delete, ROUTE_ADMIN,
 	    "remove an API-defined template" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

@@ -93,38 +93,6 @@ users_delete(struct req *r)
 	return reply_empty(r);
 }
 
-/* Makes a key for a user; shared with api-keys.c. */
-int
-api_key_create(struct req *r, const char *user)
-{
-	static const char *const fields[] = { "name", NULL };
-	struct db *db = req_db(r);
-	const char *name = NULL;
-	char *key = NULL, *id = NULL, created[40];
-	json_t *body = NULL;
-	int rc;
-
-	if ((rc = req_json_body(r, &body)) != 0)
-		return rc;
-	if ((rc = json_only_fields(body, fields)) != 0 ||
-	    (rc = json_opt_str(body, "name", &name)) != 0 ||
-	    (name != NULL && (rc = valid_text("name", name, 64)) != 0))
-		goto out;
-	if ((rc = auth_key_new(db, user, name, &key, &id)) != 0)
-		goto out;
-	db_event(db, req_who(r)->user, "apikey.create", user, "ok", id);
-	rfc3339(now_s(), created, sizeof created);
-	rc = reply_json(r, 201, json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id,
-	    "key", key, "user", user, "name", name ? name : "",
-	    "created_at", created));
-	explicit_bzero(key, strlen(key));
-out:
-	free(key);
-	free(id);
-	json_decref(body);
-	return rc;
-}
-
 static int
 users_key(struct req *r)
 {

@@ -73,12 +73,6 @@ list_cache_put(struct list_blob *b)
 	pthread_mutex_unlock(&list_lock);
 }
 
-int
-api_workspace(struct req *r, struct ws **out)
-{
-	return ws_resolve(req_db(r), req_who(r), req_param(r, "id"), out);
-}
-
 static int
 ws_reply(struct req *r, int status, const char *id)
 {

@@ -1,5 +1,5 @@
-/* api.h: small helpers shared by the api-*.c route modules. Request
- * threads. */
+/* api.h: small helpers (api.c) shared by the api-*.c route modules.
+ * Request threads. */
 #ifndef BERTH_API_H
 #define BERTH_API_H
 
@@ -9,7 +9,6 @@ struct db;
 struct req;
 struct ws;
 
-/* A user with quotas and usage, or NULL when there is no such user. */
 /* Resolves the {id} of the route to a workspace the caller may see;
  * ERR_NOTFOUND / ERR_CONFLICT with the message set. */
 int	 api_workspace(struct req *, struct ws **out);

@@ -29,6 +29,7 @@
 #include "term.h"
 #include "timeutil.h"
 #include "sup-host.h"
+#include "tmpl.h"
 #include "vol-loop.h"
 #include "xmalloc.h"
 
@@ -196,7 +197,7 @@ main(int argc, char **argv)
 		fatal("cannot open the store %s", dbpath);
 	if ((app.rt = rt_docker_new(app.cfg.docker_host)) == NULL)
 		fatal("bad docker_host '%s'", app.cfg.docker_host);
-	if (app_templates_reload(&app) != 0)
+	if (tmpl_reload(&app) != 0)
 		fatal("%s", err_msg());
 	if (instance_id(&app, db) != 0)
 		fatal("%s", err_msg());
@@ -230,7 +231,7 @@ main(int argc, char **argv)
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			if (app_templates_reload(&app) != 0)
+			if (tmpl_reload(&app) != 0)
 				log_error("reload failed, keeping the old "
 				    "templates: %s", err_msg());
 			continue;

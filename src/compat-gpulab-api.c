@@ -15,6 +15,7 @@
 #include "err.h"
 #include "http.h"
 #include "timeutil.h"
+#include "tmpl.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -452,7 +453,7 @@ h_templates(struct req *r)
 		return run_native(r, api_templates_routes, "GET",
 		    "/v1/templates");
 	req_msg_errors(r);
-	all = app_templates(req_app(r));
+	all = tmpl_list(req_app(r));
 	rc = reply_page(r, "/v1/templates", all, gpulab_template);
 	json_decref(all);
 	return rc;
@@ -468,7 +469,7 @@ h_template(struct req *r)
 		return run_native(r, api_templates_routes, "GET",
 		    "/v1/templates/{name}");
 	req_msg_errors(r);
-	if ((t = app_template(req_app(r), req_param(r, "name"))) == NULL)
+	if ((t = tmpl_get(req_app(r), req_param(r, "name"))) == NULL)
 		return err_set(ERR_NOTFOUND, "no template '%.64s'",
 		    req_param(r, "name"));
 	rc = reply_json(r, 200, json_pack("{s:o}", "data",

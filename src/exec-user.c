@@ -10,6 +10,7 @@
 #include "exec-user.h"
 #include "http.h"
 #include "rt.h"
+#include "tmpl.h"
 #include "ws.h"
 #include "xmalloc.h"
 
@@ -109,7 +110,7 @@ exec_user_check(struct app *app, const struct principal *who,
 		own = "1000:1000";
 	if (strcmp(user, own) == 0)
 		return 0;
-	if ((tmpl = app_template(app, w->template)) != NULL) {
+	if ((tmpl = tmpl_get(app, w->template)) != NULL) {
 		ok = listed(tmpl, user);
 		json_decref(tmpl);
 		if (ok)

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "rt.h"
 #include "timeutil.h"
+#include "tmpl.h"
 #include "valid.h"
 #include "ws.h"
 #include "ws-direct.h"
@@ -329,7 +330,7 @@ create_parse(struct app *app, const json_t *body, struct create_args *a)
 		tname = "default";
 	if ((r = valid_dns_label("template", tname)) != 0)
 		goto out;
-	if ((tmpl = app_template(app, tname)) == NULL) {
+	if ((tmpl = tmpl_get(app, tname)) == NULL) {
 		r = err_set(ERR_INVAL, "no template '%s' (see GET "
 		    "/v1/templates)", tname);
 		goto out;
@@ -337,7 +338,7 @@ create_parse(struct app *app, const json_t *body, struct create_args *a)
 	if (image != NULL) {
 		if ((r = valid_image_ref("image", image)) != 0)
 			goto out;
-		if (!app_image_allowed(app, image)) {
+		if (!tmpl_image_allowed(app, image)) {
 			r = err_set(ERR_INVAL, "image '%s' is not allowed; "
 			    "allowed: the templates' images%s%s", image,
 			    *app->cfg.allowed_images ? ", " : "",

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "log.h"
 #include "timeutil.h"
+#include "tmpl.h"
 #include "valid.h"
 #include "ws.h"
 #include "xmalloc.h"
@@ -29,7 +30,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (config_load(&app.cfg, 1, args) != 0)
 		abort();
 	db_set_path(":memory:");
-	if (app_templates_reload(&app) != 0)
+	if (tmpl_reload(&app) != 0)
 		abort();
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* app.c: templates: the built-in default, the admin's templates file
+/* tmpl.c: templates: the built-in default, the admin's templates file
  * (reloaded on SIGHUP) and templates created through the API (store).
  * Any thread; the file set is behind one lock. */
 #include <pthread.h>
@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "tmpl.h"
 #include "db.h"
 #include "err.h"
 #include "json-util.h"
@@ -22,7 +23,7 @@ static const char *const tmpl_fields[] = { "name", "description", "image",
     "shell", "ssh", "ttl", "idle_timeout", "exec_users", NULL };
 
 int
-app_template_check(struct app *app, const json_t *t)
+tmpl_check(struct app *app, const json_t *t)
 {
 	const char *s;
 	json_t *v;
@@ -81,7 +82,7 @@ default_template(struct app *app)
 }
 
 int
-app_templates_reload(struct app *app)
+tmpl_reload(struct app *app)
 {
 	json_t *set = json_object(), *arr = NULL, *t;
 	json_error_t je;
@@ -98,7 +99,7 @@ app_templates_reload(struct app *app)
 			goto out;
 		}
 		json_array_foreach(arr, i, t) {
-			if ((r = app_template_check(app, t)) != 0) {
+			if ((r = tmpl_check(app, t)) != 0) {
 				char msg[1024];
 				snprintf(msg, sizeof msg, "%s", err_msg());
 				r = err_set(r, "templates file %s, entry %zu: %s",
@@ -130,7 +131,7 @@ db_template(const char *name)
 }
 
 json_t *
-app_template(struct app *app, const char *name)
+tmpl_get(struct app *app, const char *name)
 {
 	json_t *t;
 
@@ -143,7 +144,7 @@ app_template(struct app *app, const char *name)
 }
 
 json_t *
-app_templates(struct app *app)
+tmpl_list(struct app *app)
 {
 	json_t *arr = json_array(), *t;
 	struct db *db = db_thread();
@@ -159,7 +160,7 @@ app_templates(struct app *app)
 }
 
 int
-app_image_allowed(struct app *app, const char *image)
+tmpl_image_allowed(struct app *app, const char *image)
 {
 	const char *list = app->cfg.allowed_images, *p;
 	json_t *all, *t;
@@ -183,7 +184,7 @@ app_image_allowed(struct app *app, const char *image)
 	}
 	if (strcmp(image, app->cfg.direct_image) == 0)
 		return 1;
-	all = app_templates(app);
+	all = tmpl_list(app);
 	json_array_foreach(all, i, t)
 		if (strcmp(json_string_value(json_object_get(t, "image")),
 		    image) == 0)
