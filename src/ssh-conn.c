@@ -92,6 +92,13 @@ on_message(ssh_session s, ssh_message m, void *ud)
 	    ssh_message_subtype(m) == SSH_CHANNEL_DIRECT_TCPIP &&
 	    chan_open_tcpip(c, m) == 0)
 		return 0;
+	/* X11 is refused, and said so on the session's stderr (the client
+	 * adds "X11 forwarding request failed"). */
+	if (ssh_message_type(m) == SSH_REQUEST_CHANNEL &&
+	    ssh_message_subtype(m) == SSH_CHANNEL_REQUEST_X11)
+		conn_note(ssh_message_channel_request_channel(m), 1,
+		    "berth: X11 forwarding is not available through the "
+		    "gateway\r\n");
 	return 1;
 }
 

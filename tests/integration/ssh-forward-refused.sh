@@ -3,7 +3,7 @@
 # workspace is refused as sshd refuses it (the channel open fails: ssh -W
 # exits 255 with "open failed", nothing of a relay's error text reaches the
 # stream), with ssh -W, -L, -D and paramiko's direct-tcpip; the same forms
-# to a listening port still carry the bytes.
+# to a listening port still carry the bytes. X11 and -R are refused.
 . "$(dirname "${BASH_SOURCE[0]}")/ssh-lib/common.bash"
 
 setup_one
@@ -87,4 +87,20 @@ if not data.rstrip().endswith(b"hello-from-ws"):
     sys.exit(1)
 PY
 ok "paramiko direct-tcpip: closed port refused, open port works"
+
+# X11 (ssh -X with a DISPLAY) is refused with a message saying so; the
+# command still runs. Remote forwarding (-R) is refused.
+set +e
+out=$(DISPLAY=:99 gssh "$IDA" "$WSA" -X -o ForwardX11Trusted=yes 'echo ran' 2>"$T_TMP/x.err")
+set -e
+[ "$out" = ran ] || fail "ssh -X: the command did not run: '$out'"
+grep -q "X11 forwarding is not available" "$T_TMP/x.err" ||
+    fail "ssh -X: no message: $(cat "$T_TMP/x.err")"
+set +e
+gssh "$IDA" "$WSA" -N -o ExitOnForwardFailure=yes -R 127.0.0.1:8555:127.0.0.1:1 \
+    2>"$T_TMP/r.err"
+rc=$?
+set -e
+[ "$rc" = 255 ] || fail "-R exited $rc (want 255: refused)"
+ok "X11 refused with a message; -R refused"
 echo ok
