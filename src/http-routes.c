@@ -15,7 +15,7 @@ const struct route *const http_route_tables[] = {
 	api_events_routes,
 	api_sshkeys_routes,
 	api_gpus_routes,
-	api_sessions_routes,
+	compat_sandman_routes,
 	api_exec_routes,
 	api_files_routes,
 	api_logs_routes,

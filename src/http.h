@@ -117,7 +117,7 @@ extern const struct route api_workspaces_routes[];
 extern const struct route api_events_routes[];
 extern const struct route api_sshkeys_routes[];
 extern const struct route api_gpus_routes[];
-extern const struct route api_sessions_routes[];
+extern const struct route compat_sandman_routes[];
 extern const struct route api_exec_routes[];
 extern const struct route api_files_routes[];
 extern const struct route api_logs_routes[];
