@@ -40,7 +40,7 @@ printf 'output throughput (%d MiB base64): terminal %.1f MB/s, ssh gateway %s MB
 
 # 2. echo latency
 we=$(node "$J" echo 200) || fail "terminal echo"
-se=$(python3 - "$SSH_PORT" "$WSA" "$IDA" <<'PY'
+se=$(/usr/bin/python3 - "$SSH_PORT" "$WSA" "$IDA" <<'PY'
 import json, sys, time, paramiko
 port, login, keyfile = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 c = paramiko.SSHClient()

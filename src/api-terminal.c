@@ -141,7 +141,7 @@ h_ws(struct req *r)
 		    "[A-Za-z0-9._-]");
 	if (token != NULL && *token != '\0') {
 		if (term_token_take(token, &g) == 0 &&
-		    (strcmp(ref, g.ws_id) == 0 || strcmp(ref, g.ws_name) == 0))
+		    term_grant_matches(&g, ref))
 			have = 1;
 		else
 			bad = 1;

@@ -22,6 +22,8 @@ struct term_ws;
 #define OUT_CAP		(64 * 1024 + CHUNK + 256)
 #define IN_HIGH		(64 * 1024)	/* stop reading viewers above */
 #define IN_CAP		(2 * 1024 * 1024)
+#define TERM_MAX_SOCKETS 4096		/* open terminal sockets in all */
+#define TERM_MAX_USER	256		/* sessions one user may hold */
 
 enum { EV_WAKE = 1, EV_VIEWER, EV_SESS };
 

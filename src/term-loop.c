@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ static struct session	*sessions;	/* under reg_mu for readers */
 static struct viewer	*viewers;	/* loop thread only */
 static struct session	*graveyard;	/* ended, freed by reap() */
 static int64_t		 next_tick;
+static atomic_int	 nopen;		/* viewer sockets, for the cap */
 
 /* Jobs and messages through the wake pipe. */
 enum { J_OPEN, J_NOTICE, J_START, J_WAIT, J_FREE, J_TOUCH };
@@ -356,7 +358,9 @@ viewer_free(struct viewer *v)
 	}
 	term_ws_free(v->ws);
 	buf_free(v->out);
+	buf_free(v->pre);
 	free(v);
+	atomic_fetch_sub(&nopen, 1);
 }
 
 /* A viewer joins a running session: greeting, then the ring. */
@@ -404,6 +408,18 @@ viewer_begin(struct viewer *v)
 			    strcmp(s->name, v->sname) == 0)
 				break;
 	if (s == NULL) {
+		struct session *x;
+		int mine = 0;
+
+		for (x = sessions; x != NULL; x = x->next)
+			mine += strcmp(x->user, v->g.user) == 0;
+		if (mine >= TERM_MAX_USER) {
+			log_info("term: user=%s has %d terminals open; refused",
+			    v->g.user, mine);
+			viewer_close(v, TERM_WS_TRY_LATER, "too many terminals "
+			    "open; close some first");
+			return;
+		}
 		s = sess_new(&v->g, v->sname);
 		s->rows = v->rows;
 		s->cols = v->cols;
@@ -423,16 +439,6 @@ viewer_begin(struct viewer *v)
 			term_resize(s, v->rows, v->cols);
 		sess_pump(s);
 	}
-}
-
-/* The route's {id} names the token's workspace (its id or name). */
-static int
-ref_matches(const struct viewer *v)
-{
-	return strcmp(v->ref, v->g.ws_id) == 0 ||
-	    strcmp(v->ref, v->g.ws_name) == 0 ||
-	    (strlen(v->ref) >= 4 &&
-	    strncmp(v->g.ws_id, v->ref, strlen(v->ref)) == 0);
 }
 
 /* One message from a viewer. */
@@ -459,7 +465,7 @@ on_msg(void *arg, int op, int code, const uint8_t *d, size_t n)
 	if (v->state == V_AUTH) {
 		if (d[0] != '{' || term_parse_hello(d, n, tok, sizeof tok,
 		    &rows, &cols) != 0 || term_token_take(tok, &v->g) != 0 ||
-		    !ref_matches(v)) {
+		    !term_grant_matches(&v->g, v->ref)) {
 			log_info("term: refused a socket from %s: bad or "
 			    "expired token", v->addr);
 			viewer_close(v, TERM_WS_POLICY,
@@ -858,10 +864,16 @@ term_open(const struct term_open *o)
 	struct job *j;
 	int fl;
 
-	if (!running) {
+	/* Beyond the cap a socket is closed at once: a bound on memory
+	 * whatever the clients do (the HTTP layer no longer counts it). */
+	if (!running || atomic_load(&nopen) >= TERM_MAX_SOCKETS) {
+		if (running)
+			log_warn("term: %d terminal sockets open; refusing",
+			    TERM_MAX_SOCKETS);
 		close(o->fd);
 		return;
 	}
+	atomic_fetch_add(&nopen, 1);
 	v = xcalloc(1, sizeof *v);
 	v->kind = EV_VIEWER;
 	v->fd = o->fd;

@@ -102,3 +102,12 @@ term_token_take(const char *token, struct term_grant *g)
 		return err_set(ERR_UNAUTH, "bad or expired terminal token");
 	return 0;
 }
+
+int
+term_grant_matches(const struct term_grant *g, const char *ref)
+{
+	size_t n = strlen(ref);
+
+	return strcmp(ref, g->ws_id) == 0 || strcmp(ref, g->ws_name) == 0 ||
+	    (n >= 4 && strncmp(g->ws_id, ref, n) == 0);
+}

@@ -22,4 +22,8 @@ void	term_token_new(const struct term_grant *g, int ttl, char out[44],
  * expired). */
 int	term_token_take(const char *token, struct term_grant *g);
 
+/* 1 when a route's {id} (the UUID, a prefix of 4 or more, or the name)
+ * names the workspace g is for. */
+int	term_grant_matches(const struct term_grant *g, const char *ref);
+
 #endif

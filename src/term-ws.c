@@ -235,7 +235,7 @@ frame_done(struct term_ws *w, term_ws_fn fn, void *arg)
 			n -= 2;
 			if (code < 1000 || code >= 5000 || code == 1004 ||
 			    code == 1005 || code == 1006 || code == 1015 ||
-			    (code > 1011 && code < 3000))
+			    (code > 1014 && code < 3000))
 				return fail(w, TERM_WS_PROTOCOL,
 				    "bad close code");
 			if (!term_ws_utf8(d, n))

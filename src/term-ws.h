@@ -31,6 +31,7 @@ enum {
 	TERM_WS_POLICY = 1008,		/* bad token, origin */
 	TERM_WS_TOO_BIG = 1009,
 	TERM_WS_INTERNAL = 1011,
+	TERM_WS_TRY_LATER = 1013,
 };
 
 /* Sec-WebSocket-Accept for a client's Sec-WebSocket-Key: 28 characters
