@@ -26,6 +26,7 @@ api_ms() { # BODY OUT: one exec through the API, its time in ms
 		-H 'Content-Type: application/json' -d "$1" "$URL/v1/workspaces/$ID/exec")
 	[ "$(jq -r .exit_code "$WORK/o.json")" = 0 ] || fail "exec failed: $(cat "$WORK/o.json")"
 	awk -v t="$t" 'BEGIN {printf "%.3f\n", t * 1000}' >>"$2"
+	jq -r .duration_ms "$WORK/o.json" >>"$2.dur"
 }
 timed() { # OUT CMD...: wall time of CMD in ms
 	local out=$1 t0 t1
@@ -35,7 +36,7 @@ timed() { # OUT CMD...: wall time of CMD in ms
 	t1=$(now_ms)
 	awk -v a="$t1" -v b="$t0" 'BEGIN {printf "%.3f\n", a - b}' >>"$out"
 }
-: >"$WORK/sup.txt"; : >"$WORK/dx.txt"; : >"$WORK/docker.txt"; : >"$WORK/cli.txt"; : >"$WORK/docker2.txt"
+: >"$WORK/sup.txt"; : >"$WORK/floor.txt"; : >"$WORK/dx.txt"; : >"$WORK/docker.txt"; : >"$WORK/cli.txt"; : >"$WORK/docker2.txt"
 api_ms '{"argv":["true"]}' /dev/null
 api_ms '{"argv":["true"],"user":"dev"}' /dev/null
 "$DOCKER" exec "$C" true
@@ -43,6 +44,9 @@ for _ in $(seq "$N"); do
 	api_ms '{"argv":["true"]}' "$WORK/sup.txt"
 	timed "$WORK/docker.txt" "$DOCKER" exec "$C" true
 	api_ms '{"argv":["true"],"user":"dev"}' "$WORK/dx.txt"
+	# berthd's floor: an authenticated GET through the same HTTP path
+	t=$(curl -sS -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $ADMIN_KEY" "$URL/v1/account")
+	awk -v t="$t" 'BEGIN {printf "%.3f\n", t * 1000}' >>"$WORK/floor.txt"
 done
 export BERTH_API_URL=$URL BERTH_API_KEY=$ADMIN_KEY BERTH_CONFIG=$WORK/none.json
 "$BERTH" exec bsup -- true >/dev/null || fail "berth exec"
@@ -61,5 +65,8 @@ echo "exec \`true\`, $N each, interleaved, $("$DOCKER" version --format 'docker 
 printf '%-34s p50 %7.1f ms  p99 %7.1f ms\n' "docker exec C true" "$(pct 50 <"$WORK/docker.txt")" "$(pct 99 <"$WORK/docker.txt")"
 line "API exec, runner sup" "$WORK/sup.txt" "$WORK/docker.txt"
 line "API exec, runner docker-exec" "$WORK/dx.txt" "$WORK/docker.txt"
+printf '%-34s p50 %7.1f ms  p99 %7.1f ms\n' "  sup: the process (duration_ms)" "$(pct 50 <"$WORK/sup.txt.dur")" "$(pct 99 <"$WORK/sup.txt.dur")"
+printf '%-34s p50 %7.1f ms  p99 %7.1f ms\n' "  berthd floor: GET /v1/account" "$(pct 50 <"$WORK/floor.txt")" "$(pct 99 <"$WORK/floor.txt")"
+printf '  load average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-34s p50 %7.1f ms  p99 %7.1f ms\n' "docker exec C true (2nd loop)" "$(pct 50 <"$WORK/docker2.txt")" "$(pct 99 <"$WORK/docker2.txt")"
 line "berth exec WS -- true (sup)" "$WORK/cli.txt" "$WORK/docker2.txt"
