@@ -4,6 +4,7 @@
  * size, a kill that takes a double-forked escapee, the supervisor's own
  * timeout, a process kept across its caller's crash (listed, then
  * killed), a wrong key falling back. */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -44,6 +45,8 @@ sup_up(void)
 		exit(1);
 	close(fd);
 	if ((sup_pid = fork()) == 0) {
+		/* Gone with the test, even one that dies on the way. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		setenv("BERTH_SUP_SECRET", key, 1);
 		execl(bin, "berth-sup", "-d", dir, (char *)NULL);
 		_exit(127);
