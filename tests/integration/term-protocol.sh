@@ -2,7 +2,8 @@
 # WebSocket client (npm ws): ttyd's protocol with auth first and with the
 # token in the URL, resize (stty size follows), pause/resume, the exit
 # status on close, bad and reused tokens (1008), Origin, another user,
-# named sessions (reattach with replay, two viewers, listed), a stopped
+# named sessions (reattach with replay, two viewers, listed, ended after
+# terminal_idle with nobody attached), a stopped
 # workspace (409); then `berth ssh` under a pty: typing `echo hi; exit 3`
 # exits 3 and leaves the terminal as it was.
 . "$(dirname "$0")/lib.sh"
@@ -11,7 +12,7 @@ if [ ! -d "$T/node_modules/ws" ]; then
 	(cd "$T" && npm ci --no-audit --no-fund >/dev/null 2>&1) ||
 		fail "npm ci (ws) in $T"
 fi
-berthd_start
+berthd_start --terminal-idle 4s
 cd "$WORK"
 KEY=$(mkuser tom)
 KEY2=$(mkuser ann)
@@ -75,6 +76,17 @@ if open("tty.before").read() != open("tty.after").read():
     sys.exit(1)
 PY
 ok "berth ssh: typed 'echo hi; exit 3' -> hi, exit 3, terminal restored"
+
+# A named session with nobody attached ends after terminal_idle (4 s).
+node "$T/proto.js" detach || fail "scenario detach"
+api GET "/v1/workspaces/$WS" '' "$KEY" >ws.json
+[ "$(jq '[.terminal_sessions[] | select(.name == "s9")] | length' ws.json)" = 1 ] ||
+	fail "detached session s9 not listed: $(jq -c .terminal_sessions ws.json)"
+sleep 6
+api GET "/v1/workspaces/$WS" '' "$KEY" >ws.json
+[ "$(jq '[.terminal_sessions[] | select(.name == "s9")] | length' ws.json)" = 0 ] ||
+	fail "session s9 outlived terminal_idle: $(jq -c .terminal_sessions ws.json)"
+ok "a detached named session ends after terminal_idle (4 s)"
 
 # Under 5 minutes of TTL left: the warning shows in the terminal.
 expect 200 PATCH "/v1/workspaces/$WS" '{"ttl":"4m30s"}' "$KEY"

@@ -247,6 +247,19 @@ const scenarios = {
 		console.log('ok - both viewers closed 1000 "exit status 4"');
 	},
 
+	// A named session left without viewers (term-protocol.sh then
+	// checks it ends after terminal_idle).
+	async detach() {
+		const t = await token();
+		const c = open(wspath(WS, `?session=s9&token=${t.token}`));
+		await c.ready;
+		c.type('echo LEFT$((2*4))\r');
+		await until(c, /LEFT8/);
+		c.ws.terminate();
+		await closed(c);
+		console.log('ok - session s9 left running without viewers');
+	},
+
 	// SPEC section 7: 5 minutes before the TTL, a line in the terminal.
 	async ttlwarn() {
 		const t = await token();
