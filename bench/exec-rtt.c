@@ -134,8 +134,8 @@ main(int argc, char **argv)
 		n = 50;
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(name, sizeof name, "berthbench-exec-%ld", (long)getpid());
-	if ((rt = rt_docker_new(getenv("BERTH_DOCKER_HOST"))) == NULL)
-		die("rt_docker_new");
+	if ((rt = rt_new("docker", getenv("BERTH_DOCKER_HOST"))) == NULL)
+		die("rt_new");
 	if (rt_create(rt, &s, &id) != 0 || rt_start(rt, id) != 0)
 		die("container");
 	api = xcalloc((size_t)n, sizeof *api);

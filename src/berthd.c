@@ -152,6 +152,25 @@ instance_id(struct app *app, struct db *db)
 	return db_meta_set(db, "instance", id);
 }
 
+/* Says at start-up whether writable layers can be limited here, and
+ * drops a container_disk the backend cannot enforce (never pretended). */
+static void
+disk_limit_check(struct app *app)
+{
+	char why[512];
+	int r = rt_disk_limit_support(app->rt, why, sizeof why);
+
+	if (r > 0)
+		log_info("writable layers: %s", why);
+	else if (app->cfg.container_disk > 0) {
+		log_warn("container_disk is not enforced: %s",
+		    r == 0 ? why : err_msg());
+		app->cfg.container_disk = 0;
+	} else
+		log_info("writable layers are not limited: %s", r == 0 ? why :
+		    err_msg());
+}
+
 int
 main(int argc, char **argv)
 {
@@ -195,7 +214,7 @@ main(int argc, char **argv)
 	db_set_path(dbpath);
 	if ((db = db_thread()) == NULL)
 		fatal("cannot open the store %s", dbpath);
-	if ((app.rt = rt_docker_new(app.cfg.docker_host)) == NULL)
+	if ((app.rt = rt_new("docker", app.cfg.docker_host)) == NULL)
 		fatal("bad docker_host '%s'", app.cfg.docker_host);
 	if (tmpl_reload(&app) != 0)
 		fatal("%s", err_msg());
@@ -209,6 +228,7 @@ main(int argc, char **argv)
 		    err_msg());
 	else if (rt_network_ensure(app.rt, app.cfg.network) != 0)
 		log_warn("workspace network: %s", err_msg());
+	disk_limit_check(&app);
 	if (gpu_startup(&app, db) != 0)
 		log_warn("gpus: %s", err_msg());
 	life_reconcile(&app, db, 1);

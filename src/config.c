@@ -74,6 +74,9 @@ static const struct key keys[] = {
 	{ "exec_output_cap", Z(exec_output_cap), "16m", "exec output cap per stream" },
 	{ "supervisor", S(supervisor), "auto", "berth-sup binary put in workspaces: auto (next to berthd), off, or a path" },
 	{ "terminal_idle", T(terminal_idle), "30m", "how long a named terminal session lives with nobody attached" },
+	{ "log_max_size", Z(log_max_size), "10m", "container output kept per log file (rotated)" },
+	{ "log_max_files", I(log_max_files), "3", "rotated container log files kept" },
+	{ "container_disk", Z(container_disk), "0", "writable layer limit per container (0 = none; needs a storage driver that can)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 

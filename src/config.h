@@ -51,6 +51,9 @@ struct config {
 	int64_t	 exec_output_cap;	/* bytes per stream, 16 MiB */
 	char	*supervisor;		/* berth-sup binary: auto|off|path */
 	int64_t	 terminal_idle;		/* s a named session outlives its viewers */
+	int64_t	 log_max_size;		/* container log file, 10 MiB */
+	int	 log_max_files;		/* rotated log files, 3 */
+	int64_t	 container_disk;	/* writable layer, 0: none */
 };
 
 /* Fills cfg from defaults, an optional --config file and argv. On error

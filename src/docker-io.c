@@ -5,7 +5,7 @@
  * fly). Each stream is its own HTTP/1.1 exchange on its own connection
  * (docker-http.c), read and written in pieces so that no body is ever
  * held whole. Any thread; a
- * struct rt_stream belongs to one thread at a time. */
+ * struct docker_stream belongs to one thread at a time. */
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -47,7 +47,8 @@ enum io_kind {
 	IO_PUT_TAR,	/* upload: a tar, entries re-owned */
 };
 
-struct rt_stream {
+struct docker_stream {
+	struct rt_stream base;		/* first: rt.h's head */
 	struct dconn	*c;		/* its own connection to the engine */
 	enum io_kind	 kind;
 	char		*what;		/* "logs of 'id'", for messages */
@@ -69,10 +70,14 @@ struct rt_stream {
 	int		 failed;
 };
 
+static void	io_stream_free(struct docker_stream *);
+static int	io_file_stat(struct rt *, const char *, const char *,
+		    struct rt_file *);
+
 /* ---- one exchange on its own connection (docker-http.c) ---- */
 
 static int
-io_send_buf(struct rt_stream *s, const void *p, size_t n)
+io_send_buf(struct docker_stream *s, const void *p, size_t n)
 {
 	struct iovec iov = { (void *)p, n };
 
@@ -80,15 +85,15 @@ io_send_buf(struct rt_stream *s, const void *p, size_t n)
 }
 
 static int
-io_open(struct rt *rt, const char *what, struct rt_stream **sp)
+io_open(struct rt *rt, const char *what, struct docker_stream **sp)
 {
-	struct rt_stream *s = xcalloc(1, sizeof *s);
+	struct docker_stream *s = xcalloc(1, sizeof *s);
 	int r;
 
 	s->what = xstrdup(what);
 	if ((r = dc_open(docker_rt_client(rt), what, IO_RBUF, DC_CONNECT_MS,
 	    &s->c)) != 0) {
-		rt_stream_free(s);
+		io_stream_free(s);
 		return r;
 	}
 	*sp = s;
@@ -97,7 +102,7 @@ io_open(struct rt *rt, const char *what, struct rt_stream **sp)
 
 /* Sends the request head. body_len: -1 none, -2 chunked, else length. */
 static int
-io_request(struct rt_stream *s, const char *method, const char *path,
+io_request(struct docker_stream *s, const char *method, const char *path,
     const char *ctype, int64_t body_len)
 {
 	return dconn_request(s->c, method, path, ctype,
@@ -106,33 +111,33 @@ io_request(struct rt_stream *s, const char *method, const char *path,
 
 /* Reads the status line and headers. */
 static int
-io_response(struct rt_stream *s, int head_request)
+io_response(struct docker_stream *s, int head_request)
 {
 	return dconn_read_head(s->c, head_request, IO_HEAD_MS);
 }
 
 static int
-io_status(const struct rt_stream *s)
+io_status(const struct docker_stream *s)
 {
 	return dconn_head(s->c)->status;
 }
 
 static const char *
-io_path_stat(const struct rt_stream *s)
+io_path_stat(const struct docker_stream *s)
 {
 	return dconn_head(s->c)->path_stat;
 }
 
 /* Reads decoded body bytes: >0, 0 at the end, ERR_TIMEOUT, errors. */
 static ssize_t
-io_body(struct rt_stream *s, void *out, size_t len, int timeout_ms)
+io_body(struct docker_stream *s, void *out, size_t len, int timeout_ms)
 {
 	return dconn_read_body(s->c, out, len, timeout_ms);
 }
 
 /* Turns a non-2xx answer into ERR_* with the engine's message. */
 static int
-io_error(struct rt_stream *s, const char *what)
+io_error(struct docker_stream *s, const char *what)
 {
 	return dconn_error(s->c, what);
 }
@@ -159,11 +164,11 @@ io_check_id(const char *id)
 
 /* ---- logs ---- */
 
-int
-rt_logs(struct rt *rt, const char *id, const struct rt_logs_opts *o,
-    struct rt_stream **sp)
+static int
+io_logs(struct rt *rt, const char *id, const struct rt_logs_opts *o,
+    struct docker_stream **sp)
 {
-	struct rt_stream *s = NULL;
+	struct docker_stream *s = NULL;
 	struct buf *p = NULL;
 	char *what;
 	int r;
@@ -198,12 +203,12 @@ rt_logs(struct rt *rt, const char *id, const struct rt_logs_opts *o,
 	s = NULL;
  out:
 	buf_free(p);
-	rt_stream_free(s);
+	io_stream_free(s);
 	return r;
 }
 
 static ssize_t
-logs_read(struct rt_stream *s, int *stream, void *out, size_t len,
+logs_read(struct docker_stream *s, int *stream, void *out, size_t len,
     int timeout_ms)
 {
 	const uint8_t *p;
@@ -303,8 +308,8 @@ docker_stats_parse(json_t *j, struct rt_stats *st)
 	}
 }
 
-int
-rt_stats(struct rt *rt, const char *id, struct rt_stats *st)
+static int
+io_stats(struct rt *rt, const char *id, struct rt_stats *st)
 {
 	json_t *j = NULL;
 	char *path;
@@ -393,7 +398,7 @@ docker_path_stat_parse(const char *b64, struct rt_file *f)
 static int
 stat_once(struct rt *rt, const char *id, const char *path, struct rt_file *f)
 {
-	struct rt_stream *s = NULL;
+	struct docker_stream *s = NULL;
 	char *ep = io_escape(path), *p = NULL, *what;
 	int r;
 
@@ -418,12 +423,12 @@ stat_once(struct rt *rt, const char *id, const char *path, struct rt_file *f)
  out:
 	free(ep);
 	free(p);
-	rt_stream_free(s);
+	io_stream_free(s);
 	return r;
 }
 
-int
-rt_file_stat(struct rt *rt, const char *id, const char *path,
+static int
+io_file_stat(struct rt *rt, const char *id, const char *path,
     struct rt_file *f)
 {
 	char cur[4096];
@@ -453,9 +458,9 @@ rt_file_stat(struct rt *rt, const char *id, const char *path,
  * engine sends along goes into info. */
 static int
 get_once(struct rt *rt, const char *id, const char *src, int dir,
-    const char *path, struct rt_file *info, struct rt_stream **sp)
+    const char *path, struct rt_file *info, struct docker_stream **sp)
 {
-	struct rt_stream *s = NULL;
+	struct docker_stream *s = NULL;
 	char *ep, *p, *what;
 	size_t n = strlen(src);
 	int r;
@@ -495,15 +500,15 @@ get_once(struct rt *rt, const char *id, const char *src, int dir,
 	s = NULL;
  out:
 	free(p);
-	rt_stream_free(s);
+	io_stream_free(s);
 	return r;
 }
 
-int
-rt_file_get(struct rt *rt, const char *id, const char *path,
-    struct rt_file *info, struct rt_stream **sp)
+static int
+io_file_get(struct rt *rt, const char *id, const char *path,
+    struct rt_file *info, struct docker_stream **sp)
 {
-	struct rt_stream *s = NULL;
+	struct docker_stream *s = NULL;
 	char src[sizeof info->link];
 	int r;
 
@@ -517,11 +522,11 @@ rt_file_get(struct rt *rt, const char *id, const char *path,
 		*sp = s;
 		return 0;
 	}
-	rt_stream_free(s);
+	io_stream_free(s);
 	strlcpy_b(src, path, sizeof src);
 	if (info->is_link) {
 		/* Links are followed: fetch what they point at. */
-		if ((r = rt_file_stat(rt, id, path, info)) != 0)
+		if ((r = io_file_stat(rt, id, path, info)) != 0)
 			return r;
 		if (info->link[0] == '/')
 			strlcpy_b(src, info->link, sizeof src);
@@ -532,7 +537,7 @@ rt_file_get(struct rt *rt, const char *id, const char *path,
 /* IO_FILE: skips tar headers up to the first regular file, then hands out
  * its bytes. */
 static ssize_t
-file_read(struct rt_stream *s, void *out, size_t len, int timeout_ms)
+file_read(struct docker_stream *s, void *out, size_t len, int timeout_ms)
 {
 	uint8_t blk[512];
 	ssize_t n;
@@ -573,8 +578,8 @@ file_read(struct rt_stream *s, void *out, size_t len, int timeout_ms)
 	return n;
 }
 
-ssize_t
-rt_stream_read(struct rt_stream *s, int *stream, void *out, size_t len,
+static ssize_t
+io_stream_read(struct docker_stream *s, int *stream, void *out, size_t len,
     int timeout_ms)
 {
 	if (stream != NULL)
@@ -607,7 +612,7 @@ path_dirname(const char *path)
 static int
 put_small(struct rt *rt, const char *id, const char *dir, struct buf *b)
 {
-	struct rt_stream *s = NULL;
+	struct docker_stream *s = NULL;
 	char *ed = io_escape(dir), *p = NULL;
 	int r;
 
@@ -624,7 +629,7 @@ put_small(struct rt *rt, const char *id, const char *dir, struct buf *b)
  out:
 	free(ed);
 	free(p);
-	rt_stream_free(s);
+	io_stream_free(s);
 	return r;
 }
 
@@ -642,7 +647,7 @@ mkdirs(struct rt *rt, const char *id, const char *path, int uid, int gid)
 
 	/* Walk up to the deepest existing ancestor. */
 	for (;;) {
-		r = rt_file_stat(rt, id, base, &f);
+		r = io_file_stat(rt, id, base, &f);
 		if (r == 0)
 			break;
 		if (r != ERR_NOTFOUND || strcmp(base, "/") == 0)
@@ -685,11 +690,11 @@ mkdirs(struct rt *rt, const char *id, const char *path, int uid, int gid)
 	return r;
 }
 
-int
-rt_file_put(struct rt *rt, const char *id, const char *path,
-    const struct rt_put *pu, struct rt_stream **sp)
+static int
+io_file_put(struct rt *rt, const char *id, const char *path,
+    const struct rt_put *pu, struct docker_stream **sp)
 {
-	struct rt_stream *s = NULL;
+	struct docker_stream *s = NULL;
 	struct rt_file f;
 	struct buf *hdr = NULL;
 	char *dir = NULL, *ed = NULL, *p = NULL, *target = NULL, *what;
@@ -712,7 +717,7 @@ rt_file_put(struct rt *rt, const char *id, const char *path,
 		/* An existing file (or a link to one) has its parent: one
 		 * request. A new one needs its parent checked or made. */
 		if ((r = stat_once(rt, id, path, &f)) == 0 && f.is_link &&
-		    (r = rt_file_stat(rt, id, path, &f)) == 0 &&
+		    (r = io_file_stat(rt, id, path, &f)) == 0 &&
 		    f.link[0] == '/')
 			/* Written through the link. */
 			path = target = xstrdup(f.link);
@@ -764,13 +769,13 @@ rt_file_put(struct rt *rt, const char *id, const char *path,
 	free(p);
 	free(target);
 	buf_free(hdr);
-	rt_stream_free(s);
+	io_stream_free(s);
 	return r;
 }
 
 /* Sends upload bytes, framed when chunked. */
 static int
-up_send(struct rt_stream *s, const void *p, size_t n)
+up_send(struct docker_stream *s, const void *p, size_t n)
 {
 	if (n == 0)
 		return 0;
@@ -785,8 +790,8 @@ tar_emit(void *arg, const void *p, size_t n)
 	return up_send(arg, p, n);
 }
 
-int
-rt_stream_write(struct rt_stream *s, const void *p, size_t n)
+static int
+io_stream_write(struct docker_stream *s, const void *p, size_t n)
 {
 	int r;
 
@@ -813,8 +818,8 @@ rt_stream_write(struct rt_stream *s, const void *p, size_t n)
 	return r;
 }
 
-int
-rt_stream_finish(struct rt_stream *s)
+static int
+io_stream_finish(struct docker_stream *s)
 {
 	static const uint8_t zero[1536];	/* padding and the end marker */
 	int r = 0;
@@ -842,8 +847,8 @@ rt_stream_finish(struct rt_stream *s)
 	return r;
 }
 
-void
-rt_stream_free(struct rt_stream *s)
+static void
+io_stream_free(struct docker_stream *s)
 {
 	if (s == NULL)
 		return;
@@ -853,4 +858,88 @@ rt_stream_free(struct rt_stream *s)
 	free(s->dbuf);
 	free(s->what);
 	free(s);
+}
+
+/* ---- rt.h's operations (docker-rt.h) ---- */
+
+/* A new stream as rt.h hands it out: with the backend's table. */
+static struct rt_stream *
+io_base(struct rt *rt, struct docker_stream *s)
+{
+	if (s == NULL)
+		return NULL;
+	s->base.ops = rt->ops;
+	return &s->base;
+}
+
+int
+docker_logs(struct rt *rt, const char *id, const struct rt_logs_opts *o,
+    struct rt_stream **sp)
+{
+	struct docker_stream *s = NULL;
+	int r = io_logs(rt, id, o, &s);
+
+	*sp = io_base(rt, s);
+	return r;
+}
+
+int
+docker_stats(struct rt *rt, const char *id, struct rt_stats *st)
+{
+	return io_stats(rt, id, st);
+}
+
+int
+docker_file_stat(struct rt *rt, const char *id, const char *path,
+    struct rt_file *f)
+{
+	return io_file_stat(rt, id, path, f);
+}
+
+int
+docker_file_get(struct rt *rt, const char *id, const char *path,
+    struct rt_file *info, struct rt_stream **sp)
+{
+	struct docker_stream *s = NULL;
+	int r = io_file_get(rt, id, path, info, &s);
+
+	*sp = io_base(rt, s);
+	return r;
+}
+
+int
+docker_file_put(struct rt *rt, const char *id, const char *path,
+    const struct rt_put *p, struct rt_stream **sp)
+{
+	struct docker_stream *s = NULL;
+	int r = io_file_put(rt, id, path, p, &s);
+
+	*sp = io_base(rt, s);
+	return r;
+}
+
+ssize_t
+docker_stream_read(struct rt_stream *s, int *stream, void *out, size_t len,
+    int timeout_ms)
+{
+	return io_stream_read((struct docker_stream *)s, stream, out, len,
+	    timeout_ms);
+}
+
+int
+docker_stream_write(struct rt_stream *s, const void *p, size_t n)
+{
+	return io_stream_write((struct docker_stream *)s, p, n);
+}
+
+int
+docker_stream_finish(struct rt_stream *s)
+{
+	return io_stream_finish((struct docker_stream *)s);
+}
+
+void
+docker_stream_free(struct rt_stream *s)
+{
+	io_stream_free((struct docker_stream *)s);
 }

@@ -16,45 +16,21 @@
 #include "xmalloc.h"
 
 #define RT_PIDS_DEFAULT		4096
+#define RT_LOG_MAX_SIZE		(10LL << 20)	/* json-file rotation */
+#define RT_LOG_MAX_FILES	3
 #define RT_STOP_MARGIN_MS	15000
+/* Where the backend records rt_spec's owner fields: container labels. */
 #define RT_LABEL_WORKSPACE	"berth.workspace"
+#define RT_LABEL_INSTANCE	"berth.instance"
+#define RT_LABEL_OWNER		"berth.owner"
+#define RT_LABEL_NAME		"berth.name"
+#define RT_LABEL_HELPER		"berth.helper"
 
-struct rt {
-	struct dc	*dc;
-};
-
-struct rt *
-rt_docker_new(const char *host)
+/* The engine client of the backend. */
+static struct dc *
+DC(struct rt *rt)
 {
-	struct rt *rt;
-	struct dc *dc;
-
-	if ((dc = dc_new(host)) == NULL)
-		return NULL;
-	rt = xcalloc(1, sizeof *rt);
-	rt->dc = dc;
-	return rt;
-}
-
-void
-rt_free(struct rt *rt)
-{
-	if (rt == NULL)
-		return;
-	dc_free(rt->dc);
-	free(rt);
-}
-
-const char *
-rt_name(const struct rt *rt)
-{
-	return "docker";
-}
-
-struct dc *
-docker_rt_client(struct rt *rt)
-{
-	return rt->dc;
+	return ((struct docker_rt *)rt)->dc;
 }
 
 /* Container ids, container/volume/network names: [A-Za-z0-9][A-Za-z0-9_.-]*. */
@@ -106,14 +82,14 @@ check_name(const char *what, const char *s)
 /* One request whose answer must be 2xx (or 304 when ok304): 0, or the
  * mapped error with what as its message. */
 static int
-rt_call(struct rt *rt, const char *method, const char *path, json_t *body,
+dcall(struct rt *rt, const char *method, const char *path, json_t *body,
     long timeout_ms, int ok304, const char *what, json_t **resp)
 {
 	json_t *j = NULL;
 	long st = 0;
 	int r;
 
-	if ((r = dc_request(rt->dc, method, path, body, timeout_ms, &st, &j,
+	if ((r = dc_request(DC(rt), method, path, body, timeout_ms, &st, &j,
 	    NULL)) != 0)
 		return r;
 	if ((st >= 200 && st < 300) || (ok304 && st == 304)) {
@@ -129,24 +105,24 @@ rt_call(struct rt *rt, const char *method, const char *path, json_t *body,
 }
 
 int
-rt_ping(struct rt *rt)
+docker_ping(struct rt *rt)
 {
 	struct buf *raw = NULL;
 	long st = 0;
 	int r;
 
-	if ((r = dc_request(rt->dc, "GET", "/_ping", NULL, 5000, &st, NULL,
+	if ((r = dc_request(DC(rt), "GET", "/_ping", NULL, 5000, &st, NULL,
 	    &raw)) != 0)
 		return r;
 	if (st != 200)
 		r = err_set(ERR_BACKEND, "docker engine at %s answered ping "
-		    "with HTTP %ld", dc_host(rt->dc), st);
+		    "with HTTP %ld", dc_host(DC(rt)), st);
 	buf_free(raw);
 	return r;
 }
 
 int
-rt_image_exists(struct rt *rt, const char *image)
+docker_image_exists(struct rt *rt, const char *image)
 {
 	char *path, *what;
 	int r;
@@ -156,19 +132,19 @@ rt_image_exists(struct rt *rt, const char *image)
 		    image ? image : "");
 	path = xasprintf("/images/%s/json", image);
 	what = xasprintf("no such image '%s'", image);
-	r = rt_call(rt, "GET", path, NULL, 0, 0, what, NULL);
+	r = dcall(rt, "GET", path, NULL, 0, 0, what, NULL);
 	free(path);
 	free(what);
 	return r;
 }
 
 int
-rt_has_nvidia(struct rt *rt)
+docker_gpu_runtime(struct rt *rt)
 {
 	json_t *info = NULL, *rts;
 	int r;
 
-	if ((r = rt_call(rt, "GET", "/info", NULL, 0, 0,
+	if ((r = dcall(rt, "GET", "/info", NULL, 0, 0,
 	    "cannot read docker engine info", &info)) != 0)
 		return r;
 	rts = json_object_get(info, "Runtimes");
@@ -178,7 +154,7 @@ rt_has_nvidia(struct rt *rt)
 }
 
 int
-rt_network_ensure(struct rt *rt, const char *name)
+docker_network_ensure(struct rt *rt, const char *name)
 {
 	json_t *net = NULL, *body = NULL;
 	const char *icc, *drv;
@@ -190,7 +166,7 @@ rt_network_ensure(struct rt *rt, const char *name)
 		return r;
 	path = xasprintf("/networks/%s", name);
 	what = xasprintf("cannot inspect network '%s'", name);
-	if ((r = dc_request(rt->dc, "GET", path, NULL, 0, &st, &net,
+	if ((r = dc_request(DC(rt), "GET", path, NULL, 0, &st, &net,
 	    NULL)) != 0)
 		goto out;
 	if (st == 404) {
@@ -202,11 +178,11 @@ rt_network_ensure(struct rt *rt, const char *name)
 		    "Labels", "berth", "1");
 		free(what);
 		what = xasprintf("cannot create network '%s'", name);
-		r = rt_call(rt, "POST", "/networks/create", body, 0, 0, what,
+		r = dcall(rt, "POST", "/networks/create", body, 0, 0, what,
 		    NULL);
 		if (r == ERR_CONFLICT) {	/* created meanwhile */
 			err_clear();
-			r = rt_network_ensure(rt, name);
+			r = docker_network_ensure(rt, name);
 		}
 		goto out;
 	}
@@ -233,13 +209,25 @@ rt_network_ensure(struct rt *rt, const char *name)
 	return r;
 }
 
-/* {"k":"v"} from "k=v" strings. */
+/* {"k":"v"} from "k=v" strings and, with s, the spec's owner fields. */
 static json_t *
-labels_object(const char *const *labels)
+labels_object_spec(const char *const *labels, const struct rt_spec *s)
 {
 	json_t *o = json_object();
 	const char *eq;
 
+	if (s != NULL && s->workspace_id != NULL)
+		json_object_set_new(o, RT_LABEL_WORKSPACE,
+		    json_string(s->workspace_id));
+	if (s != NULL && s->owner != NULL)
+		json_object_set_new(o, RT_LABEL_OWNER, json_string(s->owner));
+	if (s != NULL && s->ws_name != NULL)
+		json_object_set_new(o, RT_LABEL_NAME, json_string(s->ws_name));
+	if (s != NULL && s->installation != NULL)
+		json_object_set_new(o, RT_LABEL_INSTANCE,
+		    json_string(s->installation));
+	if (s != NULL && s->helper)
+		json_object_set_new(o, RT_LABEL_HELPER, json_string("1"));
 	for (; labels != NULL && *labels != NULL; labels++) {
 		char *k;
 		if ((eq = strchr(*labels, '=')) == NULL) {
@@ -253,6 +241,13 @@ labels_object(const char *const *labels)
 	return o;
 }
 
+/* {"k":"v"} from "k=v" strings. */
+static json_t *
+labels_object(const char *const *labels)
+{
+	return labels_object_spec(labels, NULL);
+}
+
 static json_t *
 string_array(const char *const *v)
 {
@@ -264,7 +259,7 @@ string_array(const char *const *v)
 }
 
 int
-rt_volume_create(struct rt *rt, const char *name, const char *const *labels)
+docker_volume_create(struct rt *rt, const char *name, const char *const *labels)
 {
 	json_t *body;
 	char *what;
@@ -275,14 +270,14 @@ rt_volume_create(struct rt *rt, const char *name, const char *const *labels)
 	body = json_pack("{s:s, s:s, s:o}", "Name", name, "Driver", "local",
 	    "Labels", labels_object(labels));
 	what = xasprintf("cannot create volume '%s'", name);
-	r = rt_call(rt, "POST", "/volumes/create", body, 0, 0, what, NULL);
+	r = dcall(rt, "POST", "/volumes/create", body, 0, 0, what, NULL);
 	json_decref(body);
 	free(what);
 	return r;
 }
 
 int
-rt_volume_create_bind(struct rt *rt, const char *name,
+docker_volume_create_bind(struct rt *rt, const char *name,
     const char *const *labels, const char *dir)
 {
 	json_t *body;
@@ -295,14 +290,14 @@ rt_volume_create_bind(struct rt *rt, const char *name,
 	    "Driver", "local", "Labels", labels_object(labels), "DriverOpts",
 	    "type", "none", "o", "bind", "device", dir);
 	what = xasprintf("cannot create volume '%s'", name);
-	r = rt_call(rt, "POST", "/volumes/create", body, 0, 0, what, NULL);
+	r = dcall(rt, "POST", "/volumes/create", body, 0, 0, what, NULL);
 	json_decref(body);
 	free(what);
 	return r;
 }
 
 int
-rt_volume_remove(struct rt *rt, const char *name)
+docker_volume_remove(struct rt *rt, const char *name)
 {
 	json_t *j = NULL;
 	char *path;
@@ -312,7 +307,7 @@ rt_volume_remove(struct rt *rt, const char *name)
 	if ((r = check_name("volume", name)) != 0)
 		return r;
 	path = xasprintf("/volumes/%s", name);
-	r = dc_request(rt->dc, "DELETE", path, NULL, 0, &st, &j, NULL);
+	r = dc_request(DC(rt), "DELETE", path, NULL, 0, &st, &j, NULL);
 	free(path);
 	if (r != 0)
 		goto out;
@@ -333,7 +328,7 @@ rt_volume_remove(struct rt *rt, const char *name)
 }
 
 int
-rt_volume_exists(struct rt *rt, const char *name)
+docker_volume_exists(struct rt *rt, const char *name)
 {
 	char *path, *what;
 	int r;
@@ -342,7 +337,7 @@ rt_volume_exists(struct rt *rt, const char *name)
 		return r;
 	path = xasprintf("/volumes/%s", name);
 	what = xasprintf("no such volume '%s'", name);
-	r = rt_call(rt, "GET", path, NULL, 0, 0, what, NULL);
+	r = dcall(rt, "GET", path, NULL, 0, 0, what, NULL);
 	free(path);
 	free(what);
 	return r;
@@ -419,6 +414,7 @@ json_t *
 docker_create_body(const struct rt_spec *s)
 {
 	json_t *c, *hc, *mounts, *exposed, *bindings;
+	char num[32], num2[16];
 
 	hc = json_pack("{s:[s], s:o, s:[s], s:I, s:b, s:b, s:b, s:s, s:s, "
 	    "s:{s:s, s:i}}",
@@ -477,7 +473,22 @@ docker_create_body(const struct rt_spec *s)
 		    "HostPort", hp));
 	}
 	json_object_set_new(hc, "PortBindings", bindings);
-	if (s->gpu_nvidia && s->gpu_uuids != NULL && s->gpu_uuids[0] != NULL)
+	/* Output rotated by the engine, so a chatty container cannot fill
+	 * the host's disk through its log. */
+	snprintf(num, sizeof num, "%lld", (long long)(s->log_max_size > 0 ?
+	    s->log_max_size : RT_LOG_MAX_SIZE));
+	snprintf(num2, sizeof num2, "%d", s->log_max_files > 0 ?
+	    s->log_max_files : RT_LOG_MAX_FILES);
+	json_object_set_new(hc, "LogConfig", json_pack("{s:s, s:{s:s, s:s}}",
+	    "Type", "json-file", "Config", "max-size", num, "max-file",
+	    num2));
+	if (s->disk > 0) {
+		snprintf(num, sizeof num, "%lld", (long long)s->disk);
+		json_object_set_new(hc, "StorageOpt", json_pack("{s:s}",
+		    "size", num));
+	}
+	if (s->gpu_attach == RT_GPU_RUNTIME && s->gpu_uuids != NULL &&
+	    s->gpu_uuids[0] != NULL)
 		json_object_set_new(hc, "DeviceRequests", json_pack(
 		    "[{s:s, s:i, s:o, s:[[s]]}]", "Driver", "nvidia",
 		    "Count", 0, "DeviceIDs", string_array(s->gpu_uuids),
@@ -487,7 +498,7 @@ docker_create_body(const struct rt_spec *s)
 	    "s:o}",
 	    "Image", s->image,
 	    "Env", env_array(s),
-	    "Labels", labels_object(s->labels),
+	    "Labels", labels_object_spec(s->labels, s),
 	    "Tty", 0, "OpenStdin", 0, "StdinOnce", 0,
 	    "AttachStdin", 0, "AttachStdout", 0, "AttachStderr", 0,
 	    "ExposedPorts", exposed,
@@ -515,7 +526,7 @@ entry_wrap(struct rt *rt, const struct rt_spec *s, json_t *body)
 
 	path = xasprintf("/images/%s/json", s->image);
 	what = xasprintf("no such image '%s'", s->image);
-	r = rt_call(rt, "GET", path, NULL, 0, 0, what, &img);
+	r = dcall(rt, "GET", path, NULL, 0, 0, what, &img);
 	free(path);
 	free(what);
 	if (r != 0)
@@ -548,22 +559,24 @@ create_cleanup(struct rt *rt, const struct rt_spec *s)
 
 	strlcpy_b(saved, err_msg(), sizeof saved);
 	path = xasprintf("/containers/%s/json", s->name);
-	if (dc_request(rt->dc, "GET", path, NULL, 0, &st, &j, NULL) != 0 ||
+	if (dc_request(DC(rt), "GET", path, NULL, 0, &st, &j, NULL) != 0 ||
 	    st != 200)
 		goto out;
 	labels = json_object_get(json_object_get(j, "Config"), "Labels");
-	want = labels_object(s->labels);
+	want = labels_object_spec(s->labels, s);
 	json_object_foreach(want, k, v) {
 		if (!json_equal(v, json_object_get(labels, k)))
 			same = 0;
 	}
+	if (json_object_size(want) == 0)
+		same = 0;
 	json_decref(want);
-	if (!same || s->labels == NULL || s->labels[0] == NULL)
+	if (!same)
 		goto out;
 	free(path);
 	path = xasprintf("/containers/%s?force=1", s->name);
 	log_warn("removing half-created container %s", s->name);
-	(void)dc_request(rt->dc, "DELETE", path, NULL, 0, &st, NULL, NULL);
+	(void)dc_request(DC(rt), "DELETE", path, NULL, 0, &st, NULL, NULL);
  out:
 	json_decref(j);
 	free(path);
@@ -571,7 +584,7 @@ create_cleanup(struct rt *rt, const struct rt_spec *s)
 }
 
 int
-rt_create(struct rt *rt, const struct rt_spec *s, char **idp)
+docker_create(struct rt *rt, const struct rt_spec *s, char **idp)
 {
 	json_t *body = NULL, *j = NULL;
 	struct buf *path = NULL;
@@ -582,8 +595,9 @@ rt_create(struct rt *rt, const struct rt_spec *s, char **idp)
 	*idp = NULL;
 	if ((r = spec_check(s)) != 0)
 		return r;
-	if (s->gpu_nvidia && s->gpu_uuids != NULL && s->gpu_uuids[0] != NULL &&
-	    (r = rt_has_nvidia(rt)) <= 0) {
+	if (s->gpu_attach == RT_GPU_RUNTIME && s->gpu_uuids != NULL &&
+	    s->gpu_uuids[0] != NULL &&
+	    (r = docker_gpu_runtime(rt)) <= 0) {
 		if (r == 0)
 			r = err_set(ERR_UNSAT, "this host's docker engine has "
 			    "no nvidia runtime (NVIDIA container toolkit), so "
@@ -596,7 +610,7 @@ rt_create(struct rt *rt, const struct rt_spec *s, char **idp)
 	if (s->network != NULL) {
 		char *np = xasprintf("/networks/%s", s->network);
 		char *w = xasprintf("no such network '%s'", s->network);
-		r = rt_call(rt, "GET", np, NULL, 0, 0, w, NULL);
+		r = dcall(rt, "GET", np, NULL, 0, 0, w, NULL);
 		free(np);
 		free(w);
 		if (r != 0)
@@ -608,7 +622,7 @@ rt_create(struct rt *rt, const struct rt_spec *s, char **idp)
 	path = buf_new(0);
 	buf_appendf(path, "/containers/create?name=");
 	dc_escape(path, s->name);
-	r = dc_request(rt->dc, "POST", buf_data(path), body, 0, &st, &j, NULL);
+	r = dc_request(DC(rt), "POST", buf_data(path), body, 0, &st, &j, NULL);
 	if (r != 0) {
 		if (r == ERR_TIMEOUT || r == ERR_BACKEND)
 			create_cleanup(rt, s);
@@ -666,7 +680,7 @@ container_post(struct rt *rt, const char *id, const char *verb, int tmo_s)
 		path = xasprintf("/containers/%s/%s", id, verb);
 	if (ms < DC_DEFAULT_MS)
 		ms = DC_DEFAULT_MS;
-	if ((r = dc_request(rt->dc, "POST", path, NULL, ms, &st, &j,
+	if ((r = dc_request(DC(rt), "POST", path, NULL, ms, &st, &j,
 	    NULL)) != 0)
 		goto out;
 	if (st == 204 || st == 304 || st == 200)
@@ -696,26 +710,26 @@ container_post(struct rt *rt, const char *id, const char *verb, int tmo_s)
 }
 
 int
-rt_start(struct rt *rt, const char *id)
+docker_start(struct rt *rt, const char *id)
 {
 	return container_post(rt, id, "start", -1);
 }
 
 int
-rt_stop(struct rt *rt, const char *id, int timeout_s)
+docker_stop(struct rt *rt, const char *id, int timeout_s)
 {
 	return container_post(rt, id, "stop", timeout_s < 0 ? 0 : timeout_s);
 }
 
 int
-rt_restart(struct rt *rt, const char *id, int timeout_s)
+docker_restart(struct rt *rt, const char *id, int timeout_s)
 {
 	return container_post(rt, id, "restart",
 	    timeout_s < 0 ? 0 : timeout_s);
 }
 
 int
-rt_remove(struct rt *rt, const char *id, int force)
+docker_remove(struct rt *rt, const char *id, int force)
 {
 	json_t *j = NULL;
 	char *path, *what;
@@ -725,7 +739,7 @@ rt_remove(struct rt *rt, const char *id, int force)
 	if ((r = check_name("container", id)) != 0)
 		return r;
 	path = xasprintf("/containers/%s?force=%d&v=0", id, force ? 1 : 0);
-	r = dc_request(rt->dc, "DELETE", path, NULL, 60000, &st, &j, NULL);
+	r = dc_request(DC(rt), "DELETE", path, NULL, 60000, &st, &j, NULL);
 	free(path);
 	if (r != 0 || st == 204 || st == 200 || st == 404)
 		goto out;
@@ -741,7 +755,7 @@ rt_remove(struct rt *rt, const char *id, int force)
 }
 
 int
-rt_inspect_json(struct rt *rt, const char *id, json_t **out)
+docker_inspect_json(struct rt *rt, const char *id, json_t **out)
 {
 	char *path, *what;
 	int r;
@@ -751,7 +765,7 @@ rt_inspect_json(struct rt *rt, const char *id, json_t **out)
 		return r;
 	path = xasprintf("/containers/%s/json", id);
 	what = xasprintf("no such container '%s'", id);
-	r = rt_call(rt, "GET", path, NULL, 0, 0, what, out);
+	r = dcall(rt, "GET", path, NULL, 0, 0, what, out);
 	free(path);
 	free(what);
 	if (r == 0 && !json_is_object(*out)) {
@@ -771,17 +785,35 @@ copy_str(char *dst, size_t size, json_t *v)
 	strlcpy_b(dst, s != NULL ? s : "", size);
 }
 
+/* rt.h's states from the engine's. */
+static const char *
+neutral_state(const char *st)
+{
+	static const char *const map[][2] = {
+		{ "created", "created" }, { "running", "running" },
+		{ "restarting", "running" }, { "paused", "paused" },
+		{ "exited", "exited" }, { "dead", "exited" },
+		{ "removing", "exited" },
+	};
+
+	for (size_t i = 0; st != NULL && i < sizeof map / sizeof *map; i++)
+		if (strcmp(st, map[i][0]) == 0)
+			return map[i][1];
+	return "unknown";
+}
+
 int
-rt_inspect(struct rt *rt, const char *id, struct rt_state *s)
+docker_inspect(struct rt *rt, const char *id, struct rt_state *s)
 {
 	json_t *j = NULL, *st;
 	int r;
 
 	memset(s, 0, sizeof *s);
-	if ((r = rt_inspect_json(rt, id, &j)) != 0)
+	if ((r = docker_inspect_json(rt, id, &j)) != 0)
 		return r;
 	st = json_object_get(j, "State");
-	copy_str(s->status, sizeof s->status, json_object_get(st, "Status"));
+	strlcpy_b(s->status, neutral_state(json_string_value(
+	    json_object_get(st, "Status"))), sizeof s->status);
 	s->running = json_is_true(json_object_get(st, "Running"));
 	s->exit_code = (int)json_integer_value(json_object_get(st,
 	    "ExitCode"));
@@ -796,42 +828,84 @@ rt_inspect(struct rt *rt, const char *id, struct rt_state *s)
 	return 0;
 }
 
-int
-rt_list(struct rt *rt, struct rt_container **out, size_t *np)
+/* Appends the containers of one label filter to v (skipping ids seen). */
+static int
+list_label(struct rt *rt, const char *label, struct rt_container **v,
+    size_t *n, size_t *cap)
 {
-	json_t *arr = NULL, *c;
-	struct rt_container *v = NULL;
-	size_t i, n = 0;
+	json_t *arr = NULL, *c, *labels;
+	struct buf *path = buf_new(0);
+	char *filt;
+	size_t i, k;
 	int r;
 
-	*out = NULL;
-	*np = 0;
-	/* filters={"label":["berth.workspace"]} */
-	if ((r = rt_call(rt, "GET", "/containers/json?all=1&filters="
-	    "%7B%22label%22%3A%5B%22" RT_LABEL_WORKSPACE "%22%5D%7D", NULL, 0,
-	    0, "cannot list containers", &arr)) != 0)
+	filt = xasprintf("{\"label\":[\"%s\"]}", label);
+	buf_appendf(path, "/containers/json?all=1&filters=");
+	dc_escape(path, filt);
+	free(filt);
+	r = dcall(rt, "GET", buf_data(path), NULL, 0, 0,
+	    "cannot list containers", &arr);
+	buf_free(path);
+	if (r != 0)
 		return r;
 	if (!json_is_array(arr)) {
 		json_decref(arr);
 		return err_set(ERR_BACKEND, "docker engine answered the "
 		    "container list with no JSON array");
 	}
-	v = xcalloc(json_array_size(arr) + 1, sizeof *v);
 	json_array_foreach(arr, i, c) {
-		json_t *lab = json_object_get(json_object_get(c, "Labels"),
-		    RT_LABEL_WORKSPACE);
-		if (!json_is_string(lab) ||
-		    !json_is_string(json_object_get(c, "Id")))
+		struct rt_container *e;
+		json_t *ws;
+
+		labels = json_object_get(c, "Labels");
+		ws = json_object_get(labels, RT_LABEL_WORKSPACE);
+		if (!json_is_string(json_object_get(c, "Id")))
 			continue;
-		copy_str(v[n].id, sizeof v[n].id, json_object_get(c, "Id"));
-		copy_str(v[n].workspace_id, sizeof v[n].workspace_id, lab);
-		copy_str(v[n].instance, sizeof v[n].instance, json_object_get(
-		    json_object_get(c, "Labels"), "berth.instance"));
-		copy_str(v[n].status, sizeof v[n].status,
-		    json_object_get(c, "State"));
-		n++;
+		for (k = 0; k < *n; k++)
+			if (strcmp((*v)[k].id, json_string_value(
+			    json_object_get(c, "Id"))) == 0)
+				break;
+		if (k < *n)
+			continue;
+		if (*n == *cap) {
+			*cap = *cap * 2 + 16;
+			*v = xreallocarray(*v, *cap, sizeof **v);
+		}
+		e = &(*v)[(*n)++];
+		memset(e, 0, sizeof *e);
+		copy_str(e->id, sizeof e->id, json_object_get(c, "Id"));
+		copy_str(e->workspace_id, sizeof e->workspace_id, ws);
+		copy_str(e->instance, sizeof e->instance,
+		    json_object_get(labels, RT_LABEL_INSTANCE));
+		strlcpy_b(e->status, neutral_state(json_string_value(
+		    json_object_get(c, "State"))), sizeof e->status);
+		/* Helpers made before they were labelled as such carry
+		 * only the installation. */
+		e->helper = json_object_get(labels, RT_LABEL_HELPER) != NULL ||
+		    !json_is_string(ws);
+		e->created = (int64_t)json_integer_value(json_object_get(c,
+		    "Created"));
 	}
 	json_decref(arr);
+	return 0;
+}
+
+int
+docker_list(struct rt *rt, struct rt_container **out, size_t *np)
+{
+	struct rt_container *v = NULL;
+	size_t n = 0, cap = 0;
+	int r;
+
+	*out = NULL;
+	*np = 0;
+	if ((r = list_label(rt, RT_LABEL_WORKSPACE, &v, &n, &cap)) != 0 ||
+	    (r = list_label(rt, RT_LABEL_INSTANCE, &v, &n, &cap)) != 0) {
+		free(v);
+		return r;
+	}
+	if (v == NULL)
+		v = xcalloc(1, sizeof *v);
 	*out = v;
 	*np = n;
 	return 0;

@@ -20,6 +20,9 @@
 #include "xmalloc.h"
 
 
+#define HELPER_STALE_S		120	/* a helper runs 30 s at most */
+#define HELPER_ENDED_S		10	/* its maker removes it by then */
+
 static void
 id_collect(void *arg, const struct ws *w)
 {
@@ -56,6 +59,19 @@ life_reconcile(struct app *app, struct db *db, int at_start)
 	for (size_t i = 0; i < nc; i++) {
 		if (strcmp(cs[i].instance, app->instance) != 0)
 			continue;	/* another berthd's */
+		/* A helper berth made (a volume's chown) that its maker
+		 * did not remove: ended a while ago, or past any use. */
+		if (cs[i].helper) {
+			int64_t age = now_s() - cs[i].created;
+			if (age < HELPER_STALE_S && (age < HELPER_ENDED_S ||
+			    strcmp(cs[i].status, "exited") != 0))
+				continue;
+			log_info("removing leftover helper container %.12s "
+			    "(%s, %llds old)", cs[i].id, cs[i].status,
+			    (long long)age);
+			rt_remove(app->rt, cs[i].id, 1);
+			continue;
+		}
 		ws_mend_container(app, db, cs[i].id, cs[i].workspace_id);
 	}
 	if ((r = db_ws_each(db, &all, id_collect, &ids)) != 0)

@@ -1,18 +1,35 @@
-/* rt.h: the runtime backend interface: containers, volumes and networks of
- * workspaces. Docker (docker-*.c) implements it today; Kubernetes can later,
- * behind the same calls. Every call is thread-safe and bounded in time; on
- * failure it returns a negative ERR_* code and sets err_msg() to a cause a
- * person can act on ("image 'x' not found", "docker engine not reachable at
- * unix:///var/run/docker.sock"). */
+/* rt.h: the runtime backend: containers, volumes and the network of
+ * workspaces, as a table of operations chosen by kind at start-up
+ * (rt_new("docker", address)); docker-*.c implements it, and Swarm or
+ * Kubernetes can behind the same calls (tests/unit/test-rt-contract.c is
+ * the contract every backend passes). Nothing here names an engine: the
+ * states are neutral, GPUs come with an attach mode, workspaces share one
+ * isolated workspace network, ports are published on the host, and what
+ * berth needs to find its containers again (installation, workspace,
+ * owner, helper) is given as fields the backend records its own way.
+ * Every call is thread-safe and bounded in time; on failure it returns a
+ * negative ERR_* code and sets err_msg() to a cause a person can act on
+ * ("image 'x' not found", "engine not reachable at <address>"). */
 #ifndef BERTH_RT_H
 #define BERTH_RT_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
-struct rt;
+struct rt_ops;
+
+/* A backend instance and a stream start with their table. */
+struct rt {
+	const struct rt_ops	*ops;
+};
+
+struct rt_stream {
+	const struct rt_ops	*ops;
+};
 
 struct rt_mount {
 	const char	*volume;	/* backend volume name */
@@ -37,14 +54,19 @@ struct rt_port {
 struct rt_spec {
 	const char		*name;		/* container name */
 	const char		*image;
-	const char *const	*cmd;		/* argv, NULL-terminated; NULL: image default */
+	const char *const	*cmd;		/* argv, NULL-terminated;
+						 * NULL: the image's */
 	const char *const	*env;		/* "K=V", NULL-terminated */
 	const char *const	*labels;	/* "k=v", NULL-terminated */
-	const char *const	*cap_add;	/* extra capabilities after CapDrop ALL */
-	const char		*user;		/* "1000:1000"; NULL: image default */
+	const char *const	*cap_add;	/* capabilities kept (all
+						 * others dropped) */
+	const char		*user;		/* "1000:1000"; NULL: the
+						 * image's */
 	const char		*workdir;
 	const char		*hostname;
-	const char		*network;	/* bridge network for workspaces */
+	const char		*network;	/* the workspace network (see
+						 * rt_network_ensure); "none":
+						 * no network */
 	double			 cpus;		/* 0: no limit */
 	int64_t			 memory;	/* bytes; 0: no limit */
 	int64_t			 pids_limit;	/* 0: backend default */
@@ -55,54 +77,96 @@ struct rt_spec {
 	/* argv put in front of the image's own entrypoint and command (the
 	 * supervisor, which runs them as its child); NULL: none. */
 	const char *const	*entry_prefix;
-	const struct rt_port	*ports;
+	const struct rt_port	*ports;		/* published on the host */
 	size_t			 nports;
-	const char *const	*gpu_uuids;	/* NULL-terminated; NULL: none */
-	int			 gpu_nvidia;	/* 1: DeviceRequests; 0: env only */
+	const char *const	*gpu_uuids;	/* NULL-terminated or NULL */
+	int			 gpu_attach;	/* RT_GPU_* */
+	/* Who the container belongs to: recorded by the backend, given
+	 * back by rt_list. */
+	const char		*installation;	/* this berthd's instance id */
+	const char		*workspace_id;	/* NULL: none */
+	const char		*owner;		/* the workspace's user */
+	const char		*ws_name;	/* the workspace's name */
+	int			 helper;	/* a short-lived helper of
+						 * berth's, not a workspace */
+	/* Container log rotation; 0: the backend's defaults. */
+	int64_t			 log_max_size;	/* bytes per file */
+	int			 log_max_files;
+	/* Writable layer limit in bytes; 0: none. ERR_UNSAT when the
+	 * backend's storage cannot enforce one (rt_disk_limit_support). */
+	int64_t			 disk;
 };
 
+/* How GPUs reach a container: the runtime attaches the devices (device
+ * requests, a device plugin), or the container is only told which ones
+ * are its (visible-devices environment; the devices must be there). */
+enum { RT_GPU_ENV = 0, RT_GPU_RUNTIME = 1 };
+
+/* Container states, the same for every backend: "created" (made, never
+ * started), "running", "paused", "exited" (stopped or ended), "unknown". */
 struct rt_state {
-	char	status[24];	/* created|running|paused|restarting|removing|exited|dead */
+	char	status[24];
 	int	running;
 	int	exit_code;
 	int	oom_killed;
-	int	pid;		/* host pid of the container's init, 0 when none */
-	char	error[256];	/* the engine's error, if any */
+	int	pid;		/* the init's pid as this host sees it; 0 when
+				 * none or not visible from here */
+	char	error[256];	/* the backend's error, if any */
 	char	started_at[40];
 	char	finished_at[40];
 };
 
 struct rt_container {
 	char	id[72];
-	char	workspace_id[40];	/* value of label berth.workspace */
-	char	instance[40];		/* value of label berth.instance */
-	char	status[24];
+	char	workspace_id[40];	/* rt_spec.workspace_id, or "" */
+	char	instance[40];		/* rt_spec.installation */
+	char	status[24];		/* as rt_state.status */
+	int	helper;			/* rt_spec.helper */
+	int64_t	created;		/* epoch seconds */
 };
 
-/* Connects to the engine at host ("unix:///var/run/docker.sock"); lazily,
- * so a dead engine is not an error here. Returns NULL only on bad syntax. */
-struct rt	*rt_docker_new(const char *host);
+/* The backend of kind ("docker") at address (for Docker a unix socket,
+ * "unix:///var/run/docker.sock"; NULL or "": the default). Connects
+ * lazily, so a dead engine is not an error here. NULL (with err_msg())
+ * on an unknown kind or a bad address. */
+struct rt	*rt_new(const char *kind, const char *address);
 void		 rt_free(struct rt *);
-const char	*rt_name(const struct rt *);	/* "docker" */
+const char	*rt_name(const struct rt *);	/* its kind */
 
-/* 0 when the engine answers. */
+/* 0 when the backend answers. */
 int	rt_ping(struct rt *);
 /* 0 when present, ERR_NOTFOUND when not. */
 int	rt_image_exists(struct rt *, const char *image);
-/* Creates the workspace network if missing: a bridge with inter-container
- * traffic disabled. */
+/* Creates the workspace network if missing: one on which workspaces
+ * reach the outside but not each other. */
 int	rt_network_ensure(struct rt *, const char *name);
-/* 1 when the engine has the nvidia runtime, 0 when not, <0 on error. */
-int	rt_has_nvidia(struct rt *);
+/* 1 when GPUs can be attached by the runtime (RT_GPU_RUNTIME), 0 when
+ * not, <0 on error. */
+int	rt_gpu_runtime(struct rt *);
+/* 1 when port can be published on host address addr now (nothing holds
+ * it), 0 when not. */
+int	rt_port_free(struct rt *, const char *addr, int port);
+/* 1 when rt_spec.disk can be enforced, 0 when not, with a line saying
+ * why into why (may be NULL). */
+int	rt_disk_limit_support(struct rt *, char *why, size_t whysize);
 
 /* Volumes: labels are "k=v", NULL-terminated. Create is idempotent. */
-int	rt_volume_create(struct rt *, const char *name, const char *const *labels);
+int	rt_volume_create(struct rt *, const char *name,
+	    const char *const *labels);
 /* The same, for a volume that is host directory dir (bind-mounted into the
  * containers that use it; vol-loop.c's loop-mounted filesystems). */
 int	rt_volume_create_bind(struct rt *, const char *name,
 	    const char *const *labels, const char *dir);
-int	rt_volume_remove(struct rt *, const char *name);	/* ERR_CONFLICT in use */
+/* ERR_CONFLICT while a container uses it. */
+int	rt_volume_remove(struct rt *, const char *name);
 int	rt_volume_exists(struct rt *, const char *name);
+/* Gives the root of volume name to user ("uid:gid") so that a workspace
+ * running as that user without privileges can write it, using image (the
+ * workspace's) where the backend needs one; installation and
+ * workspace_id as in rt_spec. Nothing is left behind, even on failure. */
+int	rt_volume_chown(struct rt *, const char *name, const char *user,
+	    const char *image, const char *installation,
+	    const char *workspace_id);
 
 /* Containers. *idp is allocated (free()). Create never leaves a partial
  * container behind on failure. */
@@ -111,17 +175,18 @@ int	rt_start(struct rt *, const char *id);
 int	rt_stop(struct rt *, const char *id, int timeout_s);
 int	rt_restart(struct rt *, const char *id, int timeout_s);
 int	rt_remove(struct rt *, const char *id, int force);	/* gone is 0 */
-int	rt_inspect(struct rt *, const char *id, struct rt_state *);	/* ERR_NOTFOUND */
-/* The raw inspect object (for tests/admin); caller json_decref()s. */
+/* ERR_NOTFOUND when there is no such container. */
+int	rt_inspect(struct rt *, const char *id, struct rt_state *);
+/* The backend's raw description (for tests/admin); caller json_decref()s. */
 int	rt_inspect_json(struct rt *, const char *id, json_t **);
-/* All containers (running or not) carrying label berth.workspace. */
-int	rt_list(struct rt *, struct rt_container **, size_t *n);
+/* All containers berth made (running or not): workspaces and helpers, of
+ * every installation on this backend. *list is allocated (free()). */
+int	rt_list(struct rt *, struct rt_container **list, size_t *n);
 
-/* Streams (docker-io.c): container output, one stats sample, file
- * transfer. Everything streams in bounded memory; a struct rt_stream is
- * used by one thread at a time and freed with rt_stream_free (which also
- * aborts an unfinished transfer). */
-struct rt_stream;
+/* Streams: container output, one stats sample, file transfer. Everything
+ * streams in bounded memory; a struct rt_stream is used by one thread at
+ * a time and freed with rt_stream_free (which also aborts an unfinished
+ * transfer). */
 
 struct rt_logs_opts {
 	int64_t	 tail;		/* last N lines; -1: all */
@@ -148,17 +213,17 @@ int	 rt_stream_write(struct rt_stream *, const void *, size_t);
 int	 rt_stream_finish(struct rt_stream *);
 void	 rt_stream_free(struct rt_stream *);
 
-/* One sample, as docker stats computes it. */
+/* One sample of a container's use. */
 struct rt_stats {
 	double	 cpu_percent;	/* 100 = one CPU busy */
 	int	 online_cpus;
-	int64_t	 mem_used;	/* without the page cache, as docker stats */
+	int64_t	 mem_used;	/* without the reclaimable page cache */
 	int64_t	 mem_limit;
 	int64_t	 pids;
 	int64_t	 net_rx, net_tx;	/* bytes, all interfaces */
 	int64_t	 blk_read, blk_write;	/* bytes */
 };
-/* Takes about a second: the engine samples twice for the CPU figure. */
+/* May take about a second (the CPU figure needs two samples). */
 int	 rt_stats(struct rt *, const char *id, struct rt_stats *);
 
 struct rt_file {
@@ -193,5 +258,46 @@ struct rt_put {
  * a tar would unpack into a non-directory. */
 int	 rt_file_put(struct rt *, const char *id, const char *path,
 	    const struct rt_put *p, struct rt_stream **);
+
+/* The table a backend fills; the functions above call through it. */
+struct rt_ops {
+	const char	*kind;
+	void	(*free)(struct rt *);
+	int	(*ping)(struct rt *);
+	int	(*image_exists)(struct rt *, const char *);
+	int	(*network_ensure)(struct rt *, const char *);
+	int	(*gpu_runtime)(struct rt *);
+	int	(*port_free)(struct rt *, const char *, int);
+	int	(*disk_limit_support)(struct rt *, char *, size_t);
+	int	(*volume_create)(struct rt *, const char *,
+		    const char *const *);
+	int	(*volume_create_bind)(struct rt *, const char *,
+		    const char *const *, const char *);
+	int	(*volume_remove)(struct rt *, const char *);
+	int	(*volume_exists)(struct rt *, const char *);
+	int	(*volume_chown)(struct rt *, const char *, const char *,
+		    const char *, const char *, const char *);
+	int	(*create)(struct rt *, const struct rt_spec *, char **);
+	int	(*start)(struct rt *, const char *);
+	int	(*stop)(struct rt *, const char *, int);
+	int	(*restart)(struct rt *, const char *, int);
+	int	(*remove)(struct rt *, const char *, int);
+	int	(*inspect)(struct rt *, const char *, struct rt_state *);
+	int	(*inspect_json)(struct rt *, const char *, json_t **);
+	int	(*list)(struct rt *, struct rt_container **, size_t *);
+	int	(*logs)(struct rt *, const char *, const struct rt_logs_opts *,
+		    struct rt_stream **);
+	int	(*stats)(struct rt *, const char *, struct rt_stats *);
+	int	(*file_stat)(struct rt *, const char *, const char *,
+		    struct rt_file *);
+	int	(*file_get)(struct rt *, const char *, const char *,
+		    struct rt_file *, struct rt_stream **);
+	int	(*file_put)(struct rt *, const char *, const char *,
+		    const struct rt_put *, struct rt_stream **);
+	ssize_t	(*stream_read)(struct rt_stream *, int *, void *, size_t, int);
+	int	(*stream_write)(struct rt_stream *, const void *, size_t);
+	int	(*stream_finish)(struct rt_stream *);
+	void	(*stream_free)(struct rt_stream *);
+};
 
 #endif

@@ -32,30 +32,12 @@ const char *const direct_caps[] = { "SETUID", "SETGID", "SYS_CHROOT",
 const char *const direct_sshd_cmd[] = { "/usr/sbin/sshd", "-D", "-e",
     "-o", "HostKey=" DIRECT_HOSTKEY, "-o", "PidFile=none", NULL };
 
-/* 1 when nothing listens on addr:port right now. */
-static int
-host_port_free(const char *addr, int port)
-{
-	struct sockaddr_in sin;
-	int fd, ok, one = 1;
-
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((unsigned short)port);
-	if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
-		sin.sin_addr.s_addr = htonl(INADDR_ANY);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-		return 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	ok = bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0;
-	close(fd);
-	return ok;
-}
-
 static int
 port_free(void *arg, int port)
 {
-	return host_port_free(arg, port);
+	struct app *app = arg;
+
+	return rt_port_free(app->rt, app->cfg.direct_ssh_address, port);
 }
 
 int
@@ -63,8 +45,7 @@ direct_port_alloc(struct app *app, struct db *db, const char *ws_id,
     int *port)
 {
 	return db_port_alloc(db, ws_id, app->cfg.direct_port_min,
-	    app->cfg.direct_port_max, port_free,
-	    (void *)app->cfg.direct_ssh_address, port);
+	    app->cfg.direct_port_max, port_free, app, port);
 }
 
 int

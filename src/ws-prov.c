@@ -80,13 +80,12 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 	struct rt_mount mounts[16];
 	struct rt_bind binds[2];
 	struct rt_port direct_port;
-	const char *env[80], *labels[8], *cmd[130], *gpu_uuids[17];
+	const char *env[80], *cmd[130], *gpu_uuids[17];
 	char *owned[120];
 	int nowned = 0, r;
 	size_t nenv = 0, nmounts = 0, ncmd = 0, ngpu = 0, i;
 	json_t *v, *vols, *command;
 	const char *k;
-	char *gpulist = NULL;
 
 	memset(&spec, 0, sizeof spec);
 	json_object_foreach(json_object_get(w->spec, "env"), k, v) {
@@ -99,32 +98,23 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 	env[nenv++] = owned[nowned++];
 	json_array_foreach(gpus, i, v) {
 		const char *u = json_string_value(json_object_get(v, "uuid"));
-		char *nl;
-		if (u == NULL || ngpu >= 16)
-			continue;
-		gpu_uuids[ngpu++] = u;
-		nl = gpulist ? xasprintf("%s,%s", gpulist, u) : xstrdup(u);
-		free(gpulist);
-		gpulist = nl;
+		if (u != NULL && ngpu < 16)
+			gpu_uuids[ngpu++] = u;
 	}
 	gpu_uuids[ngpu] = NULL;
-	if (gpulist != NULL) {
-		owned[nowned] = xasprintf("NVIDIA_VISIBLE_DEVICES=%s", gpulist);
-		env[nenv++] = owned[nowned++];
-		free(gpulist);
+	if (ngpu > 0) {
 		spec.gpu_uuids = gpu_uuids;
-		spec.gpu_nvidia = strcmp(app->cfg.gpu_attach, "nvidia") == 0;
+		spec.gpu_attach = strcmp(app->cfg.gpu_attach, "nvidia") == 0 ?
+		    RT_GPU_RUNTIME : RT_GPU_ENV;
 	}
 	env[nenv] = NULL;
-	owned[nowned] = xasprintf("berth.workspace=%s", w->id);
-	labels[0] = owned[nowned++];
-	owned[nowned] = xasprintf("berth.owner=%s", w->owner);
-	labels[1] = owned[nowned++];
-	owned[nowned] = xasprintf("berth.name=%s", w->name);
-	labels[2] = owned[nowned++];
-	owned[nowned] = xasprintf("berth.instance=%s", app->instance);
-	labels[3] = owned[nowned++];
-	labels[4] = NULL;
+	spec.installation = app->instance;
+	spec.workspace_id = w->id;
+	spec.owner = w->owner;
+	spec.ws_name = w->name;
+	spec.log_max_size = app->cfg.log_max_size;
+	spec.log_max_files = app->cfg.log_max_files;
+	spec.disk = app->cfg.container_disk;
 	vols = json_object_get(w->spec, "volumes");
 	json_array_foreach(vols, i, v) {
 		if (nmounts >= 16)
@@ -148,7 +138,6 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 	spec.name = owned[nowned++];
 	spec.image = w->image;
 	spec.env = env;
-	spec.labels = labels;
 	spec.user = json_string_value(json_object_get(w->spec, "user"));
 	if (strcmp(w->ssh_mode, "direct") == 0) {
 		/* sshd runs as the workspace user, no capabilities; its keys
@@ -183,70 +172,25 @@ out:
 }
 
 /* A new volume's root belongs to root (0755), and the workspace runs as
- * its user without CAP_CHOWN, so on first use a one-shot container with
- * only CAP_CHOWN hands the root of the volume to the workspace user.
- * Failure is logged, not fatal: the workspace still starts. */
+ * its user without CAP_CHOWN, so on first use the backend hands the root
+ * of the volume to the workspace user. Failure is logged, not fatal: the
+ * workspace still starts. */
 static void
 ws_volume_prepare(struct app *app, struct db *db, struct ws *w, json_t *v)
 {
-	static const char *const caps[] = { "CHOWN", NULL };
 	const char *volid = json_string_value(json_object_get(v, "volume_id"));
 	const char *user = json_string_value(json_object_get(w->spec, "user"));
-	const char *cmd[4], *labels[2];
-	struct rt_mount m;
-	struct rt_spec spec;
-	struct rt_state rs;
-	char *cid = NULL, *name, *label;
-	int r;
 
 	if (db_vol_prepared(db, volid) || user == NULL ||
 	    strcmp(user, "0") == 0 ||
 	    strncmp(user, "0:", 2) == 0)
 		return;
-	name = xasprintf("berth-prep-%.8s-%.8s", volid, w->id);
-	label = xasprintf("berth.instance=%s", app->instance);
-	cmd[0] = "chown";
-	cmd[1] = user;
-	cmd[2] = "/v";
-	cmd[3] = NULL;
-	labels[0] = label;
-	labels[1] = NULL;
-	m.volume = json_string_value(json_object_get(v, "backend"));
-	m.target = "/v";
-	m.readonly = 0;
-	memset(&spec, 0, sizeof spec);
-	spec.name = name;
-	spec.image = w->image;
-	spec.cmd = cmd;
-	spec.labels = labels;
-	spec.cap_add = caps;
-	spec.user = "0:0";
-	spec.network = "none";
-	spec.memory = 64LL << 20;
-	spec.cpus = 1;
-	spec.pids_limit = 16;
-	spec.mounts = &m;
-	spec.nmounts = 1;
-	if ((r = rt_create(app->rt, &spec, &cid)) == 0 &&
-	    (r = rt_start(app->rt, cid)) == 0) {
-		int64_t until = mono_ms() + 30000;
-		while ((r = rt_inspect(app->rt, cid, &rs)) == 0 && rs.running &&
-		    mono_ms() < until)
-			usleep(20000);
-		if (r == 0 && (rs.running || rs.exit_code != 0))
-			r = err_set(ERR_BACKEND, "chown in the volume %s",
-			    rs.running ? "timed out" : "failed");
-	}
-	if (cid != NULL)
-		rt_remove(app->rt, cid, 1);
-	if (r == 0)
+	if (rt_volume_chown(app->rt, json_string_value(json_object_get(v,
+	    "backend")), user, w->image, app->instance, w->id) == 0)
 		db_vol_set_prepared(db, volid);
 	else
 		log_warn("volume %s: could not give its root to %s: %s", volid,
 		    user, err_msg());
-	free(cid);
-	free(name);
-	free(label);
 }
 
 int

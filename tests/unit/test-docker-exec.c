@@ -432,7 +432,7 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(prefix, sizeof prefix, "berthtest-dkex-%ld", (long)getpid());
 	test_image_ensure();
-	REQUIRE((rt = rt_docker_new(getenv("BERTH_DOCKER_HOST"))) != NULL);
+	REQUIRE((rt = rt_new("docker", getenv("BERTH_DOCKER_HOST"))) != NULL);
 	name = xasprintf("%s-a", prefix);
 	name2 = xasprintf("%s-stopped", prefix);
 	lab = xasprintf("berth.workspace=%s", prefix);

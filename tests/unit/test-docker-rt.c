@@ -67,7 +67,8 @@ jstr(json_t *o, const char *path1, const char *path2)
 static void
 test_dead_engine(void)
 {
-	struct rt *rt = rt_docker_new("unix:///nonexistent/berth/docker.sock");
+	struct rt *rt = rt_new("docker",
+	    "unix:///nonexistent/berth/docker.sock");
 	char *id = NULL;
 	struct rt_spec s = { .name = "x", .image = TEST_IMAGE };
 
@@ -80,7 +81,7 @@ test_dead_engine(void)
 	CHECK(id == NULL);
 	CHECK_EQ(rt_start(rt, "abc"), ERR_BACKEND);
 	rt_free(rt);
-	CHECK(rt_docker_new("tcp://1.2.3.4:2375") == NULL);
+	CHECK(rt_new("docker", "tcp://1.2.3.4:2375") == NULL);
 	CHECK(strstr(err_msg(), "not supported") != NULL);
 }
 
@@ -95,7 +96,7 @@ test_image_and_nvidia(struct rt *rt)
 	    "'berthtest/no-such-image:nope'") != NULL);
 	CHECK_EQ(rt_image_exists(rt, "../../containers/json"), ERR_INVAL);
 	CHECK_EQ(rt_image_exists(rt, "a b"), ERR_INVAL);
-	CHECK(rt_has_nvidia(rt) >= 0);
+	CHECK(rt_gpu_runtime(rt) >= 0);
 }
 
 static void
@@ -144,7 +145,7 @@ test_create_hardened(struct rt *rt, const char *net)
 		.workdir = "/tmp", .hostname = "ws1", .network = net,
 		.cpus = 1.5, .memory = 256LL << 20, .pids_limit = 321,
 		.mounts = &m, .nmounts = 1, .ports = ports, .nports = 2,
-		.gpu_uuids = gpus, .gpu_nvidia = 0,
+		.gpu_uuids = gpus, .gpu_attach = RT_GPU_ENV,
 	};
 	json_t *j = NULL, *hc, *cfg, *a;
 	struct rt_container *list = NULL;
@@ -288,9 +289,9 @@ test_create_errors(struct rt *rt, struct dc *dc)
 	s.gpu_uuids = NULL;
 	CHECK_EQ(rt_create(rt, &s, &id), ERR_INVAL);
 	s.memory = 0;
-	if (rt_has_nvidia(rt) == 0) {
+	if (rt_gpu_runtime(rt) == 0) {
 		s.gpu_uuids = gpus;
-		s.gpu_nvidia = 1;
+		s.gpu_attach = RT_GPU_RUNTIME;
 		CHECK_EQ(rt_create(rt, &s, &id), ERR_UNSAT);
 		CHECK(strstr(err_msg(), "gpu_attach=env") != NULL);
 	}
@@ -326,7 +327,7 @@ test_gpu_body(void)
 {
 	const char *gpus[] = { "GPU-1111", "MIG-2222", NULL };
 	struct rt_spec s = { .name = "g", .image = TEST_IMAGE,
-	    .gpu_uuids = gpus, .gpu_nvidia = 1 };
+	    .gpu_uuids = gpus, .gpu_attach = RT_GPU_RUNTIME };
 	json_t *b = docker_create_body(&s), *dr, *e;
 
 	dr = json_array_get(json_object_get(json_object_get(b, "HostConfig"),
@@ -342,7 +343,7 @@ test_gpu_body(void)
 	CHECK(json_array_has(e, "NVIDIA_VISIBLE_DEVICES=GPU-1111,MIG-2222"));
 	json_decref(b);
 	/* Env mode: no DeviceRequests at all. */
-	s.gpu_nvidia = 0;
+	s.gpu_attach = RT_GPU_ENV;
 	b = docker_create_body(&s);
 	CHECK(json_object_get(json_object_get(b, "HostConfig"),
 	    "DeviceRequests") == NULL);
@@ -408,7 +409,7 @@ main(void)
 
 	snprintf(prefix, sizeof prefix, "berthtest-dkrt-%ld", (long)getpid());
 	test_image_ensure();
-	REQUIRE((rt = rt_docker_new(getenv("BERTH_DOCKER_HOST"))) != NULL);
+	REQUIRE((rt = rt_new("docker", getenv("BERTH_DOCKER_HOST"))) != NULL);
 	dc = docker_rt_client(rt);
 	REQUIRE(rt_ping(rt) == 0);
 	CHECK(strcmp(rt_name(rt), "docker") == 0);
