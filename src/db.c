@@ -366,7 +366,8 @@ db_exec(struct db *db, const char *sql)
 
 	if ((rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg)) != SQLITE_OK) {
 		int code = (rc == SQLITE_CONSTRAINT) ? ERR_CONFLICT :
-		    ERR_INTERNAL;
+		    (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED ?
+		    ERR_BACKEND : ERR_INTERNAL;
 		err_set(code, "store: %s", msg ? msg : sqlite3_errstr(rc));
 		log_error("store: %s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
@@ -470,6 +471,9 @@ db_vrun(struct db *db, int *n, const char *sql, const char *fmt, va_list ap)
 	if (rc == SQLITE_CONSTRAINT)
 		return err_set(ERR_CONFLICT, "store: %s",
 		    sqlite3_errmsg(db->h));
+	/* Held by another process past the busy timeout: 503, not 500. */
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return err_set(ERR_BACKEND, "store: %s", sqlite3_errmsg(db->h));
 	log_error("store: %s", sqlite3_errmsg(db->h));
 	return err_set(ERR_INTERNAL, "store: %s", sqlite3_errmsg(db->h));
 }
