@@ -5,16 +5,21 @@
 . "$(dirname "$0")/lib.sh"
 BERTHD_UNHEALTHY_OK=1 berthd_start --docker-host "unix://$WORK/no-such.sock"
 DB=$(ls "$STATE"/*.db | head -1)
-python3 - "$DB" <<'PY' &
+python3 - "$DB" "$WORK/locked" <<'PY' &
 import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
 c.execute("BEGIN EXCLUSIVE")
 c.execute("CREATE TABLE IF NOT EXISTS lock_test (x)")
+open(sys.argv[2], "w").close()
 time.sleep(20)
 c.execute("ROLLBACK")
 PY
 LOCKER=$!
-sleep 1
+for _ in $(seq 100); do
+	[ -e "$WORK/locked" ] && break
+	sleep 0.1
+done
+[ -e "$WORK/locked" ] || fail "the locker did not get the lock"
 # More at once than the workers kept ready, so that fresh workers (fresh
 # store connections) are among them.
 pids=()
