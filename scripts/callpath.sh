@@ -81,7 +81,7 @@ HELPERS = {"buf.c", "xmalloc.c", "log.c", "err.c", "json-util.c",
 def family(f):
     if f.startswith("db") or f == "gpu-alloc.c":
         return "store"
-    if f.startswith("docker-"):
+    if f.startswith("docker-") or f == "rt.c":
         return "backend"
     if f.startswith("http-"):
         return "http"
