@@ -191,15 +191,15 @@ parse_mode(const char *v, unsigned *mode)
 static int
 full_error(int rc)
 {
-	char msg[1024];
+	struct err_saved msg;
 
 	if (strcasestr(err_msg(), "no space left on device") == NULL &&
 	    strcasestr(err_msg(), "disk quota exceeded") == NULL)
 		return rc;
-	snprintf(msg, sizeof msg, "%s", err_msg());
+	err_save(&msg);
 	return err_set(ERR_TOOBIG, "no space left: the volume (or the "
 	    "workspace's disk) is full; free some space or grow the volume "
-	    "(PATCH /v1/volumes/{id}) (%s)", msg);
+	    "(PATCH /v1/volumes/{id}) (%s)", msg.msg);
 }
 
 static int

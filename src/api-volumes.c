@@ -117,11 +117,11 @@ vol_create(struct req *r)
 	labels[2] = l3;
 	labels[3] = NULL;
 	if ((rc = vol_ensure(app, db, backend, labels)) != 0) {
-		char msg[1024];
-		snprintf(msg, sizeof msg, "%s", err_msg());
+		struct err_saved msg;
+		err_save(&msg);
 		vol_destroy(app, backend);
 		db_rollback(db);
-		rc = err_set(rc, "%s", msg);
+		rc = err_restore(rc, &msg);
 		goto out;
 	}
 	if ((rc = db_commit(db)) != 0) {

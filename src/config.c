@@ -219,9 +219,9 @@ config_file_load(struct config *cfg, const char *path)
 			break;
 		}
 		if ((r = key_set(cfg, key, v)) != 0) {
-			char msg[1024];
-			snprintf(msg, sizeof msg, "%s", err_msg());
-			r = err_set(r, "%s:%d: %s", path, lineno, msg);
+			struct err_saved msg;
+			err_save(&msg);
+			r = err_set(r, "%s:%d: %s", path, lineno, msg.msg);
 			break;
 		}
 	}

@@ -1,10 +1,11 @@
 /* err.c: error codes, names, HTTP statuses and the per-thread message. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "err.h"
 
-static __thread char err_buf[1024];
+static __thread char err_buf[ERR_MSG_MAX];
 
 int
 err_set(int code, const char *fmt, ...)
@@ -21,6 +22,20 @@ const char *
 err_msg(void)
 {
 	return err_buf;
+}
+
+void
+err_save(struct err_saved *s)
+{
+	memcpy(s->msg, err_buf, sizeof s->msg);
+}
+
+int
+err_restore(int code, const struct err_saved *s)
+{
+	memcpy(err_buf, s->msg, sizeof err_buf);
+	err_buf[sizeof err_buf - 1] = '\0';
+	return code;
 }
 
 void

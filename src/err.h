@@ -29,6 +29,15 @@ int		 err_set(int code, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 /* The calling thread's last message; never NULL ("" when none). */
 const char	*err_msg(void);
+/* A copy of the calling thread's message, kept across calls that may set
+ * their own: err_save(&s); cleanup(); return err_restore(code, &s); */
+#define ERR_MSG_MAX	1024
+struct err_saved {
+	char	msg[ERR_MSG_MAX];
+};
+void		 err_save(struct err_saved *);
+/* Makes the saved message the thread's again; returns code. */
+int		 err_restore(int code, const struct err_saved *);
 /* Clears the calling thread's message. */
 void		 err_clear(void);
 /* A short name for a code ("not_found"), used as the API error code. */

@@ -100,10 +100,10 @@ tmpl_reload(struct app *app)
 		}
 		json_array_foreach(arr, i, t) {
 			if ((r = tmpl_check(app, t)) != 0) {
-				char msg[1024];
-				snprintf(msg, sizeof msg, "%s", err_msg());
+				struct err_saved msg;
+				err_save(&msg);
 				r = err_set(r, "templates file %s, entry %zu: %s",
-				    app->cfg.templates_file, i, msg);
+				    app->cfg.templates_file, i, msg.msg);
 				goto out;
 			}
 			json_object_set(set, json_string_value(json_object_get(

@@ -99,17 +99,17 @@ tr_running(struct db *db, struct ws *w)
 static int
 tr_failed(struct app *app, struct db *db, struct ws *w, int r)
 {
-	char msg[1024];
+	struct err_saved msg;
 
-	snprintf(msg, sizeof msg, "%s", err_msg());
+	err_save(&msg);
 	db_gpu_free(db, w->id);
 	if (r == ERR_BACKEND && strcmp(w->state, "running") != 0 &&
 	    strcmp(w->state, "creating") != 0 && rt_ping(app->rt) != 0) {
 		tr_outcome(db, w, w->state, NULL, DB_WS_KEEP_ERROR);
-		return err_set(ERR_BACKEND, "%s", msg);
+		return err_restore(ERR_BACKEND, &msg);
 	}
-	tr_outcome(db, w, "failed", msg, 0);
-	return err_set(r, "%s", msg);
+	tr_outcome(db, w, "failed", msg.msg, 0);
+	return err_restore(r, &msg);
 }
 
 /* Remembers the GPUs held, for re-acquiring the same ones on start. */
@@ -138,7 +138,8 @@ tr_start_as(struct app *app, struct db *db, struct ws *w, const char *actor,
 {
 	struct rt_state rs;
 	json_t *gpus = NULL;
-	char *prefer = NULL, msg[1024];
+	struct err_saved msg;
+	char *prefer = NULL;
 	int r, q_ws, q_gpu, q_gib, same_gpus = 0;
 
 	/* The quota slot, the GPU and the intent in one transaction; the
@@ -188,11 +189,11 @@ tr_start_as(struct app *app, struct db *db, struct ws *w, const char *actor,
 	tr_running(db, w);
 	return 0;
 fail:
-	snprintf(msg, sizeof msg, "%s", err_msg());
+	err_save(&msg);
 	db_rollback(db);
 	free(prefer);
 	json_decref(gpus);
-	return err_set(r, "%s", msg);
+	return err_restore(r, &msg);
 }
 
 static int
@@ -204,7 +205,7 @@ tr_start(struct app *app, struct db *db, struct ws *w, const char *actor)
 static int
 tr_stop(struct app *app, struct db *db, struct ws *w, const char *actor)
 {
-	char msg[1024];
+	struct err_saved msg;
 	int r;
 
 	if ((r = tr_intent(db, w, "stop", NULL)) != 0)
@@ -212,9 +213,9 @@ tr_stop(struct app *app, struct db *db, struct ws *w, const char *actor)
 	if (*w->container_id != '\0' &&
 	    (r = rt_stop(app->rt, w->container_id, 10)) != 0 &&
 	    r != ERR_NOTFOUND) {
-		snprintf(msg, sizeof msg, "%s", err_msg());
+		err_save(&msg);
 		tr_outcome(db, w, w->state, NULL, DB_WS_KEEP_ERROR);
-		return err_set(r, "%s", msg);
+		return err_restore(r, &msg);
 	}
 	if ((r = db_begin(db)) != 0)
 		return r;
@@ -227,7 +228,7 @@ tr_stop(struct app *app, struct db *db, struct ws *w, const char *actor)
 static int
 tr_restart(struct app *app, struct db *db, struct ws *w, const char *actor)
 {
-	char msg[1024];
+	struct err_saved msg;
 	int r;
 
 	if (strcmp(w->state, "running") != 0)
@@ -235,9 +236,9 @@ tr_restart(struct app *app, struct db *db, struct ws *w, const char *actor)
 	if ((r = tr_intent(db, w, "restart", NULL)) != 0)
 		return r;
 	if ((r = rt_restart(app->rt, w->container_id, 10)) != 0) {
-		snprintf(msg, sizeof msg, "%s", err_msg());
+		err_save(&msg);
 		tr_outcome(db, w, "running", NULL, DB_WS_KEEP_ERROR);
-		return err_set(r, "%s", msg);
+		return err_restore(r, &msg);
 	}
 	tr_running(db, w);
 	return 0;
@@ -246,16 +247,16 @@ tr_restart(struct app *app, struct db *db, struct ws *w, const char *actor)
 static int
 tr_redeploy(struct app *app, struct db *db, struct ws *w, const char *actor)
 {
-	char msg[1024];
+	struct err_saved msg;
 	int r;
 
 	if ((r = tr_intent(db, w, "redeploy", NULL)) != 0)
 		return r;
 	if (*w->container_id != '\0' &&
 	    (r = rt_remove(app->rt, w->container_id, 1)) != 0) {
-		snprintf(msg, sizeof msg, "%s", err_msg());
+		err_save(&msg);
 		tr_outcome(db, w, w->state, NULL, DB_WS_KEEP_ERROR);
-		return err_set(r, "%s", msg);
+		return err_restore(r, &msg);
 	}
 	db_ws_set_container(db, w->id, "");
 	free(w->container_id);
@@ -304,7 +305,7 @@ static int
 tr_run(struct app *app, struct db *db, struct ws *w,
     const struct transition *t, const char *actor)
 {
-	char msg[1024];
+	struct err_saved msg;
 	int r;
 
 	if (state_in(t->done, w->state))
@@ -316,9 +317,9 @@ tr_run(struct app *app, struct db *db, struct ws *w,
 	if (*w->op != '\0') {
 		/* Every path records an outcome; this one did not get that
 		 * far (the intent's transaction failed). */
-		snprintf(msg, sizeof msg, "%s", err_msg());
+		err_save(&msg);
 		tr_outcome(db, w, w->state, NULL, DB_WS_KEEP_ERROR);
-		err_set(r, "%s", msg);
+		err_restore(r, &msg);
 	}
 	return r;
 }
@@ -330,7 +331,8 @@ ws_action(struct app *app, struct db *db, const char *id, const char *action,
 	const struct transition *t = NULL;
 	pthread_mutex_t *lk = ws_lock(id);
 	struct ws *w = NULL;
-	char detail[256], msg[1024], act[64];
+	struct err_saved msg;
+	char detail[256], act[64];
 	int r;
 
 	if ((r = ws_get(db, id, &w)) != 0)
@@ -342,13 +344,13 @@ ws_action(struct app *app, struct db *db, const char *id, const char *action,
 		r = tr_run(app, db, w, t, actor);
 	else
 		r = err_set(ERR_INVAL, "unknown action '%s'", action);
-	snprintf(msg, sizeof msg, "%s", err_msg());
+	err_save(&msg);
 	snprintf(detail, sizeof detail, "reason=%s%s%s", reason ? reason :
 	    "user", r ? " error=" : "", r ? err_msg() : "");
 	snprintf(act, sizeof act, "workspace.%s", action);
 	db_event(db, actor, act, id, r ? "error" : "ok", detail);
 	if (r)
-		err_set(r, "%s", msg);
+		err_restore(r, &msg);
 out:
 	pthread_mutex_unlock(lk);
 	ws_free(w);
@@ -361,7 +363,7 @@ ws_finish_create(struct app *app, struct db *db, const char *id,
 {
 	pthread_mutex_t *lk = ws_lock(id);
 	struct ws *w = NULL;
-	char msg[1024];
+	struct err_saved msg;
 	int r;
 
 	if ((r = ws_get(db, id, &w)) != 0)
@@ -380,17 +382,17 @@ ws_finish_create(struct app *app, struct db *db, const char *id,
 		db_event(db, actor, "workspace.start", id, "ok", "created");
 		goto out;
 	}
-	snprintf(msg, sizeof msg, "%s", err_msg());
-	db_event(db, actor, "workspace.create", id, "error", msg);
+	err_save(&msg);
+	db_event(db, actor, "workspace.create", id, "error", msg.msg);
 	if (wait) {
 		/* Nothing half-created: the record goes too. */
 		db_ws_remove(db, id);
 	} else {
 		db_gpu_free(db, id);
-		tr_outcome(db, w, "failed", msg, 0);
-		log_warn("workspace %s failed to start: %s", id, msg);
+		tr_outcome(db, w, "failed", msg.msg, 0);
+		log_warn("workspace %s failed to start: %s", id, msg.msg);
 	}
-	r = err_set(r, "%s", msg);
+	r = err_restore(r, &msg);
 out:
 	pthread_mutex_unlock(lk);
 	ws_free(w);
@@ -402,7 +404,8 @@ ws_delete(struct app *app, struct db *db, const char *id, const char *actor)
 {
 	pthread_mutex_t *lk = ws_lock(id);
 	struct ws *w = NULL;
-	char *state = NULL, msg[1024];
+	struct err_saved msg;
+	char *state = NULL;
 	int r;
 
 	if ((r = ws_get(db, id, &w)) != 0)
@@ -413,9 +416,9 @@ ws_delete(struct app *app, struct db *db, const char *id, const char *actor)
 	if (*w->container_id != '\0' &&
 	    (r = rt_remove(app->rt, w->container_id, 1)) != 0 &&
 	    r != ERR_NOTFOUND) {
-		snprintf(msg, sizeof msg, "%s", err_msg());
+		err_save(&msg);
 		tr_outcome(db, w, state, NULL, DB_WS_KEEP_ERROR);
-		r = err_set(r, "%s", msg);
+		r = err_restore(r, &msg);
 		goto out;
 	}
 	db_event(db, actor, "workspace.delete", id, "ok", w->name);

@@ -231,12 +231,12 @@ ws_provision(struct app *app, struct db *db, struct ws *w, const char *actor)
 	    (strcmp(w->ssh_mode, "direct") == 0 &&
 	    (r = direct_prepare(app, db, w->owner, w->spec, cid)) != 0) ||
 	    (r = rt_start(app->rt, cid)) != 0) {
-		char msg[1024];
-		snprintf(msg, sizeof msg, "%s", err_msg());
+		struct err_saved msg;
+		err_save(&msg);
 		rt_remove(app->rt, cid, 1);
 		db_ws_set_container(db, w->id, "");
 		free(cid);
-		return err_set(r, "%s", msg);
+		return err_restore(r, &msg);
 	}
 	free(w->container_id);
 	w->container_id = cid;

@@ -337,10 +337,10 @@ ws_patch(struct app *app, struct db *db, const char *id, const json_t *body,
 	if (r == 0 && name != NULL && strcmp(name, w->name) != 0)
 		r = db_ws_set_name(db, id, name);
 	if (r != 0) {
-		char msg[1024];
-		snprintf(msg, sizeof msg, "%s", err_msg());
+		struct err_saved msg;
+		err_save(&msg);
 		db_rollback(db);
-		r = err_set(r, "%s", msg);
+		r = err_restore(r, &msg);
 		goto out;
 	}
 	r = db_commit(db);
