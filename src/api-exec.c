@@ -41,7 +41,8 @@
 #define EXEC_BODY_MAX		(24 * 1024 * 1024)
 #define EXEC_RBUF		(64 * 1024)
 #define EXEC_SUP_BACKSTOP_MS	2000	/* the supervisor's kill after ours */
-#define EXEC_KILL_GRACE_MS	5000	/* output must end this soon after a kill */
+/* Output must end this soon after a kill. */
+#define EXEC_KILL_GRACE_MS	5000
 #define EXEC_TOUCH_MS		60000	/* activity while a long exec runs */
 
 /* ---- text or base64 ---- */
@@ -175,7 +176,7 @@ exec_req_free(struct exec_req *e)
 	json_decref(e->body);
 }
 
-/* [A-Za-z0-9_.-]+ optionally ":group", as docker exec -u takes it. */
+/* [A-Za-z0-9_.-]+ optionally ":group" (a name or a uid). */
 static int
 valid_exec_user(const char *s)
 {
@@ -421,7 +422,8 @@ sink_put(struct sink *k, int st, const uint8_t *p, size_t n)
 		 * exit 127 when the command is missing. */
 		static const char oci[] = "OCI runtime exec failed";
 		k->seen = 1;
-		if (n >= sizeof oci - 1 && memcmp(p, oci, sizeof oci - 1) == 0) {
+		if (n >= sizeof oci - 1 &&
+		    memcmp(p, oci, sizeof oci - 1) == 0) {
 			st = PROC_STDERR;
 			k->not_found = memmem(p, n, "executable file not found",
 			    25) != NULL || memmem(p, n, "no such file or "
@@ -572,7 +574,7 @@ exec_run(struct req *r, const struct ws *w, struct exec_req *e,
 			break;
 		now = mono_ms();
 		if (!killed && now >= deadline) {
-			/* Docker can't kill an exec: proc.h kills the tree. */
+			/* proc_signal kills the whole tree. */
 			if (proc_signal(p, SIGKILL) != 0)
 				log_warn("exec in %s: kill: %s", w->id,
 				    err_msg());

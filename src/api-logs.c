@@ -18,7 +18,8 @@
 #include "xmalloc.h"
 
 #define LOGS_BUF	(64 * 1024)
-#define LOGS_POLL_MS	500	/* how often an idle follow looks at the client */
+/* How often an idle follow looks at the client. */
+#define LOGS_POLL_MS	500
 #define LOGS_READ_MS	30000	/* without follow: the engine's pace */
 
 static int
@@ -90,7 +91,7 @@ h_logs(struct req *r)
 
 	if ((rc = parse_opts(r, &o)) != 0 || (rc = api_workspace(r, &w)) != 0)
 		goto out;
-	/* Like docker logs, a stopped container still has its output. */
+	/* A stopped container still has its output. */
 	if (w->container_id[0] == '\0') {
 		rc = err_set(ERR_CONFLICT, "workspace '%s' is %s and has no "
 		    "container yet", w->name, w->state);

@@ -42,8 +42,8 @@ sshkeys_post(struct req *r)
 		return rc;
 	json_object_foreach(body, k, v) {
 		if (strcmp(k, "name") != 0 && strcmp(k, "public_key") != 0) {
-			rc = err_set(ERR_INVAL, "unknown field '%.64s' (allowed: "
-			    "name, public_key)", k);
+			rc = err_set(ERR_INVAL, "unknown field '%.64s' "
+			    "(allowed: name, public_key)", k);
 			goto out;
 		}
 	}

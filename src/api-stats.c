@@ -31,7 +31,9 @@ gpu_json(struct db *db, const char *ws_id)
 	}
 	devs = json_array();
 	json_array_foreach(allocs, i, d) {
-		const char *uuid = json_string_value(json_object_get(d, "uuid"));
+		const char *uuid;
+
+		uuid = json_string_value(json_object_get(d, "uuid"));
 		struct gpu_stats st = { -1, -1, -1, -1, -1 };
 		int live = gpu_nvml_stats(gpu_host_nvml(), uuid, &st) == 0;
 		json_array_append_new(devs, json_pack("{s:s,s:O,s:b,s:i,s:I,"

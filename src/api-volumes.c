@@ -1,6 +1,7 @@
-/* api-volumes.c: a user's named persistent volumes (Docker named volumes
- * owned by the user, labelled). The size is the quota's unit; the local
- * volume driver does not enforce it on disk. */
+/* api-volumes.c: a user's named persistent volumes: a loop-mounted
+ * filesystem image of the volume's size where the host can (vol-loop.c),
+ * else an engine volume whose size is only counted. The size is the
+ * quota's unit. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,8 @@ vol_size(const json_t *body, int64_t *gib, int *present)
 		return r;
 	if (s != NULL) {
 		if (size_parse(s, &bytes) != 0)
-			return err_set(ERR_INVAL, "size must look like \"20g\"");
+			return err_set(ERR_INVAL,
+			    "size must look like \"20g\"");
 		*gib = (bytes + (1LL << 30) - 1) >> 30;
 		*present = 1;
 	}
@@ -77,7 +79,8 @@ vol_size(const json_t *body, int64_t *gib, int *present)
 static int
 vol_create(struct req *r)
 {
-	static const char *const fields[] = { "name", "size", "size_gib", NULL };
+	static const char *const fields[] = { "name", "size", "size_gib",
+	    NULL };
 	struct app *app = req_app(r);
 	struct db *db = req_db(r);
 	const char *user = req_who(r)->user, *name, *labels[4];
@@ -98,9 +101,9 @@ vol_create(struct req *r)
 	db_vol_usage(db, user, NULL, &used, &quota);
 	if (used + gib > quota) {
 		db_rollback(db);
-		rc = err_set(ERR_QUOTA, "volume quota exceeded: %lld of %lld GiB "
-		    "used, asked for %lld", (long long)used, (long long)quota,
-		    (long long)gib);
+		rc = err_set(ERR_QUOTA, "volume quota exceeded: %lld of %lld "
+		    "GiB used, asked for %lld", (long long)used,
+		    (long long)quota, (long long)gib);
 		goto out;
 	}
 	auth_uuid(id);
@@ -236,7 +239,8 @@ out:
 
 const struct route api_volumes_routes[] = {
 	{ "GET", "/v1/volumes", vol_list, 0, "your volumes (admin: all)" },
-	{ "POST", "/v1/volumes", vol_create, 0, "create a volume {name, size}" },
+	{ "POST", "/v1/volumes", vol_create, 0,
+	    "create a volume {name, size}" },
 	{ "GET", "/v1/volumes/{id}", vol_get, 0, "one volume" },
 	{ "PATCH", "/v1/volumes/{id}", vol_patch, 0, "resize {size}" },
 	{ "DELETE", "/v1/volumes/{id}", vol_delete, 0,

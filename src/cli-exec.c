@@ -809,8 +809,8 @@ cmd_tasks(struct cli *cli)
 			json_t *a;
 			json_array_foreach(c, k, a)
 				buf_appendf(b, "%s%s", k ? " " : "",
-				    json_string_value(a) ? json_string_value(a) :
-				    "");
+				    json_string_value(a) ?
+				    json_string_value(a) : "");
 			cmd = buf_steal(b, NULL);
 			buf_free(b);
 		} else

@@ -65,7 +65,8 @@ cli_help_top(const struct cli_table *t, FILE *f)
 			char left[64];
 
 			if ((c->flags & CMD_HIDDEN) ||
-			    !help_first_word_in(c->name, help_groups[g].prefixes))
+			    !help_first_word_in(c->name,
+			    help_groups[g].prefixes))
 				continue;
 			snprintf(left, sizeof left, "%s%s%s", c->name,
 			    *c->usage ? " " : "", c->usage);
@@ -246,8 +247,8 @@ comp_bash(const struct cli_table *t, FILE *f)
 	    "\tdeploy:--template|deploy:-t)\n"
 	    "\t\tCOMPREPLY=($(compgen -W \"$(berth templates -q 2>/dev/null)\""
 	    " -- \"$cur\")); return ;;\n"
-	    "\t*:--ssh) COMPREPLY=($(compgen -W \"gateway direct\" -- \"$cur\"));"
-	    " return ;;\n"
+	    "\t*:--ssh) COMPREPLY=($(compgen -W \"gateway direct\" -- "
+	    "\"$cur\")); return ;;\n"
 	    "\tls:--status|ls:-s) COMPREPLY=($(compgen -W \"creating running "
 	    "stopped failed deleting\" -- \"$cur\")); return ;;\n"
 	    "\t*:--role|*:-r) COMPREPLY=($(compgen -W \"user admin\" -- "

@@ -640,7 +640,8 @@ cli_stream(struct cli *cli, struct cli_stream *s)
 		cu_api.setopt(cu, CURLOPT_TIMEOUT, HTTP_DEFAULT_TIMEOUT);
 	if (s->json != NULL) {
 		body = json_dumps(s->json, JSON_COMPACT);
-		hdr = cu_api.slist_append(hdr, "Content-Type: application/json");
+		hdr = cu_api.slist_append(hdr,
+		    "Content-Type: application/json");
 		cu_api.setopt(cu, CURLOPT_POSTFIELDS, body);
 		cu_api.setopt(cu, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
 	} else if (s->readfn != NULL) {

@@ -480,8 +480,8 @@ main(int argc, char **argv)
 	if ((r = main_globals(&cli, g)) != 0)
 		goto out;
 	if (cli_args_count(g, "help") || first >= argc) {
-		cli_help_top(&cli_table, first >= argc && !cli_args_count(g, "help") ?
-		    stderr : stdout);
+		cli_help_top(&cli_table, first >= argc &&
+		    !cli_args_count(g, "help") ? stderr : stdout);
 		r = first >= argc && !cli_args_count(g, "help") ? EXIT_USAGE :
 		    EXIT_OK;
 		goto out;

@@ -107,8 +107,9 @@ static int util_spin_shown;
 void
 cli_spin_tick(struct cli *cli, const char *msg)
 {
-	static const char *const frames[] = { "⠋", "⠙", "⠹", "⠸", "⠼", "⠴",
-	    "⠦", "⠧", "⠇", "⠏" };
+	static const char *const frames[] = {
+	    "⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"
+	};
 	struct timespec ts;
 	int64_t ms;
 

@@ -707,8 +707,8 @@ ws_stats_print(struct cli *cli, json_t *o, int bars, const char *el)
 			snprintf(a, sizeof a, "-");
 		fmt_bytes(st.gmemtot * 1048576, b, sizeof b);
 		if (st.gutil >= 0)
-			printf("GPU     %6.1f%%%s%s", st.gutil, bars ? "  " : "",
-			    bar);
+			printf("GPU     %6.1f%%%s%s", st.gutil,
+			    bars ? "  " : "", bar);
 		else
 			printf("GPU        n/a");
 		printf("  %s / %s", a, b);

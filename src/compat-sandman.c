@@ -164,8 +164,8 @@ sessions_create(struct req *r)
 	    (rc = json_opt_str(body, "image", &image)) != 0)
 		goto out;
 	if (profile != NULL && uuid != NULL) {
-		rc = err_set(ERR_INVAL, "give mig_profile or mig_instance_uuid, "
-		    "not both");
+		rc = err_set(ERR_INVAL, "give mig_profile or "
+		    "mig_instance_uuid, not both");
 		goto out;
 	}
 	if (has_ttl && (ttl < 0 || ttl > 10LL * 366 * 24 * 60)) {

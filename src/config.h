@@ -13,13 +13,14 @@ struct config {
 	char	*state_dir;		/* /var/lib/berth */
 	char	*config_file;
 	char	*docker_host;		/* unix:///var/run/docker.sock */
-	char	*public_host;		/* name put into ssh commands and URLs */
+	char	*public_host;		/* put into ssh commands and URLs */
 	char	*nvml_lib;		/* libnvidia-ml.so.1 */
 	char	*gpu_attach;		/* nvidia|env */
 	char	*gpu_inventory;		/* static inventory file, "" = none */
 	char	*network;		/* berth-workspaces */
 	char	*default_image;		/* berth/workspace:latest */
-	char	*allowed_images;	/* comma-separated; templates' images always allowed */
+	/* Comma-separated; templates' images are always allowed. */
+	char	*allowed_images;
 	char	*templates_file;	/* JSON templates, "" = none */
 	char	*log_level;		/* info */
 	char	*log_format;		/* logfmt|json */
@@ -50,7 +51,7 @@ struct config {
 	int	 http_header_timeout;	/* seconds, 10 */
 	int64_t	 exec_output_cap;	/* bytes per stream, 16 MiB */
 	char	*supervisor;		/* berth-sup binary: auto|off|path */
-	int64_t	 terminal_idle;		/* s a named session outlives its viewers */
+	int64_t	 terminal_idle;		/* s a session outlives its viewers */
 	int64_t	 log_max_size;		/* container log file, 10 MiB */
 	int	 log_max_files;		/* rotated log files, 3 */
 	int64_t	 container_disk;	/* writable layer, 0: none */

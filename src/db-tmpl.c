@@ -1,5 +1,5 @@
 /* db-tmpl.c: the templates table: templates made through the API (the
- * config file's own live in app.c). Any thread. */
+ * config file's own live in tmpl.c). Any thread. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

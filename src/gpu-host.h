@@ -27,6 +27,7 @@ json_t		*gpu_host_status(void);
 void		 gpu_host_shutdown(void);
 /* Sets the source without a struct app (tests, tools): inventory_path
  * when non-empty, else NVML from nvml_lib. */
-int		 gpu_host_init(const char *nvml_lib, const char *inventory_path);
+int		 gpu_host_init(const char *nvml_lib,
+		    const char *inventory_path);
 
 #endif

@@ -38,7 +38,7 @@ struct gpu_inventory {
 	size_t		 n;
 	size_t		 cap;
 	char		 source[16];		/* "nvml" | "file" | "none" */
-	char		 note[GPU_NOTE_MAX];	/* why empty, for logs and the API */
+	char		 note[GPU_NOTE_MAX];	/* why empty (logs, the API) */
 };
 
 struct gpu_inventory	*gpu_inventory_new(const char *source);

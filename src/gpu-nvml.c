@@ -31,7 +31,8 @@ enum {
 #define NVML_DEVICE_MIG_ENABLE			1
 #define NVML_TEMPERATURE_GPU			0
 #define NVML_GPU_INSTANCE_PROFILE_1_SLICE_REV1	7
-#define NVML_GPU_INSTANCE_PROFILE_MAX_PROBE	17	/* COUNT in newest headers */
+/* COUNT in the newest headers. */
+#define NVML_GPU_INSTANCE_PROFILE_MAX_PROBE	17
 #define NVML_UUID_BUF				96
 #define NVML_NAME_BUF				96
 

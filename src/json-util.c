@@ -35,7 +35,8 @@ json_opt_str(const json_t *obj, const char *key, const char **out)
 	if (!json_is_string(v))
 		return err_set(ERR_INVAL, "field '%s' must be a string", key);
 	if (strlen(json_string_value(v)) != json_string_length(v))
-		return err_set(ERR_INVAL, "field '%s' contains a NUL byte", key);
+		return err_set(ERR_INVAL, "field '%s' contains a NUL byte",
+		    key);
 	*out = json_string_value(v);
 	return 0;
 }

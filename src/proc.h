@@ -17,7 +17,7 @@ struct proc;
 
 struct proc_spec {
 	const char *const	*argv;		/* required, NULL-terminated */
-	const char *const	*env;		/* "K=V", NULL-terminated, or NULL */
+	const char *const	*env;		/* "K=V", NULL-ended, or NULL */
 	const char		*workdir;	/* NULL: the container's */
 	const char		*user;		/* NULL: the container's */
 	int			 tty;		/* allocate a pty */

@@ -333,7 +333,7 @@ proc_dst_eof(void *ctx)
 
 	/* On a pty, EOF ends only the client's input, as with sshd (it
 	 * closes its own copy of the pty master; the process sees
-	 * nothing). Closing the exec's stdin would make Docker close the
+	 * nothing). Closing the process's stdin would make the engine close the
 	 * tty's output too, and what the process still prints would be
 	 * lost. */
 	if (!k->tty)

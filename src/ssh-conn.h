@@ -30,9 +30,9 @@ struct ssh_gw_env {
 	volatile int	 *stopping;
 	/* The user owning key and the id of their workspace named login:
 	 * 0, or <0 when either is unknown / not theirs. */
-	int		(*authorize)(const struct ssh_gw_env *, const char *login,
-			    const ssh_key key, char *user, size_t usersz,
-			    char *ws_id, size_t wsidsz);
+	int		(*authorize)(const struct ssh_gw_env *,
+			    const char *login, const ssh_key key, char *user,
+			    size_t usersz, char *ws_id, size_t wsidsz);
 };
 
 enum chan_kind { CHAN_SESSION, CHAN_TCPIP };

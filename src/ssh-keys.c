@@ -143,7 +143,8 @@ sshkey_parse(const char *text, struct sshkey_info *out)
 	b64 = strtok_r(NULL, " \t", &save);
 	comment = strtok_r(NULL, "", &save);
 	if (type == NULL || b64 == NULL) {
-		err_set(ERR_INVAL, "public_key is not \"TYPE BASE64 [COMMENT]\"");
+		err_set(ERR_INVAL,
+		    "public_key is not \"TYPE BASE64 [COMMENT]\"");
 		goto out;
 	}
 	kt = ssh_key_type_from_name(type);
@@ -164,7 +165,8 @@ sshkey_parse(const char *text, struct sshkey_info *out)
 		break;
 	default:
 		err_set(ERR_INVAL, "key type '%.40s' is not accepted; use "
-		    "ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa", type);
+		    "ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa",
+		    type);
 		goto out;
 	}
 	if (b64_decode(b64, &blob, &bloblen) != 0 ||

@@ -167,8 +167,8 @@ conn_prepare(struct conn *c, ssh_channel ch)
 	if ((r = ws_get(db, c->ws_id, &w)) != 0)
 		goto out;
 	if (strcmp(w->state, "running") != 0) {
-		msg = xasprintf("berth: workspace '%s' is %s; starting it...\r\n",
-		    w->name, w->state);
+		msg = xasprintf("berth: workspace '%s' is %s; "
+		    "starting it...\r\n", w->name, w->state);
 		conn_note(ch, 1, msg);
 		free(msg);
 		r = ws_ensure_running(c->env->app, db, c->ws_id, c->user,

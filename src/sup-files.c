@@ -106,15 +106,15 @@ sup_put_close(struct sup_put *u)
 	case 0:
 		return u->rc = 0;
 	case 3:
-		return u->rc = err_set(ERR_FORBIDDEN, "the workspace user may not "
-		    "write there: %s", u->errbuf);
+		return u->rc = err_set(ERR_FORBIDDEN, "the workspace user "
+		    "may not write there: %s", u->errbuf);
 	case 5:
 		return u->rc = err_set(ERR_FORBIDDEN, "%s", u->errbuf);
 	case 4:
 		return u->rc = err_set(ERR_CONFLICT, "%s", u->errbuf);
 	default:
-		return u->rc = err_set(ERR_IO, "%s (status %d)", u->nerr ? u->errbuf :
-		    "the write failed", status);
+		return u->rc = err_set(ERR_IO, "%s (status %d)",
+		    u->nerr ? u->errbuf : "the write failed", status);
 	}
 }
 

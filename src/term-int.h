@@ -94,8 +94,8 @@ int	 term_parse_hello(const uint8_t *, size_t, char *tok, size_t toksz,
 /* A resize message {"columns","rows"}: ERR_INVAL unless both are 1-9999. */
 int	 term_parse_size(const uint8_t *, size_t, unsigned *rows,
 	    unsigned *cols);
-/* Resizes the session's pty (loop thread; a short engine call with Docker
- * exec). */
+/* Resizes the session's pty (loop thread; a short engine call when the
+ * process runs through the engine's exec). */
 void	 term_resize(struct session *, unsigned rows, unsigned cols);
 
 /* The TTL warning line for left seconds. */

@@ -102,8 +102,9 @@ tmpl_reload(struct app *app)
 			if ((r = tmpl_check(app, t)) != 0) {
 				struct err_saved msg;
 				err_save(&msg);
-				r = err_set(r, "templates file %s, entry %zu: %s",
-				    app->cfg.templates_file, i, msg.msg);
+				r = err_set(r, "templates file %s, entry "
+				    "%zu: %s", app->cfg.templates_file, i,
+				    msg.msg);
 				goto out;
 			}
 			json_object_set(set, json_string_value(json_object_get(

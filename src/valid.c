@@ -19,8 +19,8 @@ valid_dns_label(const char *field, const char *s)
 		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    (c == '-' && i > 0 && i < n - 1)))
-			return err_set(ERR_INVAL, "%s '%.64s' is not a DNS label "
-			    "(lowercase letters, digits and inner '-')",
+			return err_set(ERR_INVAL, "%s '%.64s' is not a DNS "
+			    "label (lowercase letters, digits and inner '-')",
 			    field, s);
 	}
 	return 0;

@@ -412,7 +412,8 @@ remove_orphans(struct db *db, const char *dir)
 		if (!known) {
 			path = xasprintf("%s/%s", dir, e->d_name);
 			mnt = xasprintf("%s/%s", dir, b);
-			log_info("volume image %s has no record: removed", path);
+			log_info("volume image %s has no record: removed",
+			    path);
 			do_umount(mnt);
 			unlink(path);
 			free(path);

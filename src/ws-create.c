@@ -75,7 +75,8 @@ parse_env(const json_t *env, json_t *into)
 	json_object_foreach((json_t *)env, k, v) {
 		if ((r = valid_env_key("env", k)) != 0)
 			return r;
-		if (strncmp(k, "NVIDIA_", 7) == 0 || strncmp(k, "BERTH_", 6) == 0)
+		if (strncmp(k, "NVIDIA_", 7) == 0 ||
+		    strncmp(k, "BERTH_", 6) == 0)
 			return err_set(ERR_INVAL, "env: %s is reserved", k);
 		if (!json_is_string(v) || json_string_length(v) > 4096 ||
 		    strlen(json_string_value(v)) != json_string_length(v))
@@ -132,8 +133,8 @@ parse_command(const json_t *c, const char *shell, json_t **out)
 	json_array_foreach((json_t *)c, i, v)
 		if (!json_is_string(v) || strlen(json_string_value(v)) !=
 		    json_string_length(v))
-			return err_set(ERR_INVAL, "command[%zu] must be a string "
-			    "without NUL", i);
+			return err_set(ERR_INVAL, "command[%zu] must be a "
+			    "string without NUL", i);
 	json_decref(*out);
 	*out = json_incref((json_t *)c);
 	return 0;
@@ -189,7 +190,9 @@ volumes_attach(struct app *app, struct db *db, const char *owner,
 	size_t i;
 
 	json_array_foreach(mounts, i, m) {
-		const char *name = json_string_value(json_object_get(m, "name"));
+		const char *name;
+
+		name = json_string_value(json_object_get(m, "name"));
 		char *id = NULL, *backend = NULL;
 		int r;
 
@@ -202,9 +205,9 @@ volumes_attach(struct app *app, struct db *db, const char *owner,
 			db_vol_usage(db, owner, NULL, &used, &ignored);
 			if (used + VOLUME_DEFAULT_GIB > quota_gib)
 				return err_set(ERR_QUOTA, "volume quota "
-				    "exceeded: %lld of %d GiB used, a new volume "
-				    "takes %d", (long long)used, quota_gib,
-				    VOLUME_DEFAULT_GIB);
+				    "exceeded: %lld of %d GiB used, a new "
+				    "volume takes %d", (long long)used,
+				    quota_gib, VOLUME_DEFAULT_GIB);
 			auth_uuid(uuid);
 			id = xstrdup(uuid);
 			backend = ws_volume_backend(owner, name, id);

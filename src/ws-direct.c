@@ -27,7 +27,7 @@ const char *const direct_caps[] = { "SETUID", "SETGID", "SYS_CHROOT",
     "CHOWN", "AUDIT_WRITE", "KILL", NULL };
 
 /* sshd as the workspace user: no privilege separation, no capabilities,
- * port 22 (Docker lets any user bind low ports in a container), the host
+ * port 22 (a container lets any user bind low ports), the host
  * key and the keys berthd writes (direct_keys_push). */
 const char *const direct_sshd_cmd[] = { "/usr/sbin/sshd", "-D", "-e",
     "-o", "HostKey=" DIRECT_HOSTKEY, "-o", "PidFile=none", NULL };

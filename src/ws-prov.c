@@ -45,7 +45,7 @@ ws_ensure_network(struct app *app)
 /* berth-sup goes into the container (docs/exec.md): its binary and run
  * directory bound in, in front of the image's command, its key in the
  * environment (it drops it before starting anything). Without it the
- * workspace runs processes through docker exec. */
+ * workspace runs processes through the engine's exec. */
 static void
 sup_attach(const struct ws *w, struct rt_spec *spec, struct rt_bind *binds,
     const char **env, size_t *nenv, char **owned, int *nowned)

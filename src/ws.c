@@ -248,7 +248,8 @@ ws_to_json(struct app *app, struct db *db, const struct ws *w)
 		port = listen_port(app->cfg.ssh_listen);
 		cmd = xasprintf("ssh -p %d %s@%s", port, w->name, host);
 		ssh = json_pack("{s:s,s:s,s:s,s:i,s:s}", "mode", "gateway",
-		    "user", w->name, "host", host, "port", port, "command", cmd);
+		    "user", w->name, "host", host, "port", port, "command",
+		    cmd);
 	}
 	free(cmd);
 	mem = size_str(w->memory);

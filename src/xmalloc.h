@@ -14,7 +14,8 @@ void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
-char	*xvasprintf(const char *, va_list) __attribute__((format(printf, 1, 0)));
+char	*xvasprintf(const char *, va_list)
+	    __attribute__((format(printf, 1, 0)));
 /* Copies src into dst (size dstsz), always NUL-terminating; returns
  * strlen(src) so truncation is detectable (>= dstsz). */
 size_t	 strlcpy_b(char *dst, const char *src, size_t dstsz);
