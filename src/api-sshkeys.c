@@ -8,7 +8,7 @@
 #include "http.h"
 #include "ssh-keydb.h"
 #include "ssh-keys.h"
-#include "ws-direct.h"
+#include "ssh-direct.h"
 
 /* GET /v1/ssh-keys: the caller's keys; an admin sees everyone's (or one
  * user's with ?user=). */

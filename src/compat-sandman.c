@@ -22,7 +22,7 @@
 #include "rt.h"
 #include "timeutil.h"
 #include "valid.h"
-#include "ws-direct.h"
+#include "ssh-direct.h"
 #include "ws.h"
 #include "xmalloc.h"
 

@@ -20,7 +20,7 @@
 #include "sup-host.h"
 #include "timeutil.h"
 #include "ws.h"
-#include "ws-direct.h"
+#include "ssh-direct.h"
 #include "ws-int.h"
 #include "xmalloc.h"
 

@@ -18,7 +18,7 @@
 #include "timeutil.h"
 #include "vol-loop.h"
 #include "ws.h"
-#include "ws-direct.h"
+#include "ssh-direct.h"
 #include "ws-int.h"
 #include "xmalloc.h"
 

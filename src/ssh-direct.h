@@ -1,12 +1,12 @@
-/* ws-direct.h: direct SSH mode (Sandman): the workspace runs its own sshd
+/* ssh-direct.h: direct SSH mode (Sandman): the workspace runs its own sshd
  * on a host port from a configured range, persistent in the store and
  * never handed out twice. sshd runs as the workspace user with no
  * capabilities; berthd writes its host key before the first start and
  * rewrites its authorized_keys (root's, read-only to the user) on every
  * key change, so a revoked key stops working at once. Any thread, with
  * the caller's store connection. */
-#ifndef BERTH_WS_DIRECT_H
-#define BERTH_WS_DIRECT_H
+#ifndef BERTH_SSH_DIRECT_H
+#define BERTH_SSH_DIRECT_H
 
 #include <jansson.h>
 

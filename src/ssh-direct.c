@@ -1,4 +1,4 @@
-/* ws-direct.c: ports and key pairs for direct SSH mode. */
+/* ssh-direct.c: ports and key pairs for direct SSH mode. */
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -18,7 +18,7 @@
 #include "rt.h"
 #include "ssh-keydb.h"
 #include "ws.h"
-#include "ws-direct.h"
+#include "ssh-direct.h"
 #include "xmalloc.h"
 
 /* Only when a template runs the workspace as root: privilege separation
