@@ -130,46 +130,6 @@ h_get(struct req *r)
 	return rc;
 }
 
-/* A client body of unknown length goes to an unlinked file under the
- * state dir first: a file upload needs its size up front (tar header). */
-static int
-spool(struct req *r, uint8_t *b, int *fdp, int64_t *sizep)
-{
-	const char *dir = req_app(r)->cfg.state_dir;
-	int64_t total = 0;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1) {
-		/* no O_TMPFILE on this file system: a named one, unlinked */
-		char *tmp = xasprintf("%s/.upload.XXXXXX", dir);
-		if ((fd = mkostemp(tmp, O_CLOEXEC)) != -1)
-			unlink(tmp);
-		free(tmp);
-	}
-	if (fd == -1)
-		return err_set(ERR_IO, "cannot spool the upload in %s: %s",
-		    dir, strerror(errno));
-	while ((n = req_read(r, b, FILES_BUF)) > 0) {
-		for (ssize_t off = 0, w; off < n; off += w)
-			if ((w = write(fd, b + off, (size_t)(n - off))) <= 0) {
-				int e = errno;
-				close(fd);
-				return err_set(ERR_IO, "cannot spool the "
-				    "upload: %s", strerror(e));
-			}
-		total += n;
-	}
-	if (n < 0) {
-		close(fd);
-		return n;
-	}
-	lseek(fd, 0, SEEK_SET);
-	*fdp = fd;
-	*sizep = total;
-	return 0;
-}
-
 static int
 parse_mode(const char *v, unsigned *mode)
 {
@@ -214,7 +174,7 @@ h_put(struct req *r)
 	uint8_t *b = NULL;
 	int64_t total = 0, len = req_content_length(r);
 	ssize_t n;
-	int rc, fd = -1;
+	int rc;
 
 	memset(&pu, 0, sizeof pu);
 	pu.mode = 0644;
@@ -237,32 +197,32 @@ h_put(struct req *r)
 		goto out;
 	api_ws_owner(w, &pu.uid, &pu.gid);
 	b = xmalloc(FILES_BUF);
-	if (!pu.tar) {
-		if (len < 0) {
-			api_body_continue(r);
-			if ((rc = spool(r, b, &fd, &len)) != 0)
-				goto out;
-		}
-		pu.size = len;
-	}
 	/* A file is written by berth-sup as the workspace's user when the
-	 * workspace has it (sup-files.h); else, and for a tar, the engine
-	 * writes as root and gives everything to the user. */
+	 * workspace has it (sup-files.h), streamed whatever its length; else,
+	 * and for a tar, the engine writes as root and gives everything to
+	 * the user. The engine wants a file's size up front (its tar
+	 * header), and nothing is spooled on berthd's disk: without the
+	 * supervisor a file upload needs a Content-Length. */
 	if (!pu.tar && (supdir = sup_host_dir(w->id)) != NULL &&
 	    (rc = sup_put_open(supdir, path, pu.mode, pu.mtime, pu.uid,
 	    pu.gid, &sp)) < 0)
 		goto out;
+	if (sp == NULL && !pu.tar) {
+		if (len < 0) {
+			rc = err_set(ERR_INVAL, "a file upload to this "
+			    "workspace needs a Content-Length (it has no "
+			    "supervisor to stream to; a tar needs none)");
+			goto out;
+		}
+		pu.size = len;
+	}
 	if (sp == NULL && (rc = rt_file_put(req_rt(r), w->container_id, path,
 	    &pu, &s)) != 0)
 		goto out;
 	ws_touch(req_db(r), w->id);
-	if (fd == -1)
-		api_body_continue(r);
+	api_body_continue(r);
 	for (;;) {
-		if (fd != -1)
-			n = read(fd, b, FILES_BUF);
-		else
-			n = req_read(r, b, FILES_BUF);
+		n = req_read(r, b, FILES_BUF);
 		if (n < 0) {
 			rc = err_set(ERR_IO, "the upload was cut off after %"
 			    PRId64 " bytes", total);
@@ -287,8 +247,6 @@ h_put(struct req *r)
 	rc = reply_json(r, 200, json_pack("{s:s,s:s,s:I}", "path", path,
 	    "type", pu.tar ? "tar" : "file", "bytes", (json_int_t)total));
  out:
-	if (fd != -1)
-		close(fd);
 	free(b);
 	free(supdir);
 	sup_put_free(sp);
@@ -308,6 +266,7 @@ const struct route api_files_routes[] = {
 	    "file path (?mode=0644 octal, ?mtime= RFC 3339 or epoch). "
 	    "Missing parents are created; everything is owned by the "
 	    "workspace user; device nodes and fifos are refused. Streamed, "
-	    "no size cap but the disk's -> {path, type, bytes}" },
+	    "no size cap but the disk's; a file of unknown length (chunked) "
+	    "needs the workspace's supervisor -> {path, type, bytes}" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

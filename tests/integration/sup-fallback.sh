@@ -14,6 +14,22 @@ xrun "$OLD" "$K" '{"argv":["sh","-c","echo hi; exit 4"]}'
 assert_eq "$(jq -r '"\(.stdout)\(.exit_code)"' "$WORK/x.json")" "hi
 4" "exec through docker exec"
 
+# Files without the supervisor: a file with a length goes through the
+# engine; one of unknown length (chunked) is refused, never spooled on
+# berthd's disk.
+head -c 70000 /dev/urandom >"$WORK/up"
+st=$(curl -sS -o "$WORK/put.json" -w '%{http_code}' -X PUT \
+	-H "Authorization: Bearer $K" --data-binary @"$WORK/up" \
+	"$URL/v1/workspaces/$OLD/files?path=/home/dev/up")
+assert_eq "$st" 200 "upload with a length, no supervisor ($(cat "$WORK/put.json"))"
+st=$(curl -sS -o "$WORK/put.json" -w '%{http_code}' -X PUT \
+	-H "Authorization: Bearer $K" -H 'Transfer-Encoding: chunked' \
+	--data-binary @"$WORK/up" \
+	"$URL/v1/workspaces/$OLD/files?path=/home/dev/up2")
+assert_eq "$st" 400 "chunked upload, no supervisor ($(cat "$WORK/put.json"))"
+grep -q "Content-Length" "$WORK/put.json" || fail "no cause: $(cat "$WORK/put.json")"
+[ -z "$(find "$STATE" -name '.upload.*' 2>/dev/null)" ] || fail "an upload was spooled in the state dir"
+
 berthd_kill9
 berthd_start
 assert_eq "$(jget "$(api GET "/v1/workspaces/$OLD" "" "$K")" .runner)" docker-exec "an old workspace keeps docker exec"
