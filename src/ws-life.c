@@ -474,19 +474,54 @@ mend_interrupted(struct db *db, struct ws *w)
 	return 0;
 }
 
+/* At start, a running workspace whose redeploy a crash cut off after its
+ * old container went: the redeploy is done now (a new container, the same
+ * GPU and volumes), so the workspace stays what it was last promised to
+ * be, running. 1 when done (or failed with the cause recorded). */
+static int
+redeploy_finish(struct app *app, struct db *db, struct ws *w,
+    const char *op)
+{
+	int r;
+
+	struct rt_container *cs = NULL;
+	size_t n = 0;
+
+	if (strcmp(op, "redeploy") != 0)
+		return 0;
+	/* A container the cut-off redeploy made but did not record would
+	 * take the new one's name: it goes first. */
+	if (rt_list(app->rt, &cs, &n) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(cs[i].workspace_id, w->id) == 0 &&
+			    strcmp(cs[i].instance, app->instance) == 0 &&
+			    !cs[i].helper)
+				rt_remove(app->rt, cs[i].id, 1);
+	free(cs);
+	free(w->container_id);
+	w->container_id = xstrdup("");
+	db_ws_set_container(db, w->id, "");
+	r = tr_redeploy(app, db, w, "berthd");
+	db_event(db, "berthd", "workspace.redeploy", w->id, r ? "error" : "ok",
+	    r ? err_msg() : "finished after a berthd restart");
+	return 1;
+}
+
 void
 ws_mend(struct app *app, struct db *db, const char *id, int at_start)
 {
 	pthread_mutex_t *lk = at_start ? ws_lock(id) : ws_trylock(id);
 	struct ws *w = NULL;
 	struct rt_state rs;
-	char msg[300];
+	char msg[300], op[32] = "";
 	int r;
 
 	if (lk == NULL)
 		return;		/* a transition holds it: in flight */
 	if (ws_get(db, id, &w) != 0)
 		goto out;
+	if (at_start)
+		strlcpy_b(op, w->op, sizeof op);
 	if (at_start && mend_interrupted(db, w))
 		goto out;
 	if (strcmp(w->state, "creating") == 0) {
@@ -509,14 +544,17 @@ ws_mend(struct app *app, struct db *db, const char *id, int at_start)
 	if (*w->op != '\0')
 		goto out;
 	if (*w->container_id == '\0') {
-		if (strcmp(w->state, "running") == 0)
+		if (strcmp(w->state, "running") == 0 &&
+		    !redeploy_finish(app, db, w, op))
 			mend_to(db, w, "failed", "container missing", 0,
 			    "workspace.fail", "error");
 		goto out;
 	}
 	r = rt_inspect(app->rt, w->container_id, &rs);
 	if (r == ERR_NOTFOUND) {
-		if (strcmp(w->state, "failed") == 0)
+		if (strcmp(w->state, "failed") == 0 ||
+		    (strcmp(w->state, "running") == 0 &&
+		    redeploy_finish(app, db, w, op)))
 			goto out;
 		log_warn("workspace %s: container %.12s vanished", w->id,
 		    w->container_id);
@@ -526,6 +564,9 @@ ws_mend(struct app *app, struct db *db, const char *id, int at_start)
 		goto out;
 	}
 	if (r != 0)
+		goto out;
+	if (strcmp(w->state, "running") == 0 && !rs.running &&
+	    redeploy_finish(app, db, w, op))
 		goto out;
 	if (strcmp(w->state, "running") == 0 && !rs.running) {
 		snprintf(msg, sizeof msg, "the container exited (code %d%s)",
