@@ -63,7 +63,7 @@ key=$(cat "$state/admin.key")
 cat <<MSG
 
 berthd is running.
-  API and web UI:  http://$listen/
+  API:             http://$listen/
   SSH gateway:     ${ssh_listen}
   state:           $state   (log: $state/berthd.log)
   admin API key:   $key

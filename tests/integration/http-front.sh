@@ -120,6 +120,10 @@ assert_eq "$code" 415 "text/plain body"
 assert_eq "$(jget "$(cat "$WORK/b")" .error.code)" unsupported_media_type "415 code"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -H "$H" -d 'name=x' "$URL/v1/users")
 assert_eq "$code" 415 "form body"
+# ... but a JSON object that curl -d labels a form is taken (curl's default).
+code=$(curl -sS -o "$WORK/b" -w '%{http_code}' -H "$H" -d '{"name":"formjson"}' \
+	"$URL/v1/users")
+assert_eq "$code" 201 "JSON sent by curl -d ($(cat "$WORK/b"))"
 
 # 431: an oversized head.
 big=$(head -c 40000 /dev/zero | tr '\0' a)
