@@ -76,8 +76,8 @@ cli_help_top(const struct cli_table *t, FILE *f)
 	fprintf(f, "\nGlobal flags (before or after the command):\n");
 	help_opts(t->global, f);
 	fprintf(f, "\nEnvironment: BERTH_API_URL, BERTH_API_KEY, BERTH_CONFIG, "
-	    "NO_COLOR.\nExit status: 0 ok, 1 error, 2 usage; exec and run "
-	    "exit with the remote command's status.\n"
+	    "NO_COLOR.\nExit status: 0 ok, 1 error, 2 usage; exec "
+	    "exits with the remote command's status.\n"
 	    "Run 'berth COMMAND --help' for a command's flags and examples.\n");
 }
 

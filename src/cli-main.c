@@ -221,20 +221,24 @@ const struct cli_cmd cli_cmds[] = {
 	  "berth cp train:/workspace/out ./out\n"
 	  "berth cp train:/etc/os-release -",
 	  NULL, 2, 2, -1, 0, cmd_cp },
+	/* Tasks (run, tasks): hidden until berthd serves the tasks API
+	 * (SPEC 3): the server answers them 404 today. */
 	{ "run", "ID [--] CMD...", "Run a command as a task (detached "
 	  "command)",
 	  "Starts a task and follows its output until it ends, exiting with "
 	  "its exit code; --detach prints the task id and returns.",
 	  "berth run train -- python train.py\n"
 	  "berth run -d train -- ./long-job.sh",
-	  opts_run, 1, -1, 1, CMD_WS, cmd_run },
+	  opts_run, 1, -1, 1, CMD_WS | CMD_HIDDEN, cmd_run },
 	{ "tasks output", "ID TASK", "Show a task's output", NULL,
 	  "berth tasks output train 7\nberth tasks output -f train 7",
-	  opts_task_output, 2, 2, -1, 0, cmd_tasks_output },
+	  opts_task_output, 2, 2, -1, CMD_HIDDEN, cmd_tasks_output },
 	{ "tasks kill", "ID TASK", "Kill a task", NULL,
-	  "berth tasks kill train 7", NULL, 2, 2, -1, 0, cmd_tasks_kill },
+	  "berth tasks kill train 7", NULL, 2, 2, -1, CMD_HIDDEN,
+	  cmd_tasks_kill },
 	{ "tasks", "ID", "List a workspace's tasks", NULL,
-	  "berth tasks train", NULL, 1, 1, -1, CMD_WS, cmd_tasks },
+	  "berth tasks train", NULL, 1, 1, -1, CMD_WS | CMD_HIDDEN,
+	  cmd_tasks },
 	{ "ssh", "ID", "Open a shell in a workspace",
 	  "Opens a terminal through berthd's WebSocket terminal (no SSH key "
 	  "needed): raw mode, window resizes follow, and the shell's exit "

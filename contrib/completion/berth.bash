@@ -25,10 +25,6 @@ _berth() {
 	"stats") flags=" --watch -w --interval --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
 	"exec") flags=" --timeout -T --interactive -i --workdir -w --env -e --user -u --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
 	"cp") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
-	"run") flags=" --detach -d --name --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
-	"tasks output") flags=" --follow -f --tail -n --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
-	"tasks kill") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
-	"tasks") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
 	"ssh") flags=" --print --session --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
 	"ssh-config") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"templates") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
@@ -87,8 +83,7 @@ _berth() {
 }
 _berth_subs() {
 	case $1 in
-	"") echo "auth auth auth auth deploy ls inspect stop start restart redeploy rm logs stats exec cp run tasks tasks tasks ssh ssh-config templates volumes users api-keys ssh-keys gpus version completion help" ;;
-	"tasks") echo "output kill" ;;
+	"") echo "auth auth auth auth deploy ls inspect stop start restart redeploy rm logs stats exec cp ssh ssh-config templates volumes users api-keys ssh-keys gpus version completion help" ;;
 	"templates") echo "info" ;;
 	"volumes") echo "create info resize rm" ;;
 	"users") echo "create rm key" ;;
