@@ -671,3 +671,112 @@ sup_kill(const char *dir, uint64_t id, int sig)
 	sup_free(p);
 	return rc;
 }
+
+/* ---- forwarding (sup-fwd.c on the other side) ---------------------- */
+
+int
+sup_listen(const char *dir, int kind, const char *host, int port,
+    struct proc **pp, char *where, size_t wsz, int *bport)
+{
+	struct proc *p = NULL;
+	struct sup_frame f;
+	struct sup_rd r;
+	const uint8_t *w;
+	uint32_t uid, gid;
+	size_t m, n;
+	int rc;
+
+	*pp = NULL;
+	if ((rc = dial(dir, &p, &uid, &gid)) != 0)
+		return rc;
+	m = sup_put_begin(&p->wb, SUP_LISTEN);
+	sup_put_u32(&p->wb, (uint32_t)kind);
+	sup_put_str(&p->wb, host, strlen(host));
+	sup_put_u32(&p->wb, (uint32_t)port);
+	sup_put_end(&p->wb, m);
+	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
+	    (rc = expect(p, SUP_LISTENING, &f, mono_ms() + SUP_IO_MS)) != 0) {
+		char saved[512];
+
+		strlcpy_b(saved, err_msg(), sizeof saved);
+		p->lost = 1;
+		sup_free(p);
+		return err_set(rc, "%s", saved);
+	}
+	sup_rd_init(&r, &f);
+	w = sup_get_str(&r, &n);
+	*bport = (int)sup_get_u32(&r);
+	if (sup_rd_end(&r) != 0 || n >= wsz) {
+		p->lost = 1;
+		sup_free(p);
+		return err_set(ERR_BACKEND, "supervisor: bad LISTENING");
+	}
+	memcpy(where, w, n);
+	where[n] = '\0';
+	p->exited = 1;		/* not a process: nothing to kill */
+	*pp = p;
+	return 0;
+}
+
+int
+sup_incoming(struct proc *l, uint64_t *id, char *peer, size_t psz,
+    int *pport)
+{
+	struct sup_frame f;
+	struct sup_rd r;
+	const uint8_t *h;
+	size_t n;
+	int rc;
+
+	for (;;) {
+		if (next_frame(l, &f)) {
+			if (f.type != SUP_INCOMING)
+				continue;
+			sup_rd_init(&r, &f);
+			*id = sup_get_u64(&r);
+			h = sup_get_str(&r, &n);
+			*pport = (int)sup_get_u32(&r);
+			if (sup_rd_end(&r) != 0)
+				return err_set(ERR_BACKEND, "supervisor: bad "
+				    "INCOMING");
+			snprintf(peer, psz, "%.*s", (int)n, (const char *)h);
+			return 1;
+		}
+		if (l->lost)
+			return err_set(ERR_EOF, "the listener is gone");
+		if ((rc = fill(l, 0)) != 0)
+			return rc;
+		if (sup_frame_parse(l->rb + l->roff, l->rlen - l->roff,
+		    &f) <= 0)
+			return 0;
+	}
+}
+
+int
+sup_attach(const char *dir, uint64_t id, struct proc **pp)
+{
+	struct proc *p = NULL;
+	struct sup_frame f;
+	uint32_t uid, gid;
+	size_t m;
+	int rc;
+
+	*pp = NULL;
+	if ((rc = dial(dir, &p, &uid, &gid)) != 0)
+		return rc > 0 ? err_set(ERR_NOTFOUND, "no supervisor") : rc;
+	m = sup_put_begin(&p->wb, SUP_ATTACH);
+	sup_put_u64(&p->wb, id);
+	sup_put_end(&p->wb, m);
+	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
+	    (rc = expect(p, SUP_STARTED, &f, mono_ms() + SUP_IO_MS)) != 0) {
+		char saved[512];
+
+		strlcpy_b(saved, err_msg(), sizeof saved);
+		p->lost = 1;
+		sup_free(p);
+		return err_set(rc, "%s", saved);
+	}
+	p->id = id;
+	*pp = p;
+	return 0;
+}

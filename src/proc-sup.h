@@ -3,6 +3,7 @@
 #ifndef BERTH_PROC_SUP_H
 #define BERTH_PROC_SUP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct proc;
@@ -27,5 +28,24 @@ struct sup_ps {
 int	sup_list(const char *dir, struct sup_ps **, size_t *n);
 /* Signals the tree of process id (from sup_list). */
 int	sup_kill(const char *dir, uint64_t id, int sig);
+
+/* Forwarding into the workspace (frames SUP_LISTEN..SUP_ATTACH; the
+ * supervisor's side is sup-fwd.c). sup_listen makes a listener there as
+ * the workspace user: kind SUP_FWD_AGENT, a unix socket (mode 0600) in a
+ * fresh private directory, its path in where; SUP_FWD_TCP, host ("::1",
+ * else 127.0.0.1) and port (0: any) on the workspace's loopback, *bport
+ * the port bound. 0 with *pp (for proc_fd and proc_free only; freeing it
+ * closes the listener), 1 when no supervisor answers, <0 on an error. */
+int	sup_listen(const char *dir, int kind, const char *host, int port,
+	    struct proc **pp, char *where, size_t wsz, int *bport);
+/* The next connection made to listener l, without waiting: 1 with *id
+ * and the peer's address, 0 when none is waiting, <0 when the listener
+ * is gone. A connection not attached within 10 s is closed. */
+int	sup_incoming(struct proc *l, uint64_t *id, char *peer, size_t psz,
+	    int *pport);
+/* Takes connection id as a process (proc.h): its output is what the peer
+ * sends, its stdin goes to the peer, closing stdin half-closes, and it
+ * exits (status 0) when the peer closes. */
+int	sup_attach(const char *dir, uint64_t id, struct proc **pp);
 
 #endif

@@ -20,6 +20,7 @@
 #include "err.h"
 #include "log.h"
 #include "proc.h"
+#include "sup-frame.h"
 #include "sup-host.h"
 #include "ssh-conn.h"
 #include "timeutil.h"
@@ -258,6 +259,16 @@ set_command(struct chan *k, char **argv, int login)
 	return 0;
 }
 
+/* ssh -A: the session gets SSH_AUTH_SOCK (ssh-fwd.c) when it starts. */
+static void
+on_agent_req(ssh_session s, ssh_channel ch, void *ud)
+{
+	struct chan *k = ud;
+
+	if (k->argv == NULL)
+		k->agent = 1;
+}
+
 static int
 on_shell(ssh_session s, ssh_channel ch, void *ud)
 {
@@ -440,6 +451,7 @@ chan_new(struct conn *c, ssh_channel ch, enum chan_kind kind)
 		k->cb.channel_shell_request_function = on_shell;
 		k->cb.channel_exec_request_function = on_exec;
 		k->cb.channel_subsystem_request_function = on_subsystem;
+		k->cb.channel_auth_agent_req_function = on_agent_req;
 	}
 	/* Set inside the open callback: later would race the requests. */
 	ssh_set_channel_callbacks(ch, &k->cb);
@@ -572,6 +584,51 @@ chan_open_tcpip(struct conn *c, ssh_message m)
 	return 0;
 }
 
+void
+chan_open_fwd(struct conn *c, struct fwd_conn *fc)
+{
+	struct chan *k;
+	ssh_channel ch;
+
+	if (c->nchans >= SSH_MAX_CHANNELS ||
+	    (ch = ssh_channel_new(c->s)) == NULL) {
+		proc_free(fc->p);
+		free(fc->host);
+		return;
+	}
+	k = chan_new(c, ch, CHAN_TCPIP);
+	k->p = fc->p;
+	k->opening = fc->kind;
+	k->o_host = fc->host;
+	k->o_port = fc->port;
+	snprintf(k->o_peer, sizeof k->o_peer, "%s", fc->peer);
+	k->o_pport = fc->pport;
+}
+
+/* Goes on opening k to the client: 0 once open, 1 while pending, -1
+ * when refused. */
+static int
+chan_open_step(struct chan *k)
+{
+	int r;
+
+	if (k->opening == SUP_FWD_AGENT)
+		r = ssh_channel_open_auth_agent(k->ch);
+	else
+		r = ssh_channel_open_reverse_forward(k->ch, k->o_host,
+		    k->o_port, k->o_peer, k->o_pport);
+	if (r == SSH_AGAIN)
+		return 1;
+	if (r != SSH_OK) {
+		log_debug("ssh %s channel refused by the client: %s",
+		    k->opening == SUP_FWD_AGENT ? "agent" : "forwarded-tcpip",
+		    ssh_get_error(k->c->s));
+		return -1;
+	}
+	k->opening = 0;
+	return 0;
+}
+
 /* Ends a channel: exit status (and signal), EOF, close. */
 static void
 chan_finish(struct chan *k, int status, int send_status)
@@ -628,7 +685,9 @@ chan_start(struct chan *k)
 	struct conn *c = k->c;
 	struct proc_spec ps;
 	const char *envp[24], **argv = NULL;
-	char *term = NULL, *shellenv = NULL, *banner, *supdir;
+	char *term = NULL, *shellenv = NULL, *agentenv = NULL, *banner;
+	char *supdir;
+	const char *sock;
 	int r, i, n = 0, has_term = 0;
 
 	k->start_pending = 0;
@@ -654,6 +713,9 @@ chan_start(struct chan *k)
 			envp[n++] = shellenv = xasprintf("SHELL=%s",
 			    c->ws_shell);
 		argv = session_argv(k->argv);
+		if (k->agent && (sock = fwd_agent_sock(c, k->ch)) != NULL)
+			envp[n++] = agentenv = xasprintf("SSH_AUTH_SOCK=%s",
+			    sock);
 	}
 	envp[n] = NULL;
 	memset(&ps, 0, sizeof ps);
@@ -679,6 +741,7 @@ chan_start(struct chan *k)
 	free(supdir);
 	free(term);
 	free(shellenv);
+	free(agentenv);
 	free(argv);
 	if (r != 0)
 		goto fail;
@@ -687,6 +750,8 @@ chan_start(struct chan *k)
 	k->pfd = -1;
 	k->started = 1;
 	k->resize_pending = 0;
+	if (k->tty)	/* a TTL warning due shows after the prompt */
+		c->ttl_check_ms = mono_ms() + 1000;
 	conn_touch(c);
 	log_debug("ssh channel %d started user=%s ws=%s", k->id, c->user,
 	    c->ws_id);
@@ -711,6 +776,16 @@ chan_pump(struct chan *k)
 
 	if (k->finished || k->remote_closed)
 		return;
+	if (k->opening) {	/* a channel to the client (ssh-fwd.c) */
+		if ((r = chan_open_step(k)) < 0)
+			k->finished = 1;
+		if (r != 0)
+			return;
+		proc_set_nonblock(k->p, 1);
+		chan_pumps_init(k);
+		k->started = 1;
+		conn_touch(k->c);
+	}
 	if (k->start_pending)
 		chan_start(k);
 	if (!k->started || k->finished)
@@ -757,6 +832,7 @@ chan_free(struct chan *k)
 	}
 	argv_free(k->argv);
 	free(k->term);
+	free(k->o_host);
 	__atomic_sub_fetch(&chans_open, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < (size_t)k->nenv; i++)
 		free(k->env[i]);

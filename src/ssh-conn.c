@@ -81,8 +81,9 @@ open_session(ssh_session s, void *ud)
 	return chan_open_session(ud);
 }
 
-/* Whatever the server callbacks don't take: direct-tcpip opens (ssh -L).
- * Returning 1 makes libssh refuse (remote forwards, agent, x11). */
+/* Whatever the server callbacks don't take: direct-tcpip opens (ssh -L),
+ * remote forwards (ssh -R, ssh-fwd.c). Returning 1 makes libssh refuse
+ * (x11, anything else). */
 static int
 on_message(ssh_session s, ssh_message m, void *ud)
 {
@@ -91,6 +92,9 @@ on_message(ssh_session s, ssh_message m, void *ud)
 	if (ssh_message_type(m) == SSH_REQUEST_CHANNEL_OPEN &&
 	    ssh_message_subtype(m) == SSH_CHANNEL_DIRECT_TCPIP &&
 	    chan_open_tcpip(c, m) == 0)
+		return 0;
+	if (ssh_message_type(m) == SSH_REQUEST_GLOBAL && c->authed &&
+	    fwd_global(c, m) == 0)
 		return 0;
 	/* X11 is refused, and said so on the session's stderr (the client
 	 * adds "X11 forwarding request failed"). */
@@ -171,6 +175,7 @@ ssh_conn_run(const struct ssh_gw_env *env, ssh_session s, const char *addr,
     volatile int *authed)
 {
 	struct conn *c = xcalloc(1, sizeof *c);
+	struct fwd_conn fc;
 	const char *colon;
 	int64_t deadline;
 	int rc;
@@ -223,17 +228,23 @@ ssh_conn_run(const struct ssh_gw_env *env, ssh_session s, const char *addr,
 	ssh_set_blocking(s, 0);
 	while (!*env->stopping) {
 		chan_update_fds(c);
+		fwd_update_fds(c);
 		rc = ssh_event_dopoll(c->ev, POLL_MS);
+		while (fwd_accept(c, &fc) == 1)
+			chan_open_fwd(c, &fc);
 		chan_pump_all(c);
 		if (session_closed(s) || rc == SSH_ERROR)
 			break;
 		if (c->nchans > 0 &&
 		    mono_ms() - c->last_touch_ms > TOUCH_EVERY_MS)
 			conn_touch(c);
+		if (c->ttl_check_ms != 0 && mono_ms() >= c->ttl_check_ms)
+			conn_ttl_check(c);
 	}
 	conn_record(c);
 out:
 	chan_free_all(c);
+	fwd_free_all(c);
 	if (c->ev != NULL) {
 		ssh_event_remove_session(c->ev, s);
 		ssh_event_free(c->ev);

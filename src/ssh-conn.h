@@ -39,6 +39,30 @@ enum chan_kind { CHAN_SESSION, CHAN_TCPIP };
 
 struct conn;
 
+/* A listener in the workspace (ssh-fwd.c): the agent socket of "ssh -A"
+ * or the port of an "ssh -R"; its connections become channels that the
+ * gateway opens to the client. */
+struct fwd {
+	struct fwd		*next;
+	int			 kind;		/* SUP_FWD_AGENT, SUP_FWD_TCP */
+	char			*host;		/* -R: as the client sent it */
+	int			 port;		/* as asked (0: any) */
+	int			 bport;		/* bound */
+	struct proc		*l;		/* the listener (proc-sup.h) */
+	int			 pfd;		/* fd in the event */
+	int			 readable;
+};
+
+/* A connection made to a listener, for a channel to the client. */
+struct fwd_conn {
+	struct proc		*p;		/* its bytes (sup_attach) */
+	int			 kind;		/* SUP_FWD_* */
+	char			*host;		/* -R: the listen address */
+	int			 port;		/* and port */
+	char			 peer[64];	/* who connected */
+	int			 pport;
+};
+
 struct chan {
 	struct conn		*c;
 	struct chan		*next;
@@ -59,6 +83,11 @@ struct chan {
 	int			 nenv;
 	char			**argv;		/* by shell/exec/subsystem */
 	int			 login_shell;	/* banner first */
+	int			 agent;		/* auth-agent-req came */
+	/* A channel the gateway opens (ssh-fwd.c): its kind until open. */
+	int			 opening;	/* SUP_FWD_*, 0: open */
+	char			*o_host, o_peer[64];
+	int			 o_port, o_pport;
 	int			 start_pending;
 	int			 started;
 
@@ -102,6 +131,11 @@ struct conn {
 	char			*ws_shell;
 	struct chan		*chans;
 	int			 nchans;
+	struct fwd		*fwds;		/* ssh-fwd.c */
+	int			 nfwds;
+	char			*agent_sock;	/* SSH_AUTH_SOCK inside */
+	int64_t			 ttl_check_ms;	/* next TTL warning check */
+	int64_t			 ttl_warned;	/* the expiry warned of */
 	int			 nchans_total;
 	int64_t			 start_ms;
 	int64_t			 last_touch_ms;
@@ -118,6 +152,9 @@ void	 ssh_conn_run(const struct ssh_gw_env *, ssh_session s,
 
 /* ssh-chan.c */
 ssh_channel	 chan_open_session(struct conn *);
+/* Opens a channel to the client for a connection taken from a listener
+ * (fwd_accept); takes over fc's process and host. */
+void		 chan_open_fwd(struct conn *, struct fwd_conn *fc);
 int		 chan_open_tcpip(struct conn *, ssh_message);
 /* Moves data both ways for every channel, starts pending processes,
  * finishes exited ones and frees closed ones. */
@@ -127,6 +164,18 @@ void		 chan_update_fds(struct conn *);
 void		 chan_free_all(struct conn *);
 /* Channels open in all connections, for /metrics. */
 int		 chan_count(void);
+
+/* ssh-fwd.c: agent and remote forwarding. A tcpip-forward or
+ * cancel-tcpip-forward request: 0 when answered, -1 to refuse it. */
+int		 fwd_global(struct conn *, ssh_message);
+/* The agent socket inside the workspace for a session that asked for
+ * it (made once per connection); NULL when it cannot be. */
+const char	*fwd_agent_sock(struct conn *, ssh_channel);
+/* The next connection waiting at a listener that the poll found
+ * readable, taken from the workspace: 1 with *fc, 0 when none is left. */
+int		 fwd_accept(struct conn *, struct fwd_conn *fc);
+void		 fwd_update_fds(struct conn *);
+void		 fwd_free_all(struct conn *);
 
 /* ssh-work.c, for ssh-conn.c and ssh-chan.c. Loads the authenticated
  * user's workspace settings (shell etc.). */
@@ -139,5 +188,8 @@ void		 conn_touch(struct conn *);
 void		 conn_note(ssh_channel ch, int is_stderr, const char *msg);
 /* The welcome banner for an interactive login (malloc'ed). */
 char		*conn_banner(struct conn *);
+/* Writes the TTL warning (SPEC section 7) into the connection's pty
+ * sessions once the workspace expires within 5 minutes. */
+void		 conn_ttl_check(struct conn *);
 
 #endif

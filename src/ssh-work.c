@@ -285,3 +285,46 @@ conn_load(struct conn *c)
 	ws_free(w);
 }
 
+
+#define TTL_WARN_S	300	/* SPEC section 7: 5 minutes before */
+#define TTL_CHECK_MS	15000
+
+void
+conn_ttl_check(struct conn *c)
+{
+	struct db *db;
+	struct ws *w = NULL;
+	struct chan *k;
+	char line[256];
+	int64_t left;
+	int ttys = 0;
+
+	c->ttl_check_ms = mono_ms() + TTL_CHECK_MS;
+	for (k = c->chans; k != NULL; k = k->next)
+		ttys += k->kind == CHAN_SESSION && k->tty && k->started &&
+		    !k->finished;
+	if (ttys == 0) {
+		c->ttl_check_ms = 0;	/* until a pty session starts */
+		return;
+	}
+	if (c->env->app == NULL || (db = db_thread()) == NULL ||
+	    ws_get(db, c->ws_id, &w) != 0)
+		return;
+	left = w->expires_at - now_s();
+	if (w->expires_at > 0 && left > 0 && left <= TTL_WARN_S &&
+	    c->ttl_warned != w->expires_at) {
+		c->ttl_warned = w->expires_at;
+		/* The words of the terminal's warning (term-proc.c). */
+		snprintf(line, sizeof line, "\r\n\033[1;33m[berth] this "
+		    "workspace expires in %lldm%02llds (its TTL); extend the "
+		    "TTL to keep it\033[0m\r\n", (long long)left / 60,
+		    (long long)left % 60);
+		log_info("ssh ttl warning user=%s ws=%s left=%llds", c->user,
+		    c->ws_id, (long long)left);
+		for (k = c->chans; k != NULL; k = k->next)
+			if (k->kind == CHAN_SESSION && k->tty &&
+			    k->started && !k->finished && !k->remote_closed)
+				conn_note(k->ch, 0, line);
+	}
+	ws_free(w);
+}

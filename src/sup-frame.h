@@ -38,8 +38,25 @@ enum sup_type {
 	SUP_PROCS,	/* s->b: u32 n, n x {u64 id, u32 pid, u64 started
 			 * (epoch s), u32 timeout_ms, u32 flags, str argv0} */
 	SUP_KILL,	/* b->s: u64 id, u32 signal (a process from LIST) */
-	SUP_TYPE_MAX
+
+	/* 48 and up: forwarding into the workspace (sup-fwd.c). A LISTEN
+	 * connection holds a listener; each connection made to it is
+	 * announced there and taken by a connection of its own (ATTACH),
+	 * which then carries it as a process's stdio: STARTED, STDIN, EOF
+	 * (half-close), CREDIT, STDOUT, and EXIT when the peer closes. */
+	SUP_LISTEN = 48,	/* b->s: u32 kind (SUP_FWD_*), str host,
+				 * u32 port (0: any) */
+	SUP_LISTENING = 49,	/* s->b: str where (socket path or host),
+				 * u32 port bound */
+	SUP_INCOMING = 50,	/* s->b: u64 id, str peer host, u32 port */
+	SUP_ATTACH = 51,	/* b->s: u64 id (from INCOMING) */
+	SUP_TYPE_MAX = 64
 };
+
+/* LISTEN kinds */
+#define SUP_FWD_AGENT		1	/* a unix socket in a private
+					 * directory (ssh -A) */
+#define SUP_FWD_TCP		2	/* a port on the loopback (ssh -R) */
 
 /* START flags */
 #define SUP_F_TTY		0x1	/* a pty; all output is STDOUT */

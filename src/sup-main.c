@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "sup-frame.h"
+#include "sup-fwd.h"
 #include "sup-put.h"
 #include "sup-spawn.h"
 #include "sup-tree.h"
@@ -50,6 +51,7 @@ struct conn {
 	struct sup_wbuf	 wb;
 	struct sproc	*p;
 	int		 had_proc;
+	struct sup_fwd	*fwd;		/* a forward's listener or stream */
 	struct conn	*next;
 };
 
@@ -128,6 +130,7 @@ conn_free(struct conn *c)
 {
 	struct conn **pp;
 
+	sup_fwd_gone(&c->fwd);
 	if (c->p != NULL) {
 		struct sproc *p = c->p;
 
@@ -402,6 +405,14 @@ handle(struct conn *c, const struct sup_frame *f)
 		sup_put_u32(&c->wb, (uint32_t)getpid());
 		sup_put_end(&c->wb, n);
 		return 0;
+	}
+	if (c->fwd != NULL || (!c->had_proc && (f->type == SUP_LISTEN ||
+	    f->type == SUP_ATTACH))) {
+		int rc = sup_fwd_frame(&c->fwd, &c->wb, f);
+
+		if (rc > 0)
+			c->closing = 1;
+		return rc < 0 ? -1 : 0;
 	}
 	switch (f->type) {
 	case SUP_START:
@@ -805,7 +816,8 @@ main(int argc, char **argv)
 		}
 	}
 	for (;;) {
-		size_t n = 0, want = 2 + (size_t)nconns;
+		size_t n = 0, nf, want = 2 + (size_t)nconns +
+		    sup_fwd_npoll();
 		int64_t now = now_ms(), wake = -1;
 		struct sproc *p, *pn;
 		struct conn *c, *cn;
@@ -840,6 +852,8 @@ main(int argc, char **argv)
 				wake = wake < 0 || p->exit_at + LINGER_MS <
 				    wake ? p->exit_at + LINGER_MS : wake;
 		}
+		nf = n;
+		n += sup_fwd_poll(pf + nf, now, &wake);
 		timeout = wake < 0 ? -1 : wake <= now ? 0 :
 		    (int)(wake - now > 60000 ? 60000 : wake - now);
 		if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR) {
@@ -877,6 +891,7 @@ main(int argc, char **argv)
 			}
 			(void)proc_finish(p);
 		}
+		sup_fwd_run(pf + nf, now);
 		for (c = conns; c != NULL; c = cn) {
 			cn = c->next;
 			if ((c->wb.len > 0 || c->closing) && conn_flush(c) != 0)

@@ -3,7 +3,9 @@
 # workspace is refused as sshd refuses it (the channel open fails: ssh -W
 # exits 255 with "open failed", nothing of a relay's error text reaches the
 # stream), with ssh -W, -L, -D and paramiko's direct-tcpip; the same forms
-# to a listening port still carry the bytes. X11 and -R are refused.
+# to a listening port still carry the bytes. X11 is refused, and so is
+# -R onto a port already in use in the workspace (ssh-remote-forward.sh
+# has -R working).
 . "$(dirname "${BASH_SOURCE[0]}")/ssh-lib/common.bash"
 
 setup_one
@@ -89,7 +91,8 @@ PY
 ok "paramiko direct-tcpip: closed port refused, open port works"
 
 # X11 (ssh -X with a DISPLAY) is refused with a message saying so; the
-# command still runs. Remote forwarding (-R) is refused.
+# command still runs. Remote forwarding (-R) onto a port in use there
+# (httpd's) is refused: the client's ExitOnForwardFailure ends it.
 set +e
 out=$(DISPLAY=:99 gssh "$IDA" "$WSA" -X -o ForwardX11Trusted=yes 'echo ran' 2>"$T_TMP/x.err")
 set -e
@@ -97,10 +100,12 @@ set -e
 grep -q "X11 forwarding is not available" "$T_TMP/x.err" ||
     fail "ssh -X: no message: $(cat "$T_TMP/x.err")"
 set +e
-gssh "$IDA" "$WSA" -N -o ExitOnForwardFailure=yes -R 127.0.0.1:8555:127.0.0.1:1 \
+gssh "$IDA" "$WSA" -N -o ExitOnForwardFailure=yes -R 127.0.0.1:8123:127.0.0.1:1 \
     2>"$T_TMP/r.err"
 rc=$?
 set -e
 [ "$rc" = 255 ] || fail "-R exited $rc (want 255: refused)"
-ok "X11 refused with a message; -R refused"
+grep -q "remote port forwarding failed for listen port 8123" \
+    "$T_TMP/r.err" || fail "-R: no message: $(cat "$T_TMP/r.err")"
+ok "X11 refused with a message; -R onto a port in use refused"
 echo ok

@@ -3,10 +3,17 @@
  * exit codes and signals, stdin both ways past the credit window, a tty's
  * size, a kill that takes a double-forked escapee, the supervisor's own
  * timeout, a process kept across its caller's crash (listed, then
- * killed), a wrong key falling back. */
+ * killed), a wrong key falling back; forwarding (sup_listen, sup_incoming,
+ * sup_attach): a loopback port whose connection carries bytes both ways
+ * past the credit window and half-closes, the agent socket's modes and
+ * its removal, a bogus attach refused. */
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -338,6 +345,159 @@ test_fallback(void)
 	CHECK_EQ_INT(sup_proc_start(&s, &p), 1);
 }
 
+#define FWD_UP		300000	/* client -> berthd, past the window */
+#define FWD_DOWN	500000	/* berthd -> client */
+
+/* The client side of a forwarded connection, in a child: FWD_UP bytes
+ * up, then FWD_DOWN bytes down until EOF; exits 0 when all is right. */
+static void
+fwd_client(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	static char b[65536];
+	size_t off = 0, got = 0;
+	ssize_t n;
+	int fd, bad = 0;
+
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		_exit(2);
+	memset(b, 'u', sizeof b);
+	while (off < FWD_UP) {
+		n = write(fd, b, FWD_UP - off < sizeof b ? FWD_UP - off :
+		    sizeof b);
+		if (n <= 0)
+			_exit(3);
+		off += (size_t)n;
+	}
+	while ((n = read(fd, b, sizeof b)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			bad |= b[i] != 'd';
+		got += (size_t)n;
+	}
+	_exit(got == FWD_DOWN && !bad ? 0 : 4);
+}
+
+static void
+test_forward(void)
+{
+	struct proc *l = NULL, *p = NULL;
+	struct pollfd pfd;
+	struct stat st;
+	char where[128], peer[64], b[65536], agent[128];
+	size_t got = 0, sent = 0;
+	uint64_t id;
+	ssize_t n;
+	int port = -1, pport, r = 0, s, status = -1, eof = 0;
+	pid_t c;
+
+	CHECK_EQ_INT(sup_listen(dir, SUP_FWD_TCP, "127.0.0.1", 0, &l, where,
+	    sizeof where, &port), 0);
+	CHECK_EQ_STR(where, "127.0.0.1");
+	CHECK(port > 0);
+	if ((c = fork()) == 0)
+		fwd_client(port);
+	for (int i = 0; i < 100 && (r = sup_incoming(l, &id, peer,
+	    sizeof peer, &pport)) == 0; i++) {
+		pfd.fd = proc_fd(l);
+		pfd.events = POLLIN;
+		poll(&pfd, 1, 100);
+	}
+	CHECK_EQ_INT(r, 1);
+	CHECK_EQ_STR(peer, "127.0.0.1");
+	CHECK(pport > 0);
+	CHECK_EQ_INT(sup_attach(dir, id, &p), 0);
+	if (p == NULL)
+		goto out;
+	/* Taken once only. */
+	{
+		struct proc *q = NULL;
+
+		CHECK(sup_attach(dir, id, &q) < 0);
+		CHECK(q == NULL);
+	}
+	proc_set_nonblock(p, 1);
+	memset(b, 'd', sizeof b);
+	for (int i = 0; i < 3000 && (got < FWD_UP || !eof); i++) {
+		{
+			char rb[65536];
+
+			while ((n = proc_read(p, &s, rb, sizeof rb)) > 0) {
+				for (ssize_t k = 0; k < n; k++)
+					CHECK(rb[k] == 'u');
+				got += (size_t)n;
+			}
+			if (n == 0)
+				break;
+		}
+		if (got == FWD_UP && sent < FWD_DOWN) {
+			n = proc_write(p, b, FWD_DOWN - sent < sizeof b ?
+			    FWD_DOWN - sent : sizeof b);
+			if (n > 0)
+				sent += (size_t)n;
+			if (sent == FWD_DOWN) {
+				CHECK_EQ_INT(proc_close_stdin(p), 0);
+				eof = 1;
+			}
+		}
+		pfd.fd = proc_fd(p);
+		pfd.events = POLLIN;
+		poll(&pfd, 1, 10);
+	}
+	CHECK_EQ_INT((int)got, FWD_UP);
+	CHECK_EQ_INT((int)sent, FWD_DOWN);
+	/* The client closes after the EOF: the stream exits 0. */
+	CHECK_EQ_INT(proc_wait(p, 5000, &status), 0);
+	CHECK_EQ_INT(status, 0);
+	waitpid(c, &s, 0);
+	CHECK(WIFEXITED(s) && WEXITSTATUS(s) == 0);
+	proc_free(p);
+	p = NULL;
+
+	/* A bogus id is refused. */
+	CHECK(sup_attach(dir, 987654321, &p) < 0);
+
+	/* The agent socket: 0600 in a 0700 directory, gone with l. */
+	CHECK_EQ_INT(sup_listen(dir, SUP_FWD_AGENT, "", 0, &p, agent,
+	    sizeof agent, &pport), 0);
+	CHECK_EQ_INT(strncmp(agent, "/tmp/berth-agent-", 17), 0);
+	CHECK(stat(agent, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    (st.st_mode & 0777) == 0600);
+	*strrchr(agent, '/') = '\0';
+	CHECK(stat(agent, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (st.st_mode & 0777) == 0700);
+	proc_free(p);
+	p = NULL;
+	for (int i = 0; i < 100 && access(agent, F_OK) == 0; i++)
+		usleep(10000);
+	CHECK(access(agent, F_OK) != 0);
+
+	/* The port closes with its listener. */
+	proc_free(l);
+	l = NULL;
+	{
+		struct sockaddr_in sa = { .sin_family = AF_INET };
+		int fd = -1, ok = 0;
+
+		sa.sin_port = htons((uint16_t)port);
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		for (int i = 0; i < 100 && !ok; i++) {
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+			ok = connect(fd, (struct sockaddr *)&sa,
+			    sizeof sa) != 0;
+			close(fd);
+			if (!ok)
+				usleep(10000);
+		}
+		CHECK(ok);
+	}
+out:
+	proc_free(p);
+	proc_free(l);
+}
+
 int
 main(void)
 {
@@ -349,7 +509,8 @@ main(void)
 	test_kill_tree();
 	test_timeout();
 	test_keep();
-	test_fallback();
+	test_forward();
+	test_fallback();	/* spoils the key: last */
 	sup_down();
 	CHECK_DONE();
 }
