@@ -74,6 +74,11 @@ static const struct opdoc docs[] = {
 	    "409" },
 	{ "GET", "/v1/workspaces/{id}/terminal/ws", "token:string,"
 	    "session:string", NULL, 101, NULL, "403" },
+	/* The dashboard's session (web-session.c, docs/dashboard.md). */
+	{ "POST", "/v1/session", NULL, "SessionLogin", 201, "Session",
+	    "403,415" },
+	{ "GET", "/v1/session", NULL, NULL, 200, "Session", NULL },
+	{ "DELETE", "/v1/session", NULL, NULL, 204, NULL, NULL },
 	{ "GET", "/v1/gpus", NULL, NULL, 200, "[]Gpu", NULL },
 	{ "GET", "/v1/gpus/types", NULL, NULL, 200, "[]GpuType", NULL },
 	{ "GET", "/v1/gpus/available", NULL, NULL, 200, "[]Gpu", NULL },
@@ -158,6 +163,12 @@ static const char components[] =
 " \"service\":{\"type\":\"string\"},\"version\":{\"type\":\"string\"},"
 " \"checks\":{\"type\":\"object\",\"additionalProperties\":"
 " {\"type\":\"string\"}}}},"
+"\"SessionLogin\":{\"type\":\"object\",\"required\":[\"key\"],"
+" \"properties\":{\"key\":{\"type\":\"string\"}}},"
+"\"Session\":{\"type\":\"object\",\"properties\":{\"user\":"
+" {\"type\":\"string\"},\"admin\":{\"type\":\"boolean\"},\"csrf\":"
+" {\"type\":\"string\",\"nullable\":true},\"expires_at\":"
+" {\"type\":\"string\",\"format\":\"date-time\",\"nullable\":true}}},"
 "\"Account\":{\"type\":\"object\",\"properties\":{\"user\":"
 " {\"type\":\"string\"},\"role\":{\"type\":\"string\"}},"
 " \"additionalProperties\":true},"
@@ -447,6 +458,8 @@ api_openapi_doc(const struct route *const *tables, const char *version)
 			char method[16];
 			size_t i;
 
+			if (rt->flags & ROUTE_NOTAPI)
+				continue;
 			if (item == NULL) {
 				item = json_object();
 				json_object_set_new(paths, rt->pattern, item);

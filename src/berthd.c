@@ -235,6 +235,7 @@ main(int argc, char **argv)
 
 	if (term_start(&app) != 0)
 		fatal("%s", err_msg());
+	http_set_web(&http_web_hooks);
 	if ((r = http_start(&app, http_route_tables)) != 0)
 		fatal("%s", err_msg());
 	hostkey = xasprintf("%s/ssh_host_ed25519_key", app.cfg.state_dir);

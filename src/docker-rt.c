@@ -824,6 +824,20 @@ docker_inspect(struct rt *rt, const char *id, struct rt_state *s)
 	    json_object_get(st, "StartedAt"));
 	copy_str(s->finished_at, sizeof s->finished_at,
 	    json_object_get(st, "FinishedAt"));
+	{
+		json_t *nets = json_object_get(json_object_get(j,
+		    "NetworkSettings"), "Networks"), *n;
+		const char *k, *ip;
+
+		json_object_foreach(nets, k, n) {
+			ip = json_string_value(json_object_get(n,
+			    "IPAddress"));
+			if (ip != NULL && *ip != '\0') {
+				strlcpy_b(s->ip, ip, sizeof s->ip);
+				break;
+			}
+		}
+	}
 	json_decref(j);
 	return 0;
 }

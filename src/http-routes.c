@@ -3,6 +3,13 @@
 
 #include "http.h"
 #include "http-server.h"
+#include "web.h"
+
+const struct http_web_hooks http_web_hooks = {
+	web_static,
+	web_session_auth,
+	web_session_csrf_ok,
+};
 
 const struct route *const http_route_tables[] = {
 	compat_gpulab_routes,	/* before the tables whose paths it shares */
@@ -21,5 +28,7 @@ const struct route *const http_route_tables[] = {
 	api_logs_routes,
 	api_stats_routes,
 	api_terminal_routes,
+	web_session_routes,
+	proxy_routes,
 	NULL
 };

@@ -54,6 +54,7 @@ struct req {
 	int64_t				 sent;		/* body bytes */
 	const char			*origin;	/* CORS origin */
 	int				 msgerr;	/* req_msg_errors */
+	int				 by_session;	/* cookie auth */
 	struct buf			*cap;		/* req_capture */
 	int				 cap_status;
 	const char			*inj;		/* injected body */
@@ -64,6 +65,7 @@ struct req {
 
 static struct app *the_app;
 static const struct route *const *tables;
+static const struct http_web_hooks *web;
 
 static int	reply_json_hdr(struct req *, int, json_t *, const char *);
 static atomic_int inflight;
@@ -132,6 +134,35 @@ req_who(const struct req *r)
 	return &r->who;
 }
 
+int
+req_by_session(const struct req *r)
+{
+	return r->by_session;
+}
+
+const char *
+req_target(const struct req *r)
+{
+	return r->h->target;
+}
+
+const char *
+req_query_string(const struct req *r)
+{
+	return r->h->query;
+}
+
+int
+req_header_at(const struct req *r, int i, const char **name,
+    const char **value)
+{
+	if (i < 0 || i >= r->h->nh)
+		return -1;
+	*name = r->h->h[i].name;
+	*value = r->h->h[i].value;
+	return 0;
+}
+
 struct app *
 req_app(const struct req *r)
 {
@@ -185,76 +216,6 @@ req_read(struct req *r, void *buf, size_t len)
 	if (n < 0 && *err_msg() == '\0')
 		return err_set(ERR_IO, "error reading request body");
 	return n < 0 ? ERR_IO : n;
-}
-
-static int
-parse_i64(const char *s, size_t n, int64_t *out)
-{
-	int64_t v = 0;
-
-	if (n == 0 || n > 18)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-int
-req_range(struct req *r, int64_t size, const char *etag,
-    const char *last_modified, int64_t *first, int64_t *last)
-{
-	const char *h = req_header(r, "Range"), *ir = req_header(r,
-	    "If-Range"), *dash;
-	int64_t a, b;
-	char cr[80];
-
-	if (h == NULL || strncmp(h, "bytes=", 6) != 0 || strchr(h, ',') !=
-	    NULL)
-		return 0;
-	/* If-Range: the range only while the representation is the same. */
-	if (ir != NULL && !((etag != NULL && strcmp(ir, etag) == 0) ||
-	    (last_modified != NULL && strcmp(ir, last_modified) == 0)))
-		return 0;
-	h += 6;
-	while (*h == ' ')
-		h++;
-	if ((dash = strchr(h, '-')) == NULL)
-		return 0;
-	if (dash == h) {
-		/* bytes=-N: the last N bytes. */
-		if (parse_i64(dash + 1, strlen(dash + 1), &b) != 0)
-			return 0;
-		if (b == 0)
-			goto unsat;
-		*first = b >= size ? 0 : size - b;
-		*last = size - 1;
-	} else {
-		if (parse_i64(h, (size_t)(dash - h), &a) != 0)
-			return 0;
-		if (dash[1] == '\0')
-			b = size - 1;
-		else if (parse_i64(dash + 1, strlen(dash + 1), &b) != 0 ||
-		    b < a)
-			return 0;
-		if (a >= size)
-			goto unsat;
-		*first = a;
-		*last = b >= size ? size - 1 : b;
-	}
-	if (size == 0)
-		goto unsat;
-	return 1;
-unsat:
-	snprintf(cr, sizeof cr, "Content-Range: bytes */%lld\r\n",
-	    (long long)size);
-	reply_json_hdr(r, 416, json_pack("{s:{s:s,s:s}}", "error", "code",
-	    "range_not_satisfiable", "message", "the range starts past the "
-	    "end of the file"), cr);
-	return -1;
 }
 
 int
@@ -628,6 +589,15 @@ req_upgrade(struct req *r, const char *extra, int *fd, void **rest,
 }
 
 int
+req_detach(struct req *r, int *fd, void **rest, size_t *restlen)
+{
+	r->replied = 1;
+	r->status = 200;
+	*fd = hconn_detach(r->hc, rest, restlen);
+	return 0;
+}
+
+int
 reply_empty(struct req *r)
 {
 	reply_start(r, 204, NULL, 0, NULL);
@@ -642,6 +612,8 @@ route_match(struct req *r, const char *pattern, const char *path)
 
 	r->nparams = 0;
 	while (*p != '\0' && *s != '\0') {
+		if (p[0] == '*' && p[1] == '\0')
+			return 1;	/* any rest */
 		if (*p == '{') {
 			const char *pe = strchr(p, '}'), *se = s;
 			if (pe == NULL || r->nparams >= MAXPARAMS)
@@ -676,7 +648,7 @@ route_match(struct req *r, const char *pattern, const char *path)
 		p++;
 		s++;
 	}
-	return *p == '\0' && *s == '\0';
+	return (*p == '\0' || (p[0] == '*' && p[1] == '\0')) && *s == '\0';
 }
 
 static void
@@ -795,7 +767,8 @@ route(struct req *r)
 				req_clear_params(r);
 				continue;
 			}
-			if (strcmp(rt->method, method) == 0) {
+			if (strcmp(rt->method, method) == 0 ||
+			    strcmp(rt->method, "*") == 0) {
 				found = rt;
 				break;
 			}
@@ -817,6 +790,10 @@ route(struct req *r)
 		reply_start(r, 204, NULL, 0, hdr);
 		return;
 	}
+	/* The dashboard's files: GET outside the API's paths. */
+	if (found == NULL && !method_mismatch && strcmp(method, "GET") == 0 &&
+	    web != NULL && web->static_file(r) == 0)
+		return;
 	if (found == NULL && r->bad_path) {
 		reply_error(r, ERR_INVAL, "the request path has a bad escape "
 		    "or a NUL byte");
@@ -851,7 +828,24 @@ route(struct req *r)
 			reply_error(r, ERR_BACKEND, "store unavailable");
 			return;
 		}
-		if ((ret = auth_check(db, presented_key(r), &r->who)) != 0) {
+		const char *key = presented_key(r);
+		if (key == NULL && req_header(r, "Authorization") == NULL &&
+		    web != NULL && (ret = web->session_auth(r, &r->who)) !=
+		    ERR_NOTFOUND) {
+			/* A dashboard session: the cookie, and for a call
+			 * that changes something its CSRF header. */
+			if (ret != 0) {
+				reply_error(r, ERR_UNAUTH, "%s", err_msg());
+				return;
+			}
+			r->by_session = 1;
+			if (!(found->flags & ROUTE_NOCSRF) &&
+			    strcmp(method, "GET") != 0 &&
+			    web->session_csrf_ok(r) != 0) {
+				reply_error(r, ERR_FORBIDDEN, "%s", err_msg());
+				return;
+			}
+		} else if ((ret = auth_check(db, key, &r->who)) != 0) {
 			/* A store that can't answer is not a bad key. */
 			if (ret != ERR_UNAUTH)
 				reply_error(r, ret == ERR_INTERNAL ?
@@ -910,6 +904,12 @@ dispatch(struct hconn *hc, void *arg)
 	}
 	free(r);
 	atomic_fetch_sub(&inflight, 1);
+}
+
+void
+http_set_web(const struct http_web_hooks *h)
+{
+	web = h;
 }
 
 const struct route *const *

@@ -19,4 +19,18 @@ int	http_connections(void);
 /* All route tables, NULL-terminated (http-routes.c). */
 extern const struct route *const http_route_tables[];
 
+/* What the router asks the dashboard (web.h), set before http_start: its
+ * files for a GET no route took (ERR_NOTFOUND: none), and its session
+ * cookie (ERR_NOTFOUND: none sent) with the CSRF check. Through pointers,
+ * as the route tables are: the dashboard's modules call the router. */
+struct principal;
+struct req;
+struct http_web_hooks {
+	int	(*static_file)(struct req *);
+	int	(*session_auth)(struct req *, struct principal *);
+	int	(*session_csrf_ok)(struct req *);
+};
+extern const struct http_web_hooks http_web_hooks;	/* http-routes.c */
+void	http_set_web(const struct http_web_hooks *);
+
 #endif

@@ -22,6 +22,12 @@ enum {
 	ROUTE_ADMIN = 0x2,	/* admin only (403 otherwise) */
 	ROUTE_MSGERR = 0x4,	/* errors also carry a top-level "message" */
 	ROUTE_UPGRADE = 0x8,	/* takes a WebSocket upgrade (req_upgrade) */
+	ROUTE_NOTAPI = 0x10,	/* not REST (the port proxy): left out of
+				 * /v1/openapi.json; method "*" matches any,
+				 * a pattern ending in "/ *" (no space)
+				 * matches any rest */
+	ROUTE_NOCSRF = 0x20,	/* a dashboard session needs no CSRF
+				 * header here (SameSite=Strict guards it) */
 };
 
 /* A handler replies itself and returns 0, or returns a negative ERR_*
@@ -46,6 +52,16 @@ const char	*req_query(struct req *, const char *name);
 const char	*req_header(const struct req *, const char *name);
 const char	*req_remote_addr(const struct req *);
 const struct principal *req_who(const struct req *);
+/* 1 when the caller was authenticated by the dashboard's session cookie
+ * (web-session.c), 0 for an API key. */
+int		 req_by_session(const struct req *);
+/* The request target as sent (not decoded), without the query. */
+const char	*req_target(const struct req *);
+/* The query string as sent (after '?'), or NULL. */
+const char	*req_query_string(const struct req *);
+/* Header i (0..) as a name and value; 0, or -1 past the last. */
+int		 req_header_at(const struct req *, int i, const char **name,
+		    const char **value);
 struct app	*req_app(const struct req *);
 /* This thread's store connection and the runtime backend. */
 struct db	*req_db(const struct req *);
@@ -107,6 +123,10 @@ int	 reply_end(struct req *);
 int	 req_upgrade(struct req *, const char *extra_headers, int *fd,
 	    void **rest, size_t *restlen);
 
+/* Hands the socket over without replying (the port proxy): as
+ * req_upgrade, but nothing is written. */
+int	 req_detach(struct req *, int *fd, void **rest, size_t *restlen);
+
 /* Route tables, NULL-method terminated, one per api-*.c. */
 extern const struct route api_meta_routes[];
 extern const struct route api_users_routes[];
@@ -124,5 +144,7 @@ extern const struct route api_logs_routes[];
 extern const struct route api_stats_routes[];
 extern const struct route compat_gpulab_routes[];
 extern const struct route api_terminal_routes[];
+extern const struct route web_session_routes[];
+extern const struct route proxy_routes[];
 
 #endif

@@ -114,6 +114,9 @@ struct rt_state {
 	char	error[256];	/* the backend's error, if any */
 	char	started_at[40];
 	char	finished_at[40];
+	char	ip[48];		/* its address on the workspace network
+				 * (reachable from this host), "" when
+				 * none */
 };
 
 struct rt_container {
