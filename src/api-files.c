@@ -1,8 +1,9 @@
 /* api-files.c: GET/PUT /v1/workspaces/{id}/files?path=: a file as raw
- * bytes or a directory as a tar, streamed end to end through rt.h's
- * streams in fixed-size pieces, so memory does not grow with the size of
- * what is copied. Uploads are owned by the workspace user. Request
- * threads. */
+ * bytes or a directory as a tar, streamed end to end in fixed-size pieces,
+ * so memory does not grow with the size of what is copied: through the
+ * workspace's supervisor as its user (sup-files.h) when it has one, else
+ * through rt.h's streams. Uploads are owned by the workspace user.
+ * Request threads. */
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -49,10 +50,55 @@ get_path(struct req *r, const char **pathp)
 	return 0;
 }
 
+/* A download's source: the workspace's supervisor reading as its user,
+ * or the engine. */
+struct src {
+	struct sup_get		*g;
+	struct rt_stream	*s;
+};
+
+static ssize_t
+src_read(struct src *src, void *b, size_t n)
+{
+	if (src->g != NULL)
+		return sup_get_read(src->g, b, n, FILES_READ_MS);
+	return rt_stream_read(src->s, NULL, b, n, FILES_READ_MS);
+}
+
+/* Opens path in w: through the supervisor when the workspace has one (as
+ * the workspace's user: what it may not read is 403), else through the
+ * engine. */
+static int
+src_open(struct req *r, const struct ws *w, const char *path,
+    struct rt_file *f, struct src *src)
+{
+	struct sup_file sf;
+	char *supdir;
+	int uid, gid, rc = 1;
+
+	memset(src, 0, sizeof *src);
+	if ((supdir = sup_host_dir(w->id)) != NULL) {
+		api_ws_owner(w, &uid, &gid);
+		rc = sup_get_open(supdir, path, uid, gid, &sf, &src->g);
+		free(supdir);
+	}
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		memset(f, 0, sizeof *f);
+		f->is_dir = sf.is_dir;
+		f->size = sf.size;
+		f->mode = sf.mode;
+		f->mtime = sf.mtime;
+		return 0;
+	}
+	return rt_file_get(req_rt(r), w->container_id, path, f, &src->s);
+}
+
 static int
 h_get(struct req *r)
 {
-	struct rt_stream *s = NULL;
+	struct src src = { NULL, NULL };
 	struct rt_file f;
 	struct ws *w = NULL;
 	const char *path = NULL;
@@ -67,7 +113,7 @@ h_get(struct req *r)
 	if ((rc = get_path(r, &path)) != 0 || (rc = api_ws_running(r, &w)) !=
 	    0)
 		goto out;
-	if ((rc = rt_file_get(req_rt(r), w->container_id, path, &f, &s)) != 0)
+	if ((rc = src_open(r, w, path, &f, &src)) != 0)
 		goto out;
 	if (f.is_special) {
 		rc = err_set(ERR_INVAL, "%s is not a regular file or a "
@@ -88,6 +134,18 @@ h_get(struct req *r)
 		rc = 0;
 		goto out;
 	}
+	/* The supervisor seeks; the engine's stream is cut (no offset). */
+	skip = first;
+	left = f.is_dir || rc != 1 ? INT64_MAX : last - first + 1;
+	if (src.g != NULL) {
+		int e;
+		if ((e = sup_get_range(src.g, first, left == INT64_MAX ? -1 :
+		    left)) != 0) {
+			rc = e;
+			goto out;
+		}
+		skip = 0;
+	}
 	if (f.is_dir)
 		reply_start(r, 200, "application/x-tar", -1, hdr);
 	else if (rc == 1) {
@@ -99,12 +157,8 @@ h_get(struct req *r)
 		    1, hdr);
 	} else
 		reply_start(r, 200, "application/octet-stream", f.size, hdr);
-	/* A range is cut from the stream (the engine has no offset). */
-	skip = first;
-	left = f.is_dir || rc != 1 ? INT64_MAX : last - first + 1;
 	b = xmalloc(FILES_BUF);
-	while (left > 0 && (n = rt_stream_read(s, NULL, b, FILES_BUF,
-	    FILES_READ_MS)) > 0) {
+	while (left > 0 && (n = src_read(&src, b, FILES_BUF)) > 0) {
 		int64_t off = skip < n ? skip : n, take = n - off;
 		skip -= off;
 		if (take > left)
@@ -125,7 +179,8 @@ h_get(struct req *r)
 	rc = 0;
  out:
 	free(b);
-	rt_stream_free(s);
+	sup_get_free(src.g);
+	rt_stream_free(src.s);
 	ws_free(w);
 	return rc;
 }

@@ -1,7 +1,10 @@
-/* sup-files.c: uploads written by berth-sup --put as the workspace's user
- * (sup-files.h), through proc.h's supervisor runner. */
+/* sup-files.c: uploads written by berth-sup --put and downloads read by
+ * berth-sup --get as the workspace's user (sup-files.h), through proc.h's
+ * supervisor runner. */
 #include <sys/types.h>
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,4 +129,206 @@ sup_put_free(struct sup_put *u)
 	proc_free(u->p);
 	free(u->path);
 	free(u);
+}
+
+struct sup_get {
+	struct proc	*p;
+	char		 head[160];	/* the header line, then data */
+	size_t		 nhead, off;	/* bytes in head, used of them */
+	char		 errbuf[512];
+	size_t		 nerr;
+	int		 done;
+};
+
+/* Keeps the reader's stderr (its cause). */
+static void
+get_err(struct sup_get *g, const char *b, size_t n)
+{
+	if (n > sizeof g->errbuf - 1 - g->nerr)
+		n = sizeof g->errbuf - 1 - g->nerr;
+	memcpy(g->errbuf + g->nerr, b, n);
+	g->nerr += n;
+	g->errbuf[g->nerr] = '\0';
+}
+
+/* Reads stdout bytes into b, keeping stderr aside. */
+static ssize_t
+get_raw(struct sup_get *g, void *b, size_t n, int timeout_ms)
+{
+	struct pollfd pfd;
+	ssize_t k;
+	int st, pr;
+
+	for (;;) {
+		k = proc_read(g->p, &st, b, n);
+		if (k > 0 && st == PROC_STDERR) {
+			get_err(g, b, (size_t)k);
+			continue;
+		}
+		if (k != ERR_AGAIN)
+			return k;
+		pfd.fd = proc_fd(g->p);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if ((pr = poll(&pfd, 1, timeout_ms)) == 0)
+			return err_set(ERR_TIMEOUT, "the workspace's file "
+			    "reader sent nothing for %d ms", timeout_ms);
+		if (pr < 0 && errno != EINTR)
+			return err_set(ERR_IO, "poll: %s", strerror(errno));
+	}
+}
+
+/* The reader's verdict once its output ended. */
+static int
+get_status(struct sup_get *g, const char *path)
+{
+	int r, status = -1;
+
+	if ((r = proc_wait(g->p, PUT_WAIT_MS, &status)) != 0)
+		return r;
+	while (g->nerr > 0 && g->errbuf[g->nerr - 1] == '\n')
+		g->errbuf[--g->nerr] = '\0';
+	switch (status) {
+	case 0:
+		return 0;
+	case 2:
+		return err_set(ERR_NOTFOUND, "no such file or directory: %s",
+		    path);
+	case 3:
+		return err_set(ERR_FORBIDDEN, "the workspace user may not "
+		    "read it: %s", g->errbuf);
+	case 5:
+		return err_set(ERR_FORBIDDEN, "%s", g->errbuf);
+	case 7:
+		return err_set(ERR_INVAL, "%s", g->errbuf);
+	default:
+		return err_set(ERR_IO, "%s (status %d)", g->nerr ? g->errbuf :
+		    "the read failed", status);
+	}
+}
+
+int
+sup_get_open(const char *supdir, const char *path, int uid, int gid,
+    struct sup_file *f, struct sup_get **gp)
+{
+	struct proc_spec s;
+	struct sup_get *g;
+	struct proc *p = NULL;
+	const char *argv[] = { SUP_MOUNT_BIN, "--get", path, NULL };
+	char user[32], kind, *nl;
+	long long size, mtime;
+	unsigned mode;
+	ssize_t k;
+	int r;
+
+	*gp = NULL;
+	snprintf(user, sizeof user, "%d:%d", uid, gid);
+	memset(&s, 0, sizeof s);
+	s.argv = argv;
+	s.user = user;
+	s.attach_stdin = 1;
+	s.sup_dir = supdir;
+	if ((r = sup_proc_start(&s, &p)) != 0)
+		return r;
+	g = xcalloc(1, sizeof *g);
+	g->p = p;
+	proc_set_nonblock(p, 1);
+	/* The header line. */
+	while ((nl = memchr(g->head, '\n', g->nhead)) == NULL) {
+		if (g->nhead == sizeof g->head) {
+			r = err_set(ERR_IO, "the workspace's file reader "
+			    "sent a bad header");
+			goto out;
+		}
+		k = get_raw(g, g->head + g->nhead, sizeof g->head - g->nhead,
+		    PUT_WAIT_MS);
+		if (k == 0) {
+			r = get_status(g, path);
+			if (r == 0)
+				r = err_set(ERR_IO, "the workspace's file "
+				    "reader ended early");
+			goto out;
+		}
+		if (k < 0) {
+			r = (int)k;
+			goto out;
+		}
+		g->nhead += (size_t)k;
+	}
+	*nl = '\0';
+	if (sscanf(g->head, "berth-get 1 %c %lld %o %lld", &kind, &size,
+	    &mode, &mtime) != 4 || (kind != 'F' && kind != 'D')) {
+		r = err_set(ERR_IO, "the workspace's file reader sent a bad "
+		    "header (an older berth-sup?)");
+		goto out;
+	}
+	g->off = (size_t)(nl - g->head) + 1;
+	memset(f, 0, sizeof *f);
+	f->is_dir = kind == 'D';
+	f->size = size;
+	f->mode = mode & 07777;
+	f->mtime = mtime;
+	*gp = g;
+	g = NULL;
+	r = 0;
+out:
+	sup_get_free(g);
+	return r;
+}
+
+int
+sup_get_range(struct sup_get *g, int64_t off, int64_t len)
+{
+	char line[64];
+	size_t n, at = 0;
+	ssize_t w;
+	struct pollfd pfd;
+
+	n = (size_t)snprintf(line, sizeof line, "%lld %lld\n",
+	    (long long)off, (long long)len);
+	while (at < n) {
+		if ((w = proc_write(g->p, line + at, n - at)) == ERR_AGAIN) {
+			pfd.fd = proc_fd(g->p);
+			pfd.events = POLLOUT;
+			(void)poll(&pfd, 1, 1000);
+			continue;
+		}
+		if (w < 0)
+			return (int)w;
+		at += (size_t)w;
+	}
+	return proc_close_stdin(g->p);
+}
+
+ssize_t
+sup_get_read(struct sup_get *g, void *b, size_t n, int timeout_ms)
+{
+	ssize_t k;
+	int r;
+
+	if (g->done)
+		return 0;
+	if (g->off < g->nhead) {
+		k = (ssize_t)(g->nhead - g->off);
+		if ((size_t)k > n)
+			k = (ssize_t)n;
+		memcpy(b, g->head + g->off, (size_t)k);
+		g->off += (size_t)k;
+		return k;
+	}
+	if ((k = get_raw(g, b, n, timeout_ms)) != 0)
+		return k;
+	g->done = 1;
+	if ((r = get_status(g, "")) != 0)
+		return r;
+	return 0;
+}
+
+void
+sup_get_free(struct sup_get *g)
+{
+	if (g == NULL)
+		return;
+	proc_free(g->p);
+	free(g);
 }

@@ -1,7 +1,8 @@
-/* sup-files.h: files written as the workspace's user, through berth-sup
- * (berth-sup --put, run by the supervisor as that user): a write the user
- * may not make is ERR_FORBIDDEN with the cause, /proc and /sys are
- * refused. Any thread; one struct sup_put per upload. */
+/* sup-files.h: files written and read as the workspace's user, through
+ * berth-sup (berth-sup --put and --get, run by the supervisor as that
+ * user): a write or read the user may not make is ERR_FORBIDDEN with the
+ * cause, /proc and /sys are refused. Any thread; one struct sup_put per
+ * upload, one struct sup_get per download. */
 #ifndef BERTH_SUP_FILES_H
 #define BERTH_SUP_FILES_H
 
@@ -22,5 +23,31 @@ int	sup_put_write(struct sup_put *, const void *b, size_t n);
 int	sup_put_close(struct sup_put *);
 /* Aborts (the partial file stays, as with the engine) and frees. */
 void	sup_put_free(struct sup_put *);
+
+struct sup_get;
+
+/* What a download is. */
+struct sup_file {
+	int	 is_dir;
+	int64_t	 size;		/* a file's */
+	unsigned mode;		/* permission bits */
+	int64_t	 mtime;		/* epoch seconds */
+};
+
+/* Opens path (followed through symlinks) for reading as uid:gid through
+ * the supervisor in supdir. 1 when no supervisor can do it (the caller
+ * uses the engine), 0 with *gp and *f, <0 on error: ERR_NOTFOUND,
+ * ERR_FORBIDDEN (the user may not read it; /proc, /sys), ERR_INVAL (not a
+ * regular file or a directory), with the cause in err_msg(). */
+int	sup_get_open(const char *supdir, const char *path, int uid, int gid,
+	    struct sup_file *f, struct sup_get **gp);
+/* Asks for a file's bytes [off, off + len) (len -1: to the end), or a
+ * directory's tar (off and len ignored); once, before sup_get_read. */
+int	sup_get_range(struct sup_get *, int64_t off, int64_t len);
+/* >0 bytes, 0 at the end (the reader exited well), ERR_TIMEOUT when
+ * nothing came within timeout_ms, other errors with err_msg(). */
+ssize_t	sup_get_read(struct sup_get *, void *b, size_t n, int timeout_ms);
+/* Stops the reader if it still runs, and frees. NULL is fine. */
+void	sup_get_free(struct sup_get *);
 
 #endif

@@ -37,6 +37,7 @@
 #define LINGER_MS	250	/* output after exit, from background holders */
 #define MAX_CONNS	512
 #define CREDIT_MAX	(64u << 20)
+#define PIPE_BIG	(1 << 20)	/* stdin and stdout pipes */
 
 extern char **environ;
 
@@ -270,6 +271,11 @@ start_proc(struct conn *c, struct sup_start *st)
 			e = errno;
 			goto fail;
 		}
+		/* Bulk copies (files, cat) move in fewer, larger pieces;
+		 * best effort (fs.pipe-max-size). */
+		(void)fcntl(pout[0], F_SETPIPE_SZ, PIPE_BIG);
+		if (st->flags & SUP_F_STDIN)
+			(void)fcntl(pin[0], F_SETPIPE_SZ, PIPE_BIG);
 	}
 	if (pipe2(pst, O_CLOEXEC) != 0) {
 		e = errno;
@@ -385,7 +391,6 @@ handle(struct conn *c, const struct sup_frame *f)
 	uint32_t a, b;
 	uint64_t id;
 	const uint8_t *s;
-	uint8_t *nb;
 	size_t n;
 
 	sup_rd_init(&r, f);
@@ -432,9 +437,11 @@ handle(struct conn *c, const struct sup_frame *f)
 		}
 		if (p->ilen + f->len > SUP_WINDOW)
 			return -1;	/* past the credit given */
-		if ((nb = realloc(p->ib, p->ilen + f->len + 1)) == NULL)
+		/* Allocated once at the window's size: musl's realloc of
+		 * a large block maps pages anew each time. */
+		if (p->ib == NULL && (p->ib = malloc(SUP_WINDOW + 1)) ==
+		    NULL)
 			abort();
-		p->ib = nb;
 		memcpy(p->ib + p->ilen, f->data, f->len);
 		p->ilen += f->len;
 		return 0;
@@ -773,6 +780,8 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[ai], "--put") == 0 && ai + 3 < argc) {
 			return sup_put_main(argv[ai + 1], argv[ai + 2],
 			    argv[ai + 3]);
+		} else if (strcmp(argv[ai], "--get") == 0 && ai + 1 < argc) {
+			return sup_get_main(argv[ai + 1]);
 		} else if (strcmp(argv[ai], "--version") == 0) {
 			printf("berth-sup %d\n", SUP_VERSION);
 			return 0;

@@ -37,3 +37,45 @@ assert_eq "$st" 403 "PUT through a symlink into /proc"
 st=$(files_put "$ID" "$K" /home/dev/sub "$WORK/f")
 assert_eq "$st" 409 "a file over a directory: $(cat "$WORK/put.json")"
 ok "uploads as the workspace user: own files ok, root-owned 403 with the cause, /proc and /sys refused, directory 409"
+
+# ---- downloads are read as the workspace's user too ----
+st=$(files_get "$ID" "$K" /home/dev/sub/own.bin "$WORK/own.back")
+assert_eq "$st" 200 "GET own file"
+assert_eq "$(md5sum <"$WORK/own.back")" "$(md5sum <"$WORK/f")" "own file content"
+# a root-only file: the engine (root) would hand it over; the user may not
+rexec() { docker exec -u 0 "$1" sh -c "$2"; }
+rexec "$C" 'printf TOPS3CRETBYTES >/etc/berth-secret && chmod 600 /etc/berth-secret'
+st=$(files_get "$ID" "$K" /etc/berth-secret "$WORK/g.json")
+assert_eq "$st" 403 "GET a root-only file: $(cat "$WORK/g.json")"
+grep -q "may not read" "$WORK/g.json" || fail "no cause: $(cat "$WORK/g.json")"
+grep -q TOPS3CRETBYTES "$WORK/g.json" && fail "root-only bytes leaked"
+st=$(files_get "$ID" "$K" /etc/shadow "$WORK/g.json")
+assert_eq "$st" 403 "GET /etc/shadow"
+for p in /proc/self/environ /proc/1/environ /sys/kernel/hostname /home/dev/pl/environ; do
+	st=$(files_get "$ID" "$K" "$p" "$WORK/g.json")
+	assert_eq "$st" 403 "GET $p: $(cat "$WORK/g.json")"
+	grep -q "/proc and /sys" "$WORK/g.json" || fail "no cause for $p"
+done
+st=$(files_get "$ID" "$K" /home/dev/nope "$WORK/g.json")
+assert_eq "$st" 404 "GET a missing file"
+# a range is read from its offset
+st=$(curl -sS -o "$WORK/range" -w '%{http_code}' -H "Authorization: Bearer $K" \
+	-H 'Range: bytes=1000-1999' "$URL/v1/workspaces/$ID/files?path=/home/dev/sub/own.bin")
+assert_eq "$st" 206 "range"
+assert_eq "$(md5sum <"$WORK/range")" "$(tail -c +1001 "$WORK/f" | head -c 1000 | md5sum)" "range bytes"
+# a directory as a tar, with what the user cannot read left out
+# (mode 000: not even its owner may read it; containers hold no
+# CAP_DAC_OVERRIDE)
+dexec "$C" 'mkdir -p /home/dev/t/deep/er /home/dev/t/closed && echo hi >/home/dev/t/deep/er/a &&
+	ln -s deep/er/a /home/dev/t/l && echo root >/home/dev/t/rootonly && chmod 000 /home/dev/t/rootonly &&
+	echo x >/home/dev/t/closed/x && chmod 000 /home/dev/t/closed'
+st=$(files_get "$ID" "$K" /home/dev/t "$WORK/t.tar")
+assert_eq "$st" 200 "directory download"
+tar -tvf "$WORK/t.tar" >"$WORK/t.list" || fail "not a tar"
+grep -q ' ./deep/er/a$' "$WORK/t.list" || fail "file missing: $(cat "$WORK/t.list")"
+grep -q ' ./l -> deep/er/a$' "$WORK/t.list" || fail "symlink missing: $(cat "$WORK/t.list")"
+grep -q ' ./closed/$' "$WORK/t.list" || fail "closed dir entry missing: $(cat "$WORK/t.list")"
+grep -q 'rootonly\|closed/x' "$WORK/t.list" && fail "unreadable entries in the tar: $(cat "$WORK/t.list")"
+mkdir "$WORK/tx" && tar -C "$WORK/tx" -xf "$WORK/t.tar"
+assert_eq "$(cat "$WORK/tx/deep/er/a")" hi "content from the tar"
+ok "downloads as the workspace user: own files and ranges ok, root-only 403, /proc and /sys refused, a tar leaves out what the user cannot read"
