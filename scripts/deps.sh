@@ -24,6 +24,9 @@ ansible-core"
 DEPS_PKGS="$DEPS_PKGS prometheus nodejs"
 # A nodejs from elsewhere (NodeSource) carries its own npm.
 command -v npm >/dev/null 2>&1 || DEPS_PKGS="$DEPS_PKGS npm"
+# Debian's chromium for the dashboard's browser test (playwright-core
+# drives it headless; tests/integration/dashboard.sh).
+DEPS_PKGS="$DEPS_PKGS chromium"
 # musl-gcc: the static berth-sup (docs/exec.md).
 DEPS_PKGS="$DEPS_PKGS musl-tools"
 DEPS_PKGS="$DEPS_PKGS ${BERTH_EXTRA_PKGS:-}"
@@ -100,8 +103,10 @@ fi
 # The terminal tests' WebSocket client (npm ws), into
 # tests/integration/term/node_modules, and the dashboard's vendor files
 # (xterm.js, uPlot) into web/node_modules, which the build compiles into
-# berthd (each pinned by its package-lock.json).
-for d in "$(dirname "$0")/../tests/integration/term" "$(dirname "$0")/../web"; do
+# berthd, and playwright-core for the dashboard test (each pinned by its
+# package-lock.json).
+for d in "$(dirname "$0")/../tests/integration/term" "$(dirname "$0")/../web" \
+    "$(dirname "$0")/../tests/integration/web"; do
 	if [ -f "$d/package-lock.json" ] && [ ! -d "$d/node_modules" ]; then
 		say "npm ci in $d"
 		(cd "$d" && npm ci --no-audit --no-fund >/dev/null) ||

@@ -63,7 +63,8 @@ key=$(cat "$state/admin.key")
 cat <<MSG
 
 berthd is running.
-  API:             http://$listen/
+  dashboard:       http://$listen/   (log in with the admin API key below)
+  API:             http://$listen/v1/
   SSH gateway:     ${ssh_listen}
   state:           $state   (log: $state/berthd.log)
   admin API key:   $key
