@@ -50,6 +50,10 @@ events_list(struct req *r)
 		ws_free(w);
 		return rc;
 	}
+	/* A key limited to some workspaces sees their events only. */
+	if (req_who(r)->lim.nws > 0)
+		return err_set(ERR_FORBIDDEN, "this API key is limited to some "
+		    "workspaces: ask for one (?workspace=NAME)");
 	return events_reply(r, NULL, req_who(r)->admin);
 }
 
@@ -67,9 +71,9 @@ ws_events(struct req *r)
 }
 
 const struct route api_events_routes[] = {
-	{ "GET", "/v1/events", events_list, 0, "audit events (admin: all; "
-	    "user: own); ?since=&workspace=&limit=" },
-	{ "GET", "/v1/workspaces/{id}/events", ws_events, 0,
-	    "a workspace's lifecycle and deploy record; ?since=" },
+	{ "GET", "/v1/events", events_list, ROUTE_READ, "audit events "
+	    "(admin: all; user: own); ?since=&workspace=&limit=" },
+	{ "GET", "/v1/workspaces/{id}/events", ws_events, ROUTE_READ, "a "
+	    "workspace's lifecycle and deploy record; ?since=" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

@@ -311,17 +311,19 @@ h_put(struct req *r)
 }
 
 const struct route api_files_routes[] = {
-	{ "GET", "/v1/workspaces/{id}/files", h_get, 0, "download ?path=: a "
-	    "file as application/octet-stream (Content-Length, X-Berth-Mode, "
-	    "Last-Modified), a directory as application/x-tar of its "
-	    "contents (./name entries, modes and mtimes kept); streamed" },
-	{ "PUT", "/v1/workspaces/{id}/files", h_put, 0, "upload to ?path=: "
-	    "Content-Type application/x-tar unpacks into directory path "
-	    "(created if missing); any other type writes the body as the "
-	    "file path (?mode=0644 octal, ?mtime= RFC 3339 or epoch). "
-	    "Missing parents are created; everything is owned by the "
-	    "workspace user; device nodes and fifos are refused. Streamed, "
-	    "no size cap but the disk's; a file of unknown length (chunked) "
-	    "needs the workspace's supervisor -> {path, type, bytes}" },
+	{ "GET", "/v1/workspaces/{id}/files", h_get, ROUTE_FILES, "download "
+	    "?path=: a file as application/octet-stream (Content-Length, "
+	    "X-Berth-Mode, Last-Modified), a directory as application/x-tar "
+	    "of its contents (./name entries, modes and mtimes kept); "
+	    "streamed" },
+	{ "PUT", "/v1/workspaces/{id}/files", h_put, ROUTE_FILES, "upload "
+	    "to ?path=: Content-Type application/x-tar unpacks into "
+	    "directory path (created if missing); any other type writes the "
+	    "body as the file path (?mode=0644 octal, ?mtime= RFC 3339 or "
+	    "epoch). Missing parents are created; everything is owned by "
+	    "the workspace user; device nodes and fifos are refused. "
+	    "Streamed, no size cap but the disk's; a file of unknown length "
+	    "(chunked) needs the workspace's supervisor -> {path, type, "
+	    "bytes}" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

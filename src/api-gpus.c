@@ -104,16 +104,17 @@ gpus_rescan(struct req *r)
 }
 
 const struct route api_gpus_routes[] = {
-	{ "GET", "/v1/gpus", gpus_list, 0, "GPU devices (whole GPUs and MIG "
-	    "instances): state, holder (admin or own), live util/memory/temp" },
-	{ "GET", "/v1/gpus/types", gpus_types, 0, "per model/profile: total, "
-	    "free, memory_mb" },
-	{ "GET", "/v1/gpus/available", gpus_available, 0, "devices free to "
-	    "allocate now" },
-	{ "GET", "/v1/gpus/status", gpus_status, 0, "where GPUs come from "
-	    "(nvml|file|none) and why there are none" },
-	{ "POST", "/v1/gpus/rescan", gpus_rescan, ROUTE_ADMIN, "re-enumerate "
-	    "GPUs (after a MIG re-partition); held devices that vanished are "
-	    "reported" },
+	{ "GET", "/v1/gpus", gpus_list, ROUTE_READ, "GPU devices (whole "
+	    "GPUs and MIG instances): state, holder (admin or own), live "
+	    "util/memory/temp" },
+	{ "GET", "/v1/gpus/types", gpus_types, ROUTE_READ, "per "
+	    "model/profile: total, free, memory_mb" },
+	{ "GET", "/v1/gpus/available", gpus_available, ROUTE_READ, "devices "
+	    "free to allocate now" },
+	{ "GET", "/v1/gpus/status", gpus_status, ROUTE_READ, "where GPUs "
+	    "come from (nvml|file|none) and why there are none" },
+	{ "POST", "/v1/gpus/rescan", gpus_rescan, ROUTE_ADMIN | ROUTE_FULL,
+	    "re-enumerate GPUs (after a MIG re-partition); held devices "
+	    "that vanished are reported" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "auth.h"
 #include "db.h"
 #include "err.h"
 #include "http.h"
@@ -15,9 +16,14 @@ keys_list(struct req *r)
 	json_t *arr = NULL;
 	int rc;
 
+	json_t *k;
+	size_t i;
+
 	if ((rc = db_apikey_list(db, req_who(r)->user, req_who(r)->key_id,
 	    &arr)) != 0)
 		return rc;
+	json_array_foreach(arr, i, k)
+		auth_key_json_fix(k);
 	return reply_json(r, 200, arr);
 }
 
@@ -42,10 +48,11 @@ keys_delete(struct req *r)
 }
 
 const struct route api_keys_routes[] = {
-	{ "GET", "/v1/api-keys", keys_list, 0, "your API keys (no secrets)" },
-	{ "POST", "/v1/api-keys", keys_create, 0, "make an API key {name} "
-	    "(shown once)" },
-	{ "DELETE", "/v1/api-keys/{keyid}", keys_delete, 0,
-	    "revoke one of your keys" },
+	{ "GET", "/v1/api-keys", keys_list, ROUTE_FULL, "your API keys (no "
+	    "secrets)" },
+	{ "POST", "/v1/api-keys", keys_create, ROUTE_FULL, "make an API key "
+	    "{name} (shown once)" },
+	{ "DELETE", "/v1/api-keys/{keyid}", keys_delete, ROUTE_FULL, "revoke "
+	    "one of your keys" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

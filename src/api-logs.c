@@ -128,10 +128,10 @@ h_logs(struct req *r)
 }
 
 const struct route api_logs_routes[] = {
-	{ "GET", "/v1/workspaces/{id}/logs", h_logs, 0, "the container's "
-	    "output as text/plain, stdout and stderr demultiplexed; ?tail=N, "
-	    "since= (RFC 3339, epoch or a duration back like 10m), "
-	    "timestamps=1, stream=stdout,stderr, follow=1 (streams until "
-	    "the client closes)" },
+	{ "GET", "/v1/workspaces/{id}/logs", h_logs, ROUTE_READ, "the "
+	    "container's output as text/plain, stdout and stderr "
+	    "demultiplexed; ?tail=N, since= (RFC 3339, epoch or a duration "
+	    "back like 10m), timestamps=1, stream=stdout,stderr, follow=1 "
+	    "(streams until the client closes)" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

@@ -187,7 +187,7 @@ const struct route api_meta_routes[] = {
 	{ "GET", "/metrics", metrics, ROUTE_NOAUTH, "Prometheus metrics "
 	    "(admin key or allowlisted address)" },
 	{ "GET", "/v1/openapi.json", openapi, ROUTE_NOAUTH, "this document" },
-	{ "GET", "/v1/account", account, 0, "who am I: user, role, quotas, "
-	    "usage" },
+	{ "GET", "/v1/account", account, ROUTE_ANYKEY, "who am I: user, "
+	    "role, quotas, usage" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

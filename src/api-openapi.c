@@ -88,7 +88,7 @@ static const struct opdoc docs[] = {
 	{ "GET", "/gpus/profiles", NULL, NULL, 200, "Object", NULL },
 	{ "GET", "/gpus/available", NULL, NULL, 200, "Object", NULL },
 	{ "GET", "/v1/api-keys", NULL, NULL, 200, "[]ApiKey", NULL },
-	{ "POST", "/v1/api-keys", NULL, "Named", 201, "ApiKeyCreated",
+	{ "POST", "/v1/api-keys", NULL, "ApiKeyCreate", 201, "ApiKeyCreated",
 	    "409,413,415" },
 	{ "DELETE", "/v1/api-keys/{keyid}", NULL, NULL, 204, NULL, NULL },
 	{ "GET", "/v1/ssh-keys", "user:string", NULL, 200, "[]SshKey", NULL },
@@ -105,7 +105,7 @@ static const struct opdoc docs[] = {
 	    "409,413,415" },
 	{ "GET", "/v1/users/{name}", NULL, NULL, 200, "User", NULL },
 	{ "DELETE", "/v1/users/{name}", NULL, NULL, 204, NULL, "409" },
-	{ "POST", "/v1/users/{name}/api-keys", NULL, "Named", 201,
+	{ "POST", "/v1/users/{name}/api-keys", NULL, "ApiKeyCreate", 201,
 	    "ApiKeyCreated", "409,413,415" },
 	{ "GET", "/v1/volumes", NULL, NULL, 200, "[]Volume", NULL },
 	{ "POST", "/v1/volumes", NULL, "VolumeCreate", 201, "Volume",
@@ -218,12 +218,29 @@ static const char components[] =
 " \"string\"},\"memory_mb\":{\"type\":\"integer\"},\"index\":{\"type\":"
 " \"integer\"}},\"additionalProperties\":true},"
 "\"GpuType\":{\"type\":\"object\",\"additionalProperties\":true},"
+"\"Scopes\":{\"type\":\"array\",\"items\":{\"type\":\"string\","
+" \"enum\":[\"read\",\"exec\",\"files\",\"lifecycle\"]},"
+" \"description\":\"what the key may do; empty: everything the user "
+" may\"},"
+"\"ApiKeyCreate\":{\"type\":\"object\",\"properties\":{\"name\":"
+" {\"type\":\"string\",\"example\":\"agent\"},\"scopes\":{\"$ref\":"
+" \"#/components/schemas/Scopes\"},\"workspaces\":{\"type\":"
+" \"array\",\"items\":{\"type\":\"string\"},\"description\":"
+" \"names or ids; empty: all\"},\"expires_in\":{\"oneOf\":"
+" [{\"type\":\"string\"},{\"type\":\"integer\"}],\"example\":"
+" \"8h\"}},\"additionalProperties\":false},"
 "\"ApiKey\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":"
-" \"string\"},\"name\":{\"type\":\"string\"}},"
+" \"string\"},\"name\":{\"type\":\"string\"},\"scopes\":{\"$ref\":"
+" \"#/components/schemas/Scopes\"},\"workspaces\":{\"type\":"
+" \"array\",\"items\":{\"type\":\"string\"}},\"expires_at\":"
+" {\"type\":\"string\",\"nullable\":true}},"
 " \"additionalProperties\":true},"
 "\"ApiKeyCreated\":{\"type\":\"object\",\"required\":[\"key\"],"
 " \"properties\":{\"id\":{\"type\":\"string\"},\"key\":{\"type\":"
-" \"string\",\"description\":\"shown once\"}},"
+" \"string\",\"description\":\"shown once\"},\"scopes\":{\"$ref\":"
+" \"#/components/schemas/Scopes\"},\"workspaces\":{\"type\":"
+" \"array\",\"items\":{\"type\":\"string\"}},\"expires_at\":"
+" {\"type\":\"string\",\"nullable\":true}},"
 " \"additionalProperties\":true},"
 "\"SshKey\":{\"type\":\"object\",\"additionalProperties\":true},"
 "\"SshKeyCreate\":{\"type\":\"object\",\"properties\":{\"name\":"
@@ -360,6 +377,20 @@ operation_id(const char *method, const char *pattern, char *out, size_t sz)
 	out[o] = '\0';
 }
 
+/* The scope a key needs for a route (http.h ROUTE_READ...). */
+static const char *
+scope_name(int flags)
+{
+	switch (flags & ROUTE_SCOPES) {
+	case ROUTE_READ: return "read";
+	case ROUTE_EXEC: return "exec";
+	case ROUTE_FILES: return "files";
+	case ROUTE_LIFECYCLE: return "lifecycle";
+	case ROUTE_ANYKEY: return "any";
+	}
+	return "unscoped-key-only";
+}
+
 static json_t *
 operation(const struct route *rt)
 {
@@ -402,7 +433,8 @@ operation(const struct route *rt)
 		if (d->body != NULL)
 			json_object_set_new(op, "requestBody", json_pack(
 			    "{s:b,s:o}", "required",
-			    strcmp(d->body, "Named") != 0,
+			    strcmp(d->body, "Named") != 0 &&
+			    strcmp(d->body, "ApiKeyCreate") != 0,
 			    "content", content(d->body)));
 		for (const char *e = d->errs; e != NULL && *e != '\0';) {
 			char *end;
@@ -429,7 +461,9 @@ operation(const struct route *rt)
 	}
 	if (!(rt->flags & ROUTE_NOAUTH))
 		add_error(resp, 401, status_text(401));
-	if (rt->flags & ROUTE_ADMIN)
+	/* Admin routes, and any route for a key whose scopes or
+	 * workspaces do not cover it (x-berth-scope). */
+	if (!(rt->flags & ROUTE_NOAUTH))
 		add_error(resp, 403, status_text(403));
 	if (haspath)
 		add_error(resp, 404, status_text(404));
@@ -442,6 +476,9 @@ operation(const struct route *rt)
 	json_object_set_new(op, "responses", resp);
 	if (rt->flags & ROUTE_NOAUTH)
 		json_object_set_new(op, "security", json_array());
+	else
+		json_object_set_new(op, "x-berth-scope", json_string(
+		    scope_name(rt->flags)));
 	return op;
 }
 
@@ -481,7 +518,10 @@ api_openapi_doc(const struct route *const *tables, const char *version)
 	    "description", "GPU development workspaces. Errors are "
 	    "{\"error\":{\"code\",\"message\"}}. Binary exec output: a "
 	    "stdout/stderr field that is not valid UTF-8 is base64, with "
-	    "stdout_encoding/stderr_encoding set to \"base64\".",
+	    "stdout_encoding/stderr_encoding set to \"base64\". An API key "
+	    "may be limited to scopes (read, exec, files, lifecycle), to "
+	    "workspaces and in time; each operation's x-berth-scope says "
+	    "which scope it needs (403 otherwise).",
 	    "license", "name", "MIT", "url",
 	    "https://opensource.org/licenses/MIT",
 	    "servers", "url", "http://127.0.0.1:8080",

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "err.h"
 #include "http.h"
 #include "ssh-keydb.h"
@@ -27,6 +28,18 @@ sshkeys_get(struct req *r)
 	return reply_json(r, 200, arr);
 }
 
+/* Adding or removing SSH keys: a limited API key needs exec or files (an
+ * SSH key it adds is held to its limits at the gateway). */
+static int
+sshkeys_scope(const struct principal *who)
+{
+	if (auth_scope_ok(who, AUTH_EXEC) || auth_scope_ok(who, AUTH_FILES))
+		return 0;
+	return err_set(ERR_FORBIDDEN, "this API key's scopes (%s) include "
+	    "neither exec nor files, which SSH keys need",
+	    auth_scope_str(who->lim.scopes));
+}
+
 /* POST /v1/ssh-keys {"name","public_key"}. */
 static int
 sshkeys_post(struct req *r)
@@ -38,6 +51,8 @@ sshkeys_post(struct req *r)
 	int rc;
 
 	memset(&ki, 0, sizeof ki);
+	if ((rc = sshkeys_scope(who)) != 0)
+		return rc;
 	if ((rc = req_json_body(r, &body)) != 0)
 		return rc;
 	json_object_foreach(body, k, v) {
@@ -63,7 +78,10 @@ sshkeys_post(struct req *r)
 	}
 	if ((rc = sshkey_parse(key, &ki)) != 0)
 		goto out;
-	if ((rc = sshkeys_add(req_db(r), who->user, name, &ki, &out)) != 0)
+	/* An SSH key added with a limited API key is held to that key's
+	 * limits (and lifetime) at the gateway. */
+	if ((rc = sshkeys_add(req_db(r), who->user, name, &ki,
+	    auth_limited(who) ? who->key_id : NULL, &out)) != 0)
 		goto out;
 	direct_keys_sync(req_app(r), req_db(r), who->user);
 	rc = reply_json(r, 201, out);
@@ -82,11 +100,15 @@ sshkeys_del(struct req *r)
 	const char *ref = req_param(r, "id"), *owner = who->user;
 	int rc;
 
+	if ((rc = sshkeys_scope(who)) != 0)
+		return rc;
 	if (ref == NULL || *ref == '\0')
 		return err_set(ERR_INVAL, "key id or name required");
-	rc = sshkeys_delete(req_db(r), who->user, ref);
-	if (rc == ERR_NOTFOUND && who->admin) {
-		rc = sshkeys_delete(req_db(r), NULL, ref);
+	/* A limited API key deletes only the SSH keys it added. */
+	rc = sshkeys_delete(req_db(r), who->user, ref, auth_limited(who) ?
+	    who->key_id : NULL);
+	if (rc == ERR_NOTFOUND && who->admin && !auth_limited(who)) {
+		rc = sshkeys_delete(req_db(r), NULL, ref, NULL);
 		owner = NULL;
 	}
 	if (rc != 0)
@@ -98,11 +120,11 @@ sshkeys_del(struct req *r)
 }
 
 const struct route api_sshkeys_routes[] = {
-	{ "GET", "/v1/ssh-keys", sshkeys_get, 0,
-	    "List SSH public keys (own; admin: all, or ?user=)" },
-	{ "POST", "/v1/ssh-keys", sshkeys_post, 0,
+	{ "GET", "/v1/ssh-keys", sshkeys_get, ROUTE_READ, "List SSH public "
+	    "keys (own; admin: all, or ?user=)" },
+	{ "POST", "/v1/ssh-keys", sshkeys_post, ROUTE_ANYKEY,
 	    "Register an SSH public key {name, public_key}" },
-	{ "DELETE", "/v1/ssh-keys/{id}", sshkeys_del, 0,
+	{ "DELETE", "/v1/ssh-keys/{id}", sshkeys_del, ROUTE_ANYKEY,
 	    "Delete an SSH public key by id or name" },
 	{ NULL, NULL, NULL, 0, NULL },
 };

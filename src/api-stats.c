@@ -84,10 +84,10 @@ h_stats(struct req *r)
 }
 
 const struct route api_stats_routes[] = {
-	{ "GET", "/v1/workspaces/{id}/stats", h_stats, 0, "one sample: "
-	    "{cpu_percent (100 = one CPU), online_cpus, memory {used, limit, "
-	    "percent}, pids, net {rx, tx}, block {read, write} (bytes), gpu "
-	    "(null without a GPU)}; takes about a second (the engine samples "
-	    "CPU twice)" },
+	{ "GET", "/v1/workspaces/{id}/stats", h_stats, ROUTE_READ, "one "
+	    "sample: {cpu_percent (100 = one CPU), online_cpus, memory "
+	    "{used, limit, percent}, pids, net {rx, tx}, block {read, "
+	    "write} (bytes), gpu (null without a GPU)}; takes about a "
+	    "second (the engine samples CPU twice)" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

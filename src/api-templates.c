@@ -85,10 +85,11 @@ h_delete(struct req *r)
 }
 
 const struct route api_templates_routes[] = {
-	{ "GET", "/v1/templates", h_list, 0, "list templates" },
-	{ "GET", "/v1/templates/{name}", h_get, 0, "one template" },
-	{ "POST", "/v1/templates", h_create, ROUTE_ADMIN, "add a template" },
-	{ "DELETE", "/v1/templates/{name}", h_delete, ROUTE_ADMIN,
+	{ "GET", "/v1/templates", h_list, ROUTE_READ, "list templates" },
+	{ "GET", "/v1/templates/{name}", h_get, ROUTE_READ, "one template" },
+	{ "POST", "/v1/templates", h_create, ROUTE_ADMIN | ROUTE_FULL, "add "
+	    "a template" },
+	{ "DELETE", "/v1/templates/{name}", h_delete, ROUTE_ADMIN | ROUTE_FULL,
 	    "remove an API-defined template" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

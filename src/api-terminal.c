@@ -166,15 +166,17 @@ h_ws(struct req *r)
 }
 
 const struct route api_terminal_routes[] = {
-	{ "POST", "/v1/workspaces/{id}/terminal", h_token, 0, "a terminal "
-	    "token: {url, token, expires_at}; single use, valid 60 s, for "
-	    "the caller and this workspace (409 when it is not running)" },
+	{ "POST", "/v1/workspaces/{id}/terminal", h_token, ROUTE_EXEC, "a "
+	    "terminal token: {url, token, expires_at}; single use, valid 60 "
+	    "s, for the caller and this workspace (409 when it is not "
+	    "running)" },
 	{ "GET", "/v1/workspaces/{id}/terminal/ws", h_ws,
-	    ROUTE_NOAUTH | ROUTE_UPGRADE, "the terminal over WebSocket, "
-	    "ttyd's protocol (subprotocol tty): the first message is "
-	    "{\"AuthToken\",\"columns\",\"rows\"}, or the token comes as "
-	    "?token=; ?session=NAME attaches to a session that outlives the "
-	    "socket and replays its last 1 MiB. Closes 1000 with \"exit "
-	    "status N\" when the shell exits, 1008 on a bad token" },
+	    ROUTE_NOAUTH | ROUTE_UPGRADE | ROUTE_EXEC, "the terminal over "
+	    "WebSocket, ttyd's protocol (subprotocol tty): the first "
+	    "message is {\"AuthToken\",\"columns\",\"rows\"}, or the token "
+	    "comes as ?token=; ?session=NAME attaches to a session that "
+	    "outlives the socket and replays its last 1 MiB. Closes 1000 "
+	    "with \"exit status N\" when the shell exits, 1008 on a bad "
+	    "token" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

@@ -106,13 +106,16 @@ users_key(struct req *r)
 }
 
 const struct route api_users_routes[] = {
-	{ "GET", "/v1/users", users_list, ROUTE_ADMIN, "list users" },
-	{ "POST", "/v1/users", users_create, ROUTE_ADMIN, "create a user "
-	    "{name, role}" },
-	{ "GET", "/v1/users/{name}", users_get, ROUTE_ADMIN, "one user" },
-	{ "DELETE", "/v1/users/{name}", users_delete, ROUTE_ADMIN,
+	{ "GET", "/v1/users", users_list, ROUTE_ADMIN | ROUTE_FULL, "list "
+	    "users" },
+	{ "POST", "/v1/users", users_create, ROUTE_ADMIN | ROUTE_FULL, "create "
+	    "a user {name, role}" },
+	{ "GET", "/v1/users/{name}", users_get, ROUTE_ADMIN | ROUTE_FULL, "one "
+	    "user" },
+	{ "DELETE", "/v1/users/{name}", users_delete, ROUTE_ADMIN | ROUTE_FULL,
 	    "delete a user with no workspaces" },
-	{ "POST", "/v1/users/{name}/api-keys", users_key, ROUTE_ADMIN,
-	    "make an API key for a user (shown once)" },
+	{ "POST", "/v1/users/{name}/api-keys", users_key,
+	    ROUTE_ADMIN | ROUTE_FULL, "make an API key for a user (shown "
+	    "once)" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

@@ -238,12 +238,14 @@ out:
 }
 
 const struct route api_volumes_routes[] = {
-	{ "GET", "/v1/volumes", vol_list, 0, "your volumes (admin: all)" },
-	{ "POST", "/v1/volumes", vol_create, 0,
-	    "create a volume {name, size}" },
-	{ "GET", "/v1/volumes/{id}", vol_get, 0, "one volume" },
-	{ "PATCH", "/v1/volumes/{id}", vol_patch, 0, "resize {size}" },
-	{ "DELETE", "/v1/volumes/{id}", vol_delete, 0,
-	    "delete a volume no workspace uses" },
+	{ "GET", "/v1/volumes", vol_list, ROUTE_READ, "your volumes (admin: "
+	    "all)" },
+	{ "POST", "/v1/volumes", vol_create, ROUTE_LIFECYCLE, "create a "
+	    "volume {name, size}" },
+	{ "GET", "/v1/volumes/{id}", vol_get, ROUTE_READ, "one volume" },
+	{ "PATCH", "/v1/volumes/{id}", vol_patch, ROUTE_LIFECYCLE, "resize "
+	    "{size}" },
+	{ "DELETE", "/v1/volumes/{id}", vol_delete, ROUTE_LIFECYCLE, "delete "
+	    "a volume no workspace uses" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

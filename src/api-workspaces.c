@@ -100,6 +100,13 @@ h_list(struct req *r)
 	    strcmp(state, "failed") != 0 && strcmp(state, "deleting") != 0)
 		return err_set(ERR_INVAL, "state must be one of creating, "
 		    "running, stopped, failed, deleting");
+	/* A key limited to some workspaces: its own list, never cached. */
+	if (req_who(r)->lim.nws > 0) {
+		if ((rc = ws_list(req_app(r), req_db(r), req_who(r), state,
+		    &arr)) != 0)
+			return rc;
+		return reply_json(r, 200, arr);
+	}
 	{
 		const struct principal *who = req_who(r);
 		uint64_t gen = db_generation();
@@ -234,19 +241,23 @@ static int h_restart(struct req *r) { return h_action(r, "restart"); }
 static int h_redeploy(struct req *r) { return h_action(r, "redeploy"); }
 
 const struct route api_workspaces_routes[] = {
-	{ "GET", "/v1/workspaces", h_list, 0, "your workspaces (admin: all); "
-	    "?state=" },
-	{ "POST", "/v1/workspaces", h_create, 0, "create a workspace" },
-	{ "GET", "/v1/workspaces/{id}", h_get, 0, "one workspace by id, "
-	    "prefix or name" },
-	{ "PATCH", "/v1/workspaces/{id}", h_patch, 0, "extend ttl, set "
-	    "idle_timeout, rename" },
-	{ "DELETE", "/v1/workspaces/{id}", h_delete, 0, "delete (volumes "
-	    "stay)" },
-	{ "POST", "/v1/workspaces/{id}/stop", h_stop, 0, "stop (GPU freed)" },
-	{ "POST", "/v1/workspaces/{id}/start", h_start, 0, "start" },
-	{ "POST", "/v1/workspaces/{id}/restart", h_restart, 0, "restart" },
-	{ "POST", "/v1/workspaces/{id}/redeploy", h_redeploy, 0, "recreate "
-	    "the container from its template, keeping volumes" },
+	{ "GET", "/v1/workspaces", h_list, ROUTE_READ, "your workspaces "
+	    "(admin: all); ?state=" },
+	{ "POST", "/v1/workspaces", h_create, ROUTE_LIFECYCLE | ROUTE_WSSELF,
+	    "create a workspace" },
+	{ "GET", "/v1/workspaces/{id}", h_get, ROUTE_READ, "one workspace "
+	    "by id, prefix or name" },
+	{ "PATCH", "/v1/workspaces/{id}", h_patch, ROUTE_LIFECYCLE, "extend "
+	    "ttl, set idle_timeout, rename" },
+	{ "DELETE", "/v1/workspaces/{id}", h_delete, ROUTE_LIFECYCLE, "delete "
+	    "(volumes stay)" },
+	{ "POST", "/v1/workspaces/{id}/stop", h_stop, ROUTE_LIFECYCLE, "stop "
+	    "(GPU freed)" },
+	{ "POST", "/v1/workspaces/{id}/start", h_start, ROUTE_LIFECYCLE,
+	    "start" },
+	{ "POST", "/v1/workspaces/{id}/restart", h_restart, ROUTE_LIFECYCLE,
+	    "restart" },
+	{ "POST", "/v1/workspaces/{id}/redeploy", h_redeploy, ROUTE_LIFECYCLE,
+	    "recreate the container from its template, keeping volumes" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

@@ -97,7 +97,8 @@ first_start(struct app *app, struct db *db)
 	    (int64_t)app->cfg.quota_workspaces * 10,
 	    (int64_t)app->cfg.quota_gpus * 8,
 	    (int64_t)app->cfg.quota_volume_gib * 10, 0)) != 0 ||
-	    (r = auth_key_new(db, "admin", "first start", &key, &id)) != 0) {
+	    (r = auth_key_new(db, "admin", "first start", NULL, &key,
+	    &id)) != 0) {
 		db_rollback(db);
 		return r;
 	}

@@ -608,11 +608,35 @@ static int
 acct_new_key(struct cli *cli, const char *path)
 {
 	const char *name = cli_args_get(cli->args, "name");
+	const char *exp = cli_args_get(cli->args, "expires");
+	char *const *v;
 	json_t *b = json_object(), *j = NULL;
+	size_t n = 0;
 	int r;
 
 	if (name != NULL)
 		json_object_set_new(b, "name", json_string(name));
+	/* --scope exec,files or --scope exec --scope files. */
+	if ((v = cli_args_multi(cli->args, "scope", &n)) != NULL && n > 0) {
+		json_t *sc = json_array();
+		for (size_t i = 0; i < n; i++) {
+			char *t = xstrdup(v[i]), *p, *save = NULL;
+			for (p = strtok_r(t, ",", &save); p != NULL;
+			    p = strtok_r(NULL, ",", &save))
+				json_array_append_new(sc, json_string(p));
+			free(t);
+		}
+		json_object_set_new(b, "scopes", sc);
+	}
+	if ((v = cli_args_multi(cli->args, "workspace", &n)) != NULL &&
+	    n > 0) {
+		json_t *ws = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(ws, json_string(v[i]));
+		json_object_set_new(b, "workspaces", ws);
+	}
+	if (exp != NULL)
+		json_object_set_new(b, "expires_in", json_string(exp));
 	r = cli_call(cli, "POST", path, b, &j);
 	json_decref(b);
 	if (r != 0)
@@ -639,9 +663,10 @@ int
 cmd_apikeys(struct cli *cli)
 {
 	static const char *const cols[] = { "ID", "id", "NAME", "name",
-	    "CREATED", "created_at", "CURRENT", "current" };
+	    "SCOPES", "scopes", "WORKSPACES", "workspaces", "EXPIRES",
+	    "expires_at", "CREATED", "created_at", "CURRENT", "current" };
 
-	return acct_show(cli, "/v1/api-keys", cols, 4);
+	return acct_show(cli, "/v1/api-keys", cols, 7);
 }
 
 int

@@ -131,6 +131,12 @@ static const struct cli_opt opts_user_create[] = {
 
 static const struct cli_opt opts_key_create[] = {
 	{ "name", 'n', OPT_VALUE, "NAME", "a label for the key" },
+	{ "scope", 's', OPT_MULTI, "LIST", "only these of read,exec,files,"
+	    "lifecycle (comma-separated or repeated; default: all)" },
+	{ "workspace", 'w', OPT_MULTI, "WS", "only this workspace (name or "
+	    "id; repeat for more; default: all)" },
+	{ "expires", 'e', OPT_VALUE, "DURATION", "the key stops working "
+	    "after this long (e.g. 8h; default: never)" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -290,7 +296,8 @@ const struct cli_cmd cli_cmds[] = {
 	{ "api-keys ls", "", "List your API keys", NULL, "berth api-keys ls",
 	  NULL, 0, 0, -1, CMD_HIDDEN, cmd_apikeys },
 	{ "api-keys create", "", "Make a new API key (shown once)", NULL,
-	  "berth api-keys create --name laptop", opts_key_create, 0, 0, -1,
+	  "berth api-keys create --name agent --scope exec,files --workspace "
+	  "train --expires 8h", opts_key_create, 0, 0, -1,
 	  0, cmd_apikeys_create },
 	{ "api-keys rm", "KEYID", "Revoke an API key", NULL,
 	  "berth api-keys rm 3fa9c2", NULL, 1, 1, -1, 0, cmd_apikeys_rm },

@@ -626,38 +626,41 @@ h_gpu_available(struct req *r)
 
 /* Ahead of the tables whose paths it shares (http-routes.c). */
 const struct route compat_gpulab_routes[] = {
-	{ "GET", "/v1/containers", h_list, ROUTE_MSGERR, "GPULab: your "
-	    "containers (workspaces), its shape" },
-	{ "POST", "/v1/containers", h_create, ROUTE_MSGERR, "GPULab: deploy "
+	{ "GET", "/v1/containers", h_list, ROUTE_MSGERR | ROUTE_READ, "GPULab: "
+	    "your containers (workspaces), its shape" },
+	{ "POST", "/v1/containers", h_create,
+	    ROUTE_MSGERR | ROUTE_LIFECYCLE | ROUTE_WSSELF, "GPULab: deploy "
 	    "{server_name, gpu_type, template_uuid, ...}" },
-	{ "GET", "/v1/containers/{id}", h_get, ROUTE_MSGERR, "GPULab: one "
-	    "container (inspect)" },
-	{ "DELETE", "/v1/containers/{id}", h_delete, ROUTE_MSGERR, "GPULab: "
-	    "delete" },
-	{ "POST", "/v1/containers/{id}/stop", h_stop, ROUTE_MSGERR, "GPULab: "
-	    "stop" },
-	{ "POST", "/v1/containers/{id}/start", h_start, ROUTE_MSGERR,
-	    "GPULab: start" },
-	{ "POST", "/v1/containers/{id}/restart", h_restart, ROUTE_MSGERR,
-	    "GPULab: restart" },
-	{ "POST", "/v1/containers/{id}/redeploy", h_redeploy, ROUTE_MSGERR,
-	    "GPULab: redeploy" },
-	{ "POST", "/v1/containers/{id}/exec", h_exec, ROUTE_MSGERR, "GPULab: "
-	    "run {command, timeout}" },
-	{ "GET", "/v1/containers/{id}/logs", h_logs, ROUTE_MSGERR, "GPULab: "
-	    "{logs, timestamp}; ?tail=&since=&timestamps=true" },
+	{ "GET", "/v1/containers/{id}", h_get, ROUTE_MSGERR | ROUTE_READ,
+	    "GPULab: one container (inspect)" },
+	{ "DELETE", "/v1/containers/{id}", h_delete,
+	    ROUTE_MSGERR | ROUTE_LIFECYCLE, "GPULab: delete" },
+	{ "POST", "/v1/containers/{id}/stop", h_stop,
+	    ROUTE_MSGERR | ROUTE_LIFECYCLE, "GPULab: stop" },
+	{ "POST", "/v1/containers/{id}/start", h_start,
+	    ROUTE_MSGERR | ROUTE_LIFECYCLE, "GPULab: start" },
+	{ "POST", "/v1/containers/{id}/restart", h_restart,
+	    ROUTE_MSGERR | ROUTE_LIFECYCLE, "GPULab: restart" },
+	{ "POST", "/v1/containers/{id}/redeploy", h_redeploy,
+	    ROUTE_MSGERR | ROUTE_LIFECYCLE, "GPULab: redeploy" },
+	{ "POST", "/v1/containers/{id}/exec", h_exec, ROUTE_MSGERR | ROUTE_EXEC,
+	    "GPULab: run {command, timeout}" },
+	{ "GET", "/v1/containers/{id}/logs", h_logs, ROUTE_MSGERR | ROUTE_READ,
+	    "GPULab: {logs, timestamp}; ?tail=&since=&timestamps=true" },
 	{ "GET", "/v1/containers/{id}/logs/deploy", h_deploy_logs,
-	    ROUTE_MSGERR, "GPULab: the lifecycle events as {logs}" },
-	{ "GET", "/v1/containers/{id}/stats", h_stats, ROUTE_MSGERR, "GPULab: "
-	    "{success, stats}" },
-	{ "GET", "/v1/account", h_account, 0, NULL },
-	{ "GET", "/v1/templates", h_templates, 0, NULL },
-	{ "GET", "/v1/templates/{name}", h_template, 0, NULL },
-	{ "GET", "/v1/volumes", h_volumes, 0, NULL },
-	{ "POST", "/v1/volumes", h_volume_create, 0, NULL },
-	{ "GET", "/v1/volumes/{id}", h_volume, 0, NULL },
-	{ "DELETE", "/v1/volumes/{id}", h_volume_delete, 0, NULL },
-	{ "GET", "/v1/gpus/types", h_gpu_types, 0, NULL },
-	{ "GET", "/v1/gpus/available", h_gpu_available, 0, NULL },
+	    ROUTE_MSGERR | ROUTE_READ, "GPULab: the lifecycle events as "
+	    "{logs}" },
+	{ "GET", "/v1/containers/{id}/stats", h_stats,
+	    ROUTE_MSGERR | ROUTE_READ, "GPULab: {success, stats}" },
+	{ "GET", "/v1/account", h_account, ROUTE_ANYKEY, NULL },
+	{ "GET", "/v1/templates", h_templates, ROUTE_READ, NULL },
+	{ "GET", "/v1/templates/{name}", h_template, ROUTE_READ, NULL },
+	{ "GET", "/v1/volumes", h_volumes, ROUTE_READ, NULL },
+	{ "POST", "/v1/volumes", h_volume_create, ROUTE_LIFECYCLE, NULL },
+	{ "GET", "/v1/volumes/{id}", h_volume, ROUTE_READ, NULL },
+	{ "DELETE", "/v1/volumes/{id}", h_volume_delete, ROUTE_LIFECYCLE,
+	    NULL },
+	{ "GET", "/v1/gpus/types", h_gpu_types, ROUTE_READ, NULL },
+	{ "GET", "/v1/gpus/available", h_gpu_available, ROUTE_READ, NULL },
 	{ NULL, NULL, NULL, 0, NULL }
 };

@@ -416,21 +416,23 @@ sandman_available(struct req *r)
 }
 
 const struct route compat_sandman_routes[] = {
-	{ "POST", "/sessions", sessions_create, ROUTE_ADMIN, "Sandman: create "
-	    "a direct-SSH session {user_id, ttl_minutes, mig_profile | "
-	    "mig_instance_uuid, image}; the private key is returned once" },
-	{ "GET", "/sessions", sessions_list, ROUTE_ADMIN, "Sandman: sessions" },
-	{ "GET", "/sessions/{id}", sessions_get, ROUTE_ADMIN,
+	{ "POST", "/sessions", sessions_create, ROUTE_ADMIN | ROUTE_FULL,
+	    "Sandman: create a direct-SSH session {user_id, ttl_minutes, "
+	    "mig_profile | mig_instance_uuid, image}; the private key is "
+	    "returned once" },
+	{ "GET", "/sessions", sessions_list, ROUTE_ADMIN | ROUTE_FULL,
+	    "Sandman: sessions" },
+	{ "GET", "/sessions/{id}", sessions_get, ROUTE_ADMIN | ROUTE_FULL,
 	    "Sandman: one session" },
-	{ "DELETE", "/sessions/{id}", sessions_delete, ROUTE_ADMIN,
+	{ "DELETE", "/sessions/{id}", sessions_delete, ROUTE_ADMIN | ROUTE_FULL,
 	    "Sandman: delete a session" },
-	{ "DELETE", "/sessions", sessions_delete_all, ROUTE_ADMIN,
+	{ "DELETE", "/sessions", sessions_delete_all, ROUTE_ADMIN | ROUTE_FULL,
 	    "Sandman: delete every session" },
-	{ "GET", "/gpus", sandman_gpus, ROUTE_ADMIN, "Sandman: GPUs with "
-	    "their MIG instances" },
-	{ "GET", "/gpus/profiles", sandman_profiles, ROUTE_ADMIN, "Sandman: "
-	    "MIG profiles on this host" },
-	{ "GET", "/gpus/available", sandman_available, ROUTE_ADMIN, "Sandman: "
-	    "free MIG instances" },
+	{ "GET", "/gpus", sandman_gpus, ROUTE_ADMIN | ROUTE_READ, "Sandman: "
+	    "GPUs with their MIG instances" },
+	{ "GET", "/gpus/profiles", sandman_profiles, ROUTE_ADMIN | ROUTE_READ,
+	    "Sandman: MIG profiles on this host" },
+	{ "GET", "/gpus/available", sandman_available, ROUTE_ADMIN | ROUTE_READ,
+	    "Sandman: free MIG instances" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

@@ -138,17 +138,23 @@ db_user_delete(struct db *db, const char *name)
 
 int
 db_apikey_add(struct db *db, const char *id, const char *user,
-    const char *name, const unsigned char *hash, size_t hashlen)
+    const char *name, const unsigned char *hash, size_t hashlen,
+    const struct db_keylim *lim)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((st = db_prep(db, "INSERT INTO api_keys (id, user, name, hash, "
-	    "created_at) VALUES (?, ?, ?, ?, ?)")) == NULL)
+	    "created_at, scopes, workspaces, expires_at) VALUES (?, ?, ?, ?, "
+	    "?, ?, ?, ?)")) == NULL)
 		return ERR_INTERNAL;
 	db_bind(st, "sss", id, user, name ? name : "");
 	sqlite3_bind_blob(st, 4, hash, (int)hashlen, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, now_s());
+	sqlite3_bind_text(st, 6, lim ? lim->scopes : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, lim ? lim->workspaces : "", -1,
+	    SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 8, lim ? lim->expires_at : 0);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -158,13 +164,16 @@ db_apikey_add(struct db *db, const char *id, const char *user,
 
 int
 db_apikey_get(struct db *db, const char *id, unsigned char *hash,
-    size_t hashlen, char *user, size_t usersz, int *admin)
+    size_t hashlen, char *user, size_t usersz, int *admin,
+    struct db_keylim *lim)
 {
 	sqlite3_stmt *st;
 	int r = ERR_NOTFOUND;
 
-	if ((st = db_prep(db, "SELECT k.hash, u.name, u.role FROM api_keys k"
-	    " JOIN users u ON u.name = k.user WHERE k.id = ?")) == NULL)
+	memset(lim, 0, sizeof *lim);
+	if ((st = db_prep(db, "SELECT k.hash, u.name, u.role, k.scopes, "
+	    "k.workspaces, k.expires_at FROM api_keys k JOIN users u ON "
+	    "u.name = k.user WHERE k.id = ?")) == NULL)
 		return ERR_INTERNAL;
 	db_bind(st, "s", id);
 	if (sqlite3_step(st) == SQLITE_ROW &&
@@ -172,6 +181,11 @@ db_apikey_get(struct db *db, const char *id, unsigned char *hash,
 		memcpy(hash, sqlite3_column_blob(st, 0), hashlen);
 		snprintf(user, usersz, "%s", db_col_text(st, 1));
 		*admin = strcmp(db_col_text(st, 2), "admin") == 0;
+		snprintf(lim->scopes, sizeof lim->scopes, "%s",
+		    db_col_text(st, 3));
+		snprintf(lim->workspaces, sizeof lim->workspaces, "%s",
+		    db_col_text(st, 4));
+		lim->expires_at = sqlite3_column_int64(st, 5);
 		r = 0;
 	}
 	sqlite3_finalize(st);
@@ -186,19 +200,26 @@ db_apikey_list(struct db *db, const char *user, const char *current,
 	json_t *arr;
 
 	*out = NULL;
-	if ((st = db_prep(db, "SELECT id, name, created_at, last_used_at FROM "
-	    "api_keys WHERE user = ? ORDER BY created_at, id")) == NULL)
+	if ((st = db_prep(db, "SELECT id, name, created_at, last_used_at, "
+	    "scopes, workspaces, expires_at FROM api_keys WHERE user = ? "
+	    "ORDER BY created_at, id")) == NULL)
 		return ERR_INTERNAL;
 	db_bind(st, "s", user);
 	arr = json_array();
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		char created[40];
 		rfc3339(sqlite3_column_int64(st, 2), created, sizeof created);
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:b}",
+		/* scopes and workspaces as stored (comma lists); the
+		 * caller turns them into the API's arrays. */
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:b,"
+		    "s:s,s:s,s:I}",
 		    "id", db_col_text(st, 0),
 		    "name", db_col_text(st, 1),
 		    "user", user, "created_at", created,
-		    "current", strcmp(db_col_text(st, 0), current) == 0));
+		    "current", strcmp(db_col_text(st, 0), current) == 0,
+		    "scopes", db_col_text(st, 4),
+		    "workspaces", db_col_text(st, 5),
+		    "expires_at", (json_int_t)sqlite3_column_int64(st, 6)));
 	}
 	sqlite3_finalize(st);
 	*out = arr;

@@ -118,6 +118,22 @@ static const char *const migrations[] = {
 	"ALTER TABLE workspaces ADD COLUMN op TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE workspaces ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE workspaces ADD COLUMN acked INTEGER NOT NULL DEFAULT 0;",
+	/* 5: scoped API keys (scope names, workspace names/ids, expiry;
+	 * "" = the user's full power); an SSH key added with a scoped API
+	 * key is held to that key's limits at the gateway; what the last
+	 * activity was, and when each kind of activity last happened. */
+	"ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE api_keys ADD COLUMN workspaces TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE api_keys ADD COLUMN expires_at INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE ssh_keys ADD COLUMN api_key_id TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE workspaces ADD COLUMN activity_source TEXT NOT NULL "
+	"  DEFAULT '';"
+	"CREATE TABLE ws_activity ("
+	"  workspace_id TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  last_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (workspace_id, source));",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

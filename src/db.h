@@ -72,14 +72,23 @@ json_t		*db_user_json(struct db *, const char *name);
 int		 db_user_list(struct db *, json_t **out);
 /* ERR_CONFLICT while the user has workspaces; ERR_NOTFOUND. */
 int		 db_user_delete(struct db *, const char *name);
+/* A key's limits as stored (auth.c gives them meaning): scope names and
+ * workspace names/ids, comma-separated ("" = none); expiry epoch or 0. */
+struct db_keylim {
+	char	 scopes[64];
+	char	 workspaces[1200];
+	int64_t	 expires_at;
+};
 int		 db_apikey_add(struct db *, const char *id, const char *user,
 		    const char *name, const unsigned char *hash,
-		    size_t hashlen);
-/* The stored hash (hashlen bytes), owner and role of key id.
+		    size_t hashlen, const struct db_keylim *lim);
+/* The stored hash (hashlen bytes), owner, role and limits of key id.
  * ERR_NOTFOUND when there is none of that length. */
 int		 db_apikey_get(struct db *, const char *id, unsigned char *hash,
-		    size_t hashlen, char *user, size_t usersz, int *admin);
-/* user's keys (no secrets), current marking the caller's own. */
+		    size_t hashlen, char *user, size_t usersz, int *admin,
+		    struct db_keylim *lim);
+/* user's keys (no secrets), current marking the caller's own; scopes
+ * and workspaces as stored (strings), expires_at an epoch. */
 int		 db_apikey_list(struct db *, const char *user,
 		    const char *current, json_t **out);
 int		 db_apikey_delete(struct db *, const char *id,
@@ -87,20 +96,23 @@ int		 db_apikey_delete(struct db *, const char *id,
 
 /* ---- db-ssh.c: users' SSH public keys ---- */
 
-/* The owner and "TYPE BASE64" line of the key with fingerprint fp. */
+/* The owner, "TYPE BASE64" line and the limited API key it was added
+ * with ("" = none) of the key with fingerprint fp. */
 int		 db_sshkey_by_fp(struct db *, const char *fp, char **user,
-		    char **pubkey);
+		    char **pubkey, char **api_key_id);
 /* ERR_CONFLICT when the fingerprint is registered (by anyone; whose is
  * not said) or user has a key named nm. *out: the key's JSON. */
 int		 db_sshkey_add(struct db *, const char *id, const char *user,
 		    const char *nm, const char *line, const char *fingerprint,
-		    json_t **out);
+		    const char *api_key_id, json_t **out);
 /* The keys of user (NULL: everyone's). */
 int		 db_sshkey_list(struct db *, const char *user, json_t **out);
-/* user's key whose id or name is ref (user NULL: any, by id). */
+/* user's key whose id or name is ref (user NULL: any, by id); with
+ * api_key_id, only one added with that API key. */
 int		 db_sshkey_delete(struct db *, const char *user,
-		    const char *ref);
-/* "TYPE BASE64 NAME\n" lines of user's keys. */
+		    const char *ref, const char *api_key_id);
+/* "TYPE BASE64 NAME\n" lines of user's keys (not those added with a
+ * limited API key: the gateway holds those to the key's limits). */
 int		 db_sshkey_lines(struct db *, const char *user, char **out);
 
 /* ---- db-tmpl.c: templates made through the API ---- */

@@ -851,6 +851,9 @@ route(struct req *r)
 				reply_error(r, ret == ERR_INTERNAL ?
 				    ERR_BACKEND : ret, "store unavailable: %s",
 				    err_msg());
+			else if (strncmp(err_msg(), "this API key expired",
+			    20) == 0)
+				reply_error(r, ERR_UNAUTH, "%s", err_msg());
 			else
 				reply_error(r, ERR_UNAUTH, "missing or invalid "
 				    "API key (send Authorization: Bearer KEY)");
@@ -859,6 +862,10 @@ route(struct req *r)
 		if ((found->flags & ROUTE_ADMIN) && !r->who.admin) {
 			reply_error(r, ERR_FORBIDDEN, "this needs an admin "
 			    "key");
+			return;
+		}
+		if ((ret = http_scope_check(&r->who, found)) != 0) {
+			reply_error(r, ret, "%s", err_msg());
 			return;
 		}
 	}
@@ -934,6 +941,8 @@ http_start(struct app *app, const struct route *const *routes)
 	l.max_workers = app->cfg.http_max_workers;
 	if (l.max_workers < l.min_workers)
 		l.max_workers = l.min_workers;
+	if (http_routes_check(routes) != 0)
+		return ERR_INTERNAL;
 	the_app = app;
 	tables = routes;
 	if (hconn_start(app->cfg.listen, &l, dispatch, app) != 0)

@@ -4,6 +4,7 @@
 #define BERTH_HTTP_SERVER_H
 
 struct app;
+struct principal;
 struct route;
 
 /* Starts listening on app->cfg.listen, serving the NULL-terminated route
@@ -16,6 +17,13 @@ void	http_stop(void);
 const struct route *const *http_routes(void);
 /* Open HTTP connections, for /metrics. */
 int	http_connections(void);
+/* http-scope.c: 0, or ERR_FORBIDDEN with a message, for who (a key with
+ * scopes or workspace limits) on route rt; the key's workspaces are
+ * checked where the workspace is resolved. */
+int	http_scope_check(const struct principal *who, const struct route *rt);
+/* 0 when every route that takes a key declares exactly one scope;
+ * otherwise logs each that doesn't and returns ERR_INTERNAL. */
+int	http_routes_check(const struct route *const *tables);
 /* All route tables, NULL-terminated (http-routes.c). */
 extern const struct route *const http_route_tables[];
 

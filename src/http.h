@@ -28,7 +28,23 @@ enum {
 				 * matches any rest */
 	ROUTE_NOCSRF = 0x20,	/* a dashboard session needs no CSRF
 				 * header here (SameSite=Strict guards it) */
+	/* The scope a route needs (exactly one on every route that takes
+	 * a key; berthd refuses to start otherwise). A key without scopes
+	 * has them all. See auth.h. */
+	ROUTE_READ = 0x100,	/* look: lists, inspect, logs, stats */
+	ROUTE_EXEC = 0x200,	/* run: exec, terminal, tasks */
+	ROUTE_FILES = 0x400,	/* files in and out */
+	ROUTE_LIFECYCLE = 0x800, /* create, start, stop, delete, patch */
+	ROUTE_ANYKEY = 0x1000,	/* any valid key (who am I) */
+	ROUTE_FULL = 0x2000,	/* only a key without limits (keys, users) */
+	/* A route with a scope other than read, not under
+	 * /v1/workspaces/{id} (or /v1/containers/{id}, /w/{id}), is
+	 * refused to a key limited to some workspaces, unless its handler
+	 * checks the key's workspaces itself (auth_require) and says so: */
+	ROUTE_WSSELF = 0x4000,
 };
+#define ROUTE_SCOPES	(ROUTE_READ | ROUTE_EXEC | ROUTE_FILES | \
+	ROUTE_LIFECYCLE | ROUTE_ANYKEY | ROUTE_FULL)
 
 /* A handler replies itself and returns 0, or returns a negative ERR_*
  * without replying, and the router sends the error with err_msg(). */

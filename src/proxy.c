@@ -666,9 +666,9 @@ out:
 
 const struct route proxy_routes[] = {
 	{ "*", "/w/{id}/ports/{port}", h_proxy, ROUTE_NOTAPI | ROUTE_UPGRADE |
-	    ROUTE_NOCSRF, "the port proxy (redirects to .../)" },
+	    ROUTE_NOCSRF | ROUTE_EXEC, "the port proxy (redirects to .../)" },
 	{ "*", "/w/{id}/ports/{port}/*", h_proxy, ROUTE_NOTAPI |
-	    ROUTE_UPGRADE | ROUTE_NOCSRF, "the port proxy: an HTTP server "
-	    "inside the workspace, WebSocket upgrades included" },
+	    ROUTE_UPGRADE | ROUTE_NOCSRF | ROUTE_EXEC, "the port proxy: an "
+	    "HTTP server inside the workspace, WebSocket upgrades included" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

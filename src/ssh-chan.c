@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "auth.h"
 #include "err.h"
 #include "log.h"
 #include "proc.h"
@@ -246,6 +247,30 @@ on_env(ssh_session s, ssh_channel ch, const char *name, const char *value,
 	return 0;
 }
 
+/* 1 when the connection's key may do scope (auth.h); says why not. */
+static int
+chan_scope_ok(struct conn *c, ssh_channel ch, unsigned scope)
+{
+	if (c->scopes == 0 || (c->scopes & scope) == scope)
+		return 1;
+	log_info("ssh refused user=%s ws=%s: the key's scopes (%s) lack %s",
+	    c->user, c->ws_id, auth_scope_str(c->scopes),
+	    auth_scope_str(scope));
+	conn_note(ch, 1, scope == AUTH_FILES ? "berth: this key's scopes do "
+	    "not include files\r\n" : "berth: this key's scopes do not "
+	    "include exec\r\n");
+	return 0;
+}
+
+/* 1 for the commands scp and rsync run on the far side ("scp -t",
+ * "scp -f", "rsync --server"): a file copy, not a shell. */
+static int
+cmd_is_copy(const char *cmd)
+{
+	return strncmp(cmd, "scp ", 4) == 0 || strncmp(cmd, "rsync --server",
+	    14) == 0;
+}
+
 static int
 set_command(struct chan *k, char **argv, int login)
 {
@@ -277,6 +302,8 @@ on_shell(ssh_session s, ssh_channel ch, void *ud)
 	const char *login[] = { c->ws_shell, "-l", NULL };
 	const char *dflt[] = { "/bin/sh", "-c", shell_script, NULL };
 
+	if (!chan_scope_ok(c, ch, AUTH_EXEC))
+		return -1;
 	if (c->ws_shell != NULL && *c->ws_shell != '\0')
 		return set_command(k, argv_dup(login), k->tty);
 	return set_command(k, argv_dup(dflt), k->tty);
@@ -291,6 +318,10 @@ on_exec(ssh_session s, ssh_channel ch, const char *cmd, void *ud)
 
 	if (cmd == NULL)
 		return -1;
+	/* scp and rsync run as commands: they need files, the rest exec. */
+	if (!chan_scope_ok(k->c, ch, cmd_is_copy(cmd) ? AUTH_FILES :
+	    AUTH_EXEC))
+		return -1;
 	return set_command(k, argv_dup(av), 0);
 }
 
@@ -301,7 +332,8 @@ on_subsystem(ssh_session s, ssh_channel ch, const char *name, void *ud)
 
 	const char *av[] = { "/bin/sh", "-c", sftp_script, NULL };
 
-	if (name == NULL || strcmp(name, "sftp") != 0)
+	if (name == NULL || strcmp(name, "sftp") != 0 ||
+	    !chan_scope_ok(k->c, ch, AUTH_FILES))
 		return -1;
 	return set_command(k, argv_dup(av), 0);
 }
@@ -529,6 +561,9 @@ chan_open_tcpip(struct conn *c, ssh_message m)
 
 	if (!c->authed || c->nchans >= SSH_MAX_CHANNELS ||
 	    c->env->app == NULL || host == NULL || port < 1 || port > 65535)
+		return -1;
+	/* A forward reaches a server inside: exec's reach. */
+	if (!chan_scope_ok(c, NULL, AUTH_EXEC))
 		return -1;
 	/* Only the workspace's own loopback: never a hop elsewhere. */
 	if (strcmp(host, "localhost") == 0 || strcmp(host, "127.0.0.1") == 0)

@@ -52,6 +52,7 @@ auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 {
 	struct conn *c = ud;
 	char user[40], wsid[40];
+	unsigned scopes = 0;
 
 	if (c->authed || c->tries >= SSH_MAX_AUTH_TRIES || login == NULL)
 		return SSH_AUTH_DENIED;
@@ -61,7 +62,7 @@ auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 		return SSH_AUTH_DENIED;
 	}
 	if (c->env->authorize(c->env, login, key, user, sizeof user, wsid,
-	    sizeof wsid) != 0) {
+	    sizeof wsid, &scopes) != 0) {
 		auth_failed(c, login, "unknown key or workspace");
 		return SSH_AUTH_DENIED;
 	}
@@ -71,6 +72,7 @@ auth_pubkey(ssh_session s, const char *login, struct ssh_key_struct *key,
 	strlcpy_b(c->user, user, sizeof c->user);
 	strlcpy_b(c->ws_id, wsid, sizeof c->ws_id);
 	strlcpy_b(c->login, login, sizeof c->login);
+	c->scopes = scopes;
 	c->authed = 1;
 	return SSH_AUTH_SUCCESS;
 }

@@ -29,10 +29,13 @@ struct ssh_gw_env {
 	struct ssh_rate	 *rate;
 	volatile int	 *stopping;
 	/* The user owning key and the id of their workspace named login:
-	 * 0, or <0 when either is unknown / not theirs. */
+	 * 0, or <0 when either is unknown / not theirs. *scopes: what the
+	 * key may do (auth.h AUTH_* bits; 0 = everything), for a key added
+	 * with a limited API key. */
 	int		(*authorize)(const struct ssh_gw_env *,
 			    const char *login, const ssh_key key, char *user,
-			    size_t usersz, char *ws_id, size_t wsidsz);
+			    size_t usersz, char *ws_id, size_t wsidsz,
+			    unsigned *scopes);
 };
 
 enum chan_kind { CHAN_SESSION, CHAN_TCPIP };
@@ -123,6 +126,7 @@ struct conn {
 	char			 env_client[140];
 	int			 aliased;	/* the login name resolves */
 	int			 authed;
+	unsigned		 scopes;	/* AUTH_* bits, 0 = all */
 	int			 tries;
 	int			 ready;		/* workspace running */
 	char			*container;

@@ -80,18 +80,33 @@ static struct {
  * not-yours answer the same. */
 static int
 gw_authorize(const struct ssh_gw_env *env, const char *login,
-    const ssh_key key, char *user, size_t usz, char *wsid, size_t wsz)
+    const ssh_key key, char *user, size_t usz, char *wsid, size_t wsz,
+    unsigned *scopes)
 {
 	struct db *db = db_thread();
 	struct principal who;
 	struct ws *w = NULL;
+	char apikey[40];
 	int r;
 
 	if (db == NULL)
 		return ERR_INTERNAL;
-	if ((r = sshkeys_owner(db, key, user, usz)) != 0)
+	if ((r = sshkeys_owner(db, key, user, usz, apikey, sizeof apikey)) !=
+	    0)
 		return r;
 	memset(&who, 0, sizeof who);
+	/* A key added with a limited API key: that key's limits, while it
+	 * exists and has not expired. A shell, exec, forwarding or sftp
+	 * needs its exec or files scope (ssh-chan.c checks which). */
+	if (*apikey != '\0') {
+		if ((r = auth_key_principal(db, apikey, &who)) != 0)
+			return r;
+		if (strcmp(who.user, user) != 0 || (!auth_scope_ok(&who,
+		    AUTH_EXEC) && !auth_scope_ok(&who, AUTH_FILES)))
+			return err_set(ERR_FORBIDDEN, "key's scopes allow no "
+			    "SSH");
+	}
+	*scopes = who.lim.scopes;
 	if (strlcpy_b(who.user, user, sizeof who.user) >= sizeof who.user)
 		return ERR_INVAL;
 	who.admin = 0;	/* SSH reaches only one's own workspaces */

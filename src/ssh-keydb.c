@@ -17,16 +17,17 @@
 #define KEYNAME_MAX	64
 
 int
-sshkeys_owner(struct db *db, const ssh_key key, char *user, size_t size)
+sshkeys_owner(struct db *db, const ssh_key key, char *user, size_t size,
+    char *api_key, size_t aksize)
 {
 	char fp[64];
 	ssh_key stored = NULL;
-	char *b64 = NULL, *type = NULL, *u = NULL;
+	char *b64 = NULL, *type = NULL, *u = NULL, *ak = NULL;
 	int r;
 
 	if ((r = sshkey_fingerprint(key, fp, sizeof fp)) != 0)
 		return r;
-	if ((r = db_sshkey_by_fp(db, fp, &u, &type)) != 0) {
+	if ((r = db_sshkey_by_fp(db, fp, &u, &type, &ak)) != 0) {
 		if (r == ERR_NOTFOUND)
 			r = err_set(ERR_NOTFOUND, "key not registered");
 		goto out;
@@ -39,7 +40,8 @@ sshkeys_owner(struct db *db, const ssh_key key, char *user, size_t size)
 		r = err_set(ERR_NOTFOUND, "key not registered");
 		goto out;
 	}
-	if (strlcpy_b(user, u, size) >= size) {
+	if (strlcpy_b(user, u, size) >= size ||
+	    strlcpy_b(api_key, ak, aksize) >= aksize) {
 		r = err_set(ERR_INTERNAL, "user name too long");
 		goto out;
 	}
@@ -47,6 +49,7 @@ sshkeys_owner(struct db *db, const ssh_key key, char *user, size_t size)
 out:
 	ssh_key_free(stored);
 	free(u);
+	free(ak);
 	free(type);
 	return r;
 }
@@ -85,7 +88,7 @@ default_name(const char *comment, const char *id)
 
 int
 sshkeys_add(struct db *db, const char *user, const char *name,
-    const struct sshkey_info *ki, json_t **out)
+    const struct sshkey_info *ki, const char *api_key_id, json_t **out)
 {
 	unsigned char rnd[8];
 	char id[17], *nm = NULL, *line = NULL;
@@ -105,7 +108,8 @@ sshkeys_add(struct db *db, const char *user, const char *name,
 		nm = default_name(ki->comment, id);
 	line = xasprintf("%s %s", ki->type, ki->b64);
 
-	r = db_sshkey_add(db, id, user, nm, line, ki->fingerprint, out);
+	r = db_sshkey_add(db, id, user, nm, line, ki->fingerprint, api_key_id,
+	    out);
 	free(nm);
 	free(line);
 	return r;
@@ -118,9 +122,10 @@ sshkeys_list(struct db *db, const char *user, json_t **out)
 }
 
 int
-sshkeys_delete(struct db *db, const char *user, const char *ref)
+sshkeys_delete(struct db *db, const char *user, const char *ref,
+    const char *api_key_id)
 {
-	return db_sshkey_delete(db, user, ref);
+	return db_sshkey_delete(db, user, ref, api_key_id);
 }
 
 int

@@ -115,24 +115,22 @@ session_find(struct req *r, struct session *out)
 int
 web_session_auth(struct req *r, struct principal *who)
 {
-	unsigned char stored[SHA256_DIGEST_LENGTH];
-	char user[sizeof who->user];
+	struct principal k;
 	struct session s;
-	int admin = 0, rc;
+	int rc;
 
 	if ((rc = session_find(r, &s)) != 0)
 		return rc;
-	/* The key it came from must still be there (and says the role). */
-	rc = db_apikey_get(req_db(r), s.who.key_id, stored, sizeof stored,
-	    user, sizeof user, &admin);
-	OPENSSL_cleanse(stored, sizeof stored);
-	if (rc == ERR_NOTFOUND || (rc == 0 && strcmp(user, s.who.user) != 0))
+	/* The key it came from must still be there and unexpired; it says
+	 * the role and the limits (a session from a scoped key is scoped:
+	 * auth.h). */
+	rc = auth_key_principal(req_db(r), s.who.key_id, &k);
+	if (rc == ERR_UNAUTH || (rc == 0 && strcmp(k.user, s.who.user) != 0))
 		return err_set(ERR_UNAUTH, "the API key this dashboard session "
-		    "was made from is gone; log in again");
+		    "was made from is gone or expired; log in again");
 	if (rc != 0)
 		return rc;
-	*who = s.who;
-	who->admin = admin;
+	*who = k;
 	return 0;
 }
 
@@ -317,9 +315,9 @@ const struct route web_session_routes[] = {
 	    "{key} (an API key) sets an HttpOnly, SameSite=Strict session "
 	    "cookie and returns {user, admin, csrf, expires_at}; send csrf "
 	    "as X-CSRF-Token on every call that changes something" },
-	{ "GET", "/v1/session", h_get, 0, "the caller and, for a dashboard "
+	{ "GET", "/v1/session", h_get, ROUTE_ANYKEY, "the caller and, for a dashboard "
 	    "session, its CSRF token and expiry" },
-	{ "DELETE", "/v1/session", h_logout, 0, "signs the dashboard "
+	{ "DELETE", "/v1/session", h_logout, ROUTE_ANYKEY, "signs the dashboard "
 	    "session out and clears its cookie" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

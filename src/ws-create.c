@@ -471,6 +471,9 @@ ws_create_ex(struct app *app, struct db *db, const struct principal *who,
 	memset(&a, 0, sizeof a);
 	if ((r = create_parse(app, body, &a)) != 0)
 		goto out;
+	/* A key limited to some workspaces creates only those names. */
+	if ((r = auth_require(who, 0, NULL, a.name)) != 0)
+		goto out;
 	name = a.name;
 	tname = a.tname;
 	image = a.image;

@@ -88,8 +88,30 @@ ws_get(struct db *db, const char *id, struct ws **out)
 	return db_ws_get(db, id, out);
 }
 
+static int ws_resolve1(struct db *, const struct principal *, const char *,
+    struct ws **);
+
+/* A key limited to some workspaces resolves only those (403 naming
+ * them, so an agent sees why). */
 int
 ws_resolve(struct db *db, const struct principal *who, const char *ref,
+    struct ws **out)
+{
+	int r;
+
+	if ((r = ws_resolve1(db, who, ref, out)) != 0)
+		return r;
+	if (!auth_ws_ok(who, (*out)->id, (*out)->name)) {
+		r = auth_require(who, 0, (*out)->id, (*out)->name);
+		ws_free(*out);
+		*out = NULL;
+		return r;
+	}
+	return 0;
+}
+
+static int
+ws_resolve1(struct db *db, const struct principal *who, const char *ref,
     struct ws **out)
 {
 	struct ws *found = NULL, **v = NULL;
@@ -353,9 +375,10 @@ out:
 }
 
 struct list_ctx {
-	struct app	*app;
-	struct db	*db;
-	json_t		*arr;
+	struct app		*app;
+	struct db		*db;
+	const struct principal	*who;
+	json_t			*arr;
 };
 
 static void
@@ -363,6 +386,8 @@ list_one(void *arg, const struct ws *w)
 {
 	struct list_ctx *c = arg;
 
+	if (!auth_ws_ok(c->who, w->id, w->name))
+		return;		/* a key limited to other workspaces */
 	json_array_append_new(c->arr, ws_to_json(c->app, c->db, w));
 }
 
@@ -371,7 +396,7 @@ ws_list(struct app *app, struct db *db, const struct principal *who,
     const char *state, json_t **out)
 {
 	struct db_ws_filter f = { who->admin, who->user, state, NULL };
-	struct list_ctx c = { app, db, json_array() };
+	struct list_ctx c = { app, db, who, json_array() };
 	int r;
 
 	if ((r = db_ws_each(db, &f, list_one, &c)) != 0) {

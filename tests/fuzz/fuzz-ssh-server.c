@@ -24,7 +24,7 @@ static volatile int stopping;
 
 static int
 deny(const struct ssh_gw_env *env, const char *login, const ssh_key key,
-    char *user, size_t usz, char *wsid, size_t wsz)
+    char *user, size_t usz, char *wsid, size_t wsz, unsigned *scopes)
 {
 	return ERR_NOTFOUND;
 }

@@ -251,3 +251,115 @@ assert_eq "$CODE" 200 "ambiguous delete deleted something"
 call owner GET /v1/workspaces/abcd0002
 assert_eq "$CODE" 200 "ambiguous delete deleted something"
 ok "prefixes resolve per caller: 409 with candidates, shorter than 4 -> 404"
+
+# ---- a scoped principal: keys limited to scopes and workspaces ----
+# SK: exec+files on "same" only; RK: read on everything; LK: lifecycle on
+# "same" only. WS2 is another of alice's workspaces, outside SK's and
+# LK's reach.
+expect 201 POST /v1/workspaces '{"name":"two","wait":true,"memory":"64m","cpus":0.2}' "$KA"
+WS2=$(jget "$BODY" .id)
+expect 201 POST /v1/api-keys '{"name":"agent","scopes":["exec","files"],"workspaces":["same"],"expires_in":"1h"}' "$KA"
+SK=$(jget "$BODY" .key)
+assert_eq "$(jget "$BODY" '.scopes | join(",")'):$(jget "$BODY" '.workspaces | join(",")')" exec,files:same "scoped key as created"
+[ "$(jget "$BODY" .expires_at)" != null ] || fail "no expires_at: $BODY"
+expect 201 POST /v1/api-keys '{"name":"ro","scopes":["read"]}' "$KA"
+RK=$(jget "$BODY" .key)
+# LK names the workspace by id, not by name.
+expect 201 POST /v1/api-keys "{\"name\":\"lc\",\"scopes\":[\"lifecycle\"],\"workspaces\":[\"$WS\"]}" "$KA"
+LK=$(jget "$BODY" .key)
+expect 200 GET /v1/api-keys "" "$KA"
+assert_eq "$(jget "$BODY" '[.[] | select(.name == "agent") | .scopes | join(",")] | .[0]')" exec,files "scopes in the key list"
+assert_eq "$(jget "$BODY" '[.[] | select(.name == "spare2" or .name == "k2") | .scopes | length] | .[0]')" 0 "an unscoped key lists no scopes"
+
+# METHOD PATH BODY | SK RK LK. Columns are tried in that order.
+SMATRIX='
+GET    /v1/account                           -                        | 200 200 200
+GET    /v1/api-keys                          -                        | 403 403 403
+POST   /v1/api-keys                          {"name":"esc"}           | 403 403 403
+GET    /v1/workspaces                        -                        | 403 200 403
+GET    /v1/workspaces/@WS                    -                        | 403 200 403
+GET    /v1/workspaces/@WS2                   -                        | 403 200 403
+POST   /v1/workspaces/@WS/exec               {"argv":["true"]}        | 200 403 403
+POST   /v1/workspaces/same/exec              {"argv":["true"]}        | 200 403 403
+POST   /v1/workspaces/@WS2/exec              {"argv":["true"]}        | 403 403 403
+POST   /v1/workspaces/two/exec               {"argv":["true"]}        | 403 403 403
+PUT    /v1/workspaces/@WS/files?path=/tmp/az {"a":1}                  | 200 403 403
+GET    /v1/workspaces/@WS/files?path=/tmp/az -                        | 200 403 403
+GET    /v1/workspaces/@WS2/files?path=/etc/hostname -                 | 403 403 403
+POST   /v1/workspaces/@WS/terminal           -                        | 201 403 403
+POST   /v1/workspaces/@WS2/terminal          -                        | 403 403 403
+GET    /v1/workspaces/@WS/logs?tail=1        -                        | 403 200 403
+GET    /v1/workspaces/@WS/stats              -                        | 403 200 403
+GET    /v1/workspaces/@WS/events             -                        | 403 200 403
+GET    /v1/events                            -                        | 403 200 403
+GET    /v1/gpus                              -                        | 403 200 403
+GET    /v1/templates                         -                        | 403 200 403
+POST   /v1/templates                         {"name":"tx","image":"berth/workspace:latest"} | 403 403 403
+GET    /v1/volumes                           -                        | 403 200 403
+POST   /v1/volumes                           {"name":"vs","size_gib":1} | 403 403 403
+POST   /v1/workspaces                        {"name":"nope","wait":false,"memory":"64m","cpus":0.2} | 403 403 403
+PATCH  /v1/workspaces/@WS                    {"idle_timeout":"41m"}   | 403 403 200
+PATCH  /v1/workspaces/@WS2                   {"idle_timeout":"41m"}   | 403 403 403
+POST   /v1/workspaces/@WS2/stop              -                        | 403 403 403
+DELETE /v1/workspaces/@WS2                   -                        | 403 403 403
+POST   /v1/workspaces/@WS/restart            -                        | 403 403 200
+'
+rows=0
+: >"$WORK/serrors"
+while IFS= read -r line; do
+	[ -n "${line// }" ] || continue
+	read -r method path body <<<"${line%%|*}"
+	read -r e_sk e_rk e_lk <<<"${line#*|}"
+	[ "$body" = - ] && body=
+	p=$path
+	for var in WS2 WS; do
+		p=${p//@$var/${!var}}
+	done
+	for col in SK:$e_sk RK:$e_rk LK:$e_lk; do
+		k=${col%%:*} want=${col#*:}
+		call "${!k}" "$method" "$p" "$body"
+		[ "$CODE" = "$want" ] || fail "$method $p with $k -> $CODE, want $want: $RESP"
+		[ "$want" != 403 ] || printf '{"what":"%s %s with %s","resp":%s}\n' \
+			"$method" "$p" "$k" "$RESP" >>"$WORK/serrors"
+	done
+	rows=$((rows + 1))
+done <<<"$SMATRIX"
+# Every refusal says why: the scope or the workspace it lacks.
+bad=$(jq -r 'select(.resp.error.code != "forbidden" or
+	(.resp.error.message | test("scope|workspace|without|admin") | not)) |
+	"\(.what): \(.resp)"' "$WORK/serrors") || fail "a 403 body is not JSON"
+[ -z "$bad" ] || fail "403s that do not say why: $bad"
+ok "scoped keys: $rows routes x 3 keys, refused outside their scopes and workspaces with a reason"
+
+# Lists show only the key's workspaces; create is allowed for a listed name.
+call "$RK" GET /v1/workspaces
+assert_eq "$(jget "$RESP" '[.[].name | select(. == "same" or . == "two" or . == "amb1")] | sort | join(",")')" amb1,same,two "read key: all of alice's"
+expect 201 POST /v1/api-keys '{"name":"rl","scopes":["read","lifecycle"],"workspaces":["same","fresh"]}' "$KA"
+RLK=$(jget "$BODY" .key)
+call "$RLK" GET /v1/workspaces
+assert_eq "$(jget "$RESP" '[.[].name] | join(",")')" same "limited list"
+call "$RLK" GET /v1/events
+assert_eq "$CODE" 403 "all events with a workspace-limited key"
+call "$RLK" GET "/v1/events?workspace=same"
+assert_eq "$CODE" 200 "events of a listed workspace"
+call "$RLK" POST /v1/workspaces '{"name":"fresh","wait":false,"memory":"64m","cpus":0.2}'
+assert_eq "$CODE" 201 "create a listed name: $RESP"
+call "$RLK" POST /v1/workspaces '{"name":"stale","wait":false,"memory":"64m","cpus":0.2}'
+assert_eq "$CODE" 403 "create an unlisted name"
+ok "a workspace-limited key lists, reads and creates only its workspaces"
+
+# Bad limits are 400s; an expired key is 401 and says so.
+for b in '{"scopes":["root"]}' '{"scopes":"exec"}' '{"workspaces":["../x"]}' \
+	'{"expires_in":"soon"}' '{"expires_in":0}' '{"scope":["exec"]}'; do
+	call owner POST /v1/api-keys "$b"
+	assert_eq "$CODE" 400 "key body $b"
+done
+expect 201 POST /v1/api-keys '{"name":"short","expires_in":"1s"}' "$KA"
+EK=$(jget "$BODY" .key)
+call "$EK" GET /v1/account
+assert_eq "$CODE" 200 "a key before it expires"
+sleep 2.1
+call "$EK" GET /v1/account
+assert_eq "$CODE" 401 "an expired key"
+grep -q expired <<<"$RESP" || fail "expired key's 401 does not say so: $RESP"
+ok "bad scopes/workspaces/expiry are 400; an expired key is 401 'expired'"

@@ -39,8 +39,8 @@ int
 main(void)
 {
 	char dir[] = "/tmp/test-store.XXXXXX", path[256], *key, *id;
-	struct principal alice = { "alice", 0, "" }, bob = { "bob", 0, "" };
-	struct principal admin = { "root", 1, "" }, who;
+	struct principal alice = { .user = "alice" }, bob = { .user = "bob" };
+	struct principal admin = { .user = "root", .admin = 1 }, who;
 	struct db *db;
 	struct ws *w;
 	sqlite3_stmt *st;
@@ -67,7 +67,7 @@ main(void)
 	    " 1, 1, 1)", NULL) == 0);
 
 	/* API keys: only the hash is stored. */
-	CHECK(auth_key_new(db, "alice", "k1", &key, &id) == 0);
+	CHECK(auth_key_new(db, "alice", "k1", NULL, &key, &id) == 0);
 	CHECK(strncmp(key, "berth_", 6) == 0 && strlen(key) == 6 + 12 + 1 + 64);
 	CHECK(scalar(db, "SELECT COUNT(*) FROM api_keys WHERE "
 	    "instr(hash, 'berth_') > 0") == 0);
