@@ -37,9 +37,9 @@ _berth() {
 	"users") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"users create") flags=" --role -r --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"users rm") flags=" --force -f --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
-	"users key") flags=" --name -n --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
+	"users key") flags=" --name -n --scope -s --workspace -w --expires -e --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"api-keys") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
-	"api-keys create") flags=" --name -n --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
+	"api-keys create") flags=" --name -n --scope -s --workspace -w --expires -e --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"api-keys rm") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"ssh-keys") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"ssh-keys add") flags=" --key-file -f --key -k --name -n --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
