@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "auth.h"
 #include "err.h"
 #include "log.h"
 #include "proc-sup.h"
@@ -101,6 +102,12 @@ fwd_global(struct conn *c, ssh_message m)
 		return -1;
 	switch (ssh_message_subtype(m)) {
 	case SSH_GLOBAL_REQUEST_TCPIP_FORWARD:
+		/* A key limited to files may not listen inside (auth.h). */
+		if (c->scopes != 0 && !(c->scopes & AUTH_EXEC)) {
+			log_info("ssh remote forward refused user=%s ws=%s: "
+			    "the key's scopes lack exec", c->user, c->ws_id);
+			return -1;
+		}
 		if (fwd_listen(c, SUP_FWD_TCP, bind_host(host), port, &f,
 		    where, sizeof where) != 0) {
 			log_info("ssh remote forward refused user=%s ws=%s "

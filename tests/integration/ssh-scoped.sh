@@ -75,7 +75,18 @@ fwd_try() {	# KEYFILE: 0 when a -L forward through it reaches the httpd
 }
 fwd_try "$WORK/id_ex" || fail "exec key: no forward"
 fwd_try "$WORK/id_fi" && fail "files key forwarded a port"
-ok "files-scoped SSH key: sftp and scp, no command, no forward (an exec key forwards)"
+# -R (listening inside): refused to the files key, taken for the exec key
+# (which then stays connected until the timeout: 124).
+rfwd() {
+	local rc=0
+	# shellcheck disable=SC2046
+	timeout 4 ssh $(ssh_opts "$1") -p "$SSH_PORT" -N -o ExitOnForwardFailure=yes \
+		-R 0:127.0.0.1:9 "$WSA@127.0.0.1" 2>/dev/null || rc=$?
+	echo "$rc"
+}
+assert_eq "$(rfwd "$WORK/id_fi")" 255 "files key: ssh -R"
+assert_eq "$(rfwd "$WORK/id_ex")" 124 "exec key: ssh -R"
+ok "files-scoped SSH key: sftp and scp, no command, no -L/-R forward (an exec key forwards)"
 
 # A limited key deletes only what it added; the user's own key stays.
 expect 404 DELETE /v1/ssh-keys/laptop "" "$EXK"
