@@ -315,9 +315,9 @@ const struct route web_session_routes[] = {
 	    "{key} (an API key) sets an HttpOnly, SameSite=Strict session "
 	    "cookie and returns {user, admin, csrf, expires_at}; send csrf "
 	    "as X-CSRF-Token on every call that changes something" },
-	{ "GET", "/v1/session", h_get, ROUTE_ANYKEY, "the caller and, for a dashboard "
-	    "session, its CSRF token and expiry" },
-	{ "DELETE", "/v1/session", h_logout, ROUTE_ANYKEY, "signs the dashboard "
-	    "session out and clears its cookie" },
+	{ "GET", "/v1/session", h_get, ROUTE_ANYKEY, "the caller and, for a "
+	    "dashboard session, its CSRF token and expiry" },
+	{ "DELETE", "/v1/session", h_logout, ROUTE_ANYKEY, "signs the "
+	    "dashboard session out and clears its cookie" },
 	{ NULL, NULL, NULL, 0, NULL }
 };
