@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# create-exec.sh: create -> first exec answered, through the API
+# (POST /v1/workspaces with wait:true, then POST .../exec of `true`) vs
+# `docker run -d` with the same settings followed by `docker exec C true`;
+# median of N each, alternating so both see the same machine load (target
+# <= 0.8x). Then the supervisor's own memory: the RSS of every berth-sup
+# process (the supervisor, not the processes it runs) across the N
+# workspaces (target < 2 MB each).
+# Usage: bench/create-exec.sh [N]   (default 10)
+. "$(dirname "$0")/lib.sh"
+N=${1:-10}
+berthd_start --quota-workspaces 1000
+net=${BERTH_TEST_NETWORK:-berth-test}
+: >"$WORK/api.txt"
+: >"$WORK/docker.txt"
+for i in $(seq "$N"); do
+	t0=$(now_ms)
+	expect 201 POST /v1/workspaces "{\"name\":\"ce$i\",\"wait\":true}"
+	id=$(jget "$BODY" .id)
+	expect 200 POST "/v1/workspaces/$id/exec" '{"argv":["true"]}'
+	t1=$(now_ms)
+	awk -v a="$t1" -v b="$t0" 'BEGIN {printf "%.3f\n", a - b}' >>"$WORK/api.txt"
+	t0=$(now_ms)
+	c=$(docker run -d --name "bench-ce-$$-$i" --cap-drop ALL \
+		--security-opt no-new-privileges --pids-limit 1024 \
+		--memory 4g --memory-swap 4g --cpus 2 --init --user 1000:1000 \
+		--network "$net" --label berth.instance="$INSTANCE" \
+		--label berth.workspace="bench-$i" --hostname "ce$i" \
+		--workdir /home/dev berth/workspace:latest sleep infinity)
+	docker exec "$c" true
+	t1=$(now_ms)
+	awk -v a="$t1" -v b="$t0" 'BEGIN {printf "%.3f\n", a - b}' >>"$WORK/docker.txt"
+done
+api_med=$(median <"$WORK/api.txt")
+dk_med=$(median <"$WORK/docker.txt")
+printf 'create->first exec, median of %d: berth API %.0f ms, docker run -d + docker exec %.0f ms, ratio %.2fx (target <= 0.8x)\n' \
+	"$N" "$api_med" "$dk_med" "$(awk -v a="$api_med" -v b="$dk_med" 'BEGIN {print a / b}')"
+# The supervisors of this run's workspaces: their processes named
+# /.berth/sup (forks of it that keep a running process would count too).
+: >"$WORK/sup.txt"
+for c in $(docker ps -q --filter "label=berth.instance=$INSTANCE" --filter label=berth.workspace); do
+	docker top "$c" -eo pid,args | awk 'NR > 1 && $2 == "/.berth/sup" {print $1}' |
+	while read -r p; do
+		awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null
+	done
+done >>"$WORK/sup.txt"
+[ -s "$WORK/sup.txt" ] || fail "no berth-sup process found"
+printf 'berth-sup RSS per workspace: median %s kB, max %s kB over %d supervisors (target < 2048 kB)\n' \
+	"$(median <"$WORK/sup.txt")" "$(sort -n "$WORK/sup.txt" | tail -1)" "$(wc -l <"$WORK/sup.txt")"
