@@ -252,15 +252,16 @@ h_put(struct req *r)
 		goto out;
 	api_ws_owner(w, &pu.uid, &pu.gid);
 	b = xmalloc(FILES_BUF);
-	/* A file is written by berth-sup as the workspace's user when the
-	 * workspace has it (sup-files.h), streamed whatever its length; else,
-	 * and for a tar, the engine writes as root and gives everything to
+	/* A file or a tar is written by berth-sup as the workspace's user
+	 * when the workspace has it (sup-files.h), streamed whatever its
+	 * length; else the engine writes as root and gives everything to
 	 * the user. The engine wants a file's size up front (its tar
 	 * header), and nothing is spooled on berthd's disk: without the
 	 * supervisor a file upload needs a Content-Length. */
-	if (!pu.tar && (supdir = sup_host_dir(w->id)) != NULL &&
-	    (rc = sup_put_open(supdir, path, pu.mode, pu.mtime, pu.uid,
-	    pu.gid, &sp)) < 0)
+	if ((supdir = sup_host_dir(w->id)) != NULL && (rc = pu.tar ?
+	    sup_untar_open(supdir, path, pu.uid, pu.gid, &sp) :
+	    sup_put_open(supdir, path, pu.mode, pu.mtime, pu.uid, pu.gid,
+	    &sp)) < 0)
 		goto out;
 	if (sp == NULL && !pu.tar) {
 		if (len < 0) {

@@ -5,7 +5,7 @@
  * fallback for a workspace without a supervisor answering (one made before
  * it, berthd run without it) or a user the supervisor cannot be.
  * Who goes through it: the exec API and the SSH gateway's shell, exec and
- * sftp channels, and file transfers (sup-files.h; tar uploads excepted).
+ * sftp channels, and file transfers (sup-files.h).
  * Logs and stats do NOT: they use rt.h's streams.
  * A struct proc is owned by one thread at a time. */
 #ifndef BERTH_PROC_H

@@ -26,20 +26,18 @@ struct sup_put {
 	size_t		 nerr;
 };
 
-int
-sup_put_open(const char *supdir, const char *path, unsigned mode,
-    int64_t mtime, int uid, int gid, struct sup_put **pp)
+/* Starts berth-sup with argv as uid:gid, its stdin the upload. */
+static int
+put_start(const char *supdir, const char *const *argv, const char *path,
+    int uid, int gid, struct sup_put **pp)
 {
 	struct proc_spec s;
 	struct sup_put *u;
 	struct proc *p = NULL;
-	char m[16], t[32], user[32];
-	const char *argv[] = { SUP_MOUNT_BIN, "--put", path, m, t, NULL };
+	char user[32];
 	int r;
 
 	*pp = NULL;
-	snprintf(m, sizeof m, "%o", mode & 07777);
-	snprintf(t, sizeof t, "%lld", (long long)(mtime > 0 ? mtime : 0));
 	snprintf(user, sizeof user, "%d:%d", uid, gid);
 	memset(&s, 0, sizeof s);
 	s.argv = argv;
@@ -53,6 +51,27 @@ sup_put_open(const char *supdir, const char *path, unsigned mode,
 	u->path = xstrdup(path);
 	*pp = u;
 	return 0;
+}
+
+int
+sup_put_open(const char *supdir, const char *path, unsigned mode,
+    int64_t mtime, int uid, int gid, struct sup_put **pp)
+{
+	char m[16], t[32];
+	const char *argv[] = { SUP_MOUNT_BIN, "--put", path, m, t, NULL };
+
+	snprintf(m, sizeof m, "%o", mode & 07777);
+	snprintf(t, sizeof t, "%lld", (long long)(mtime > 0 ? mtime : 0));
+	return put_start(supdir, argv, path, uid, gid, pp);
+}
+
+int
+sup_untar_open(const char *supdir, const char *dir, int uid, int gid,
+    struct sup_put **pp)
+{
+	const char *argv[] = { SUP_MOUNT_BIN, "--untar", dir, NULL };
+
+	return put_start(supdir, argv, dir, uid, gid, pp);
 }
 
 /* Keeps what the writer says on stderr (its cause), drops the rest. */
@@ -115,6 +134,8 @@ sup_put_close(struct sup_put *u)
 		return u->rc = err_set(ERR_FORBIDDEN, "%s", u->errbuf);
 	case 4:
 		return u->rc = err_set(ERR_CONFLICT, "%s", u->errbuf);
+	case 8:
+		return u->rc = err_set(ERR_INVAL, "%s", u->errbuf);
 	default:
 		return u->rc = err_set(ERR_IO, "%s (status %d)",
 		    u->nerr ? u->errbuf : "the write failed", status);

@@ -16,6 +16,11 @@ struct sup_put;
  * the engine), 0 with *pp, <0 on error. */
 int	sup_put_open(const char *supdir, const char *path, unsigned mode,
 	    int64_t mtime, int uid, int gid, struct sup_put **pp);
+/* The same for a tar to unpack into directory dir (created with its
+ * parents; entries keep modes and mtimes, device nodes and fifos are
+ * ERR_INVAL at sup_put_write/close, as is a malformed tar). */
+int	sup_untar_open(const char *supdir, const char *dir, int uid, int gid,
+	    struct sup_put **pp);
 /* Writes all of b (blocking; the process's pace is the backpressure). */
 int	sup_put_write(struct sup_put *, const void *b, size_t n);
 /* Ends the file and says how it went: 0, ERR_FORBIDDEN, ERR_CONFLICT,

@@ -780,6 +780,8 @@ main(int argc, char **argv)
 		} else if (strcmp(argv[ai], "--put") == 0 && ai + 3 < argc) {
 			return sup_put_main(argv[ai + 1], argv[ai + 2],
 			    argv[ai + 3]);
+		} else if (strcmp(argv[ai], "--untar") == 0 && ai + 1 < argc) {
+			return sup_untar_main(argv[ai + 1]);
 		} else if (strcmp(argv[ai], "--get") == 0 && ai + 1 < argc) {
 			return sup_get_main(argv[ai + 1]);
 		} else if (strcmp(argv[ai], "--version") == 0) {

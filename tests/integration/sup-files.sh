@@ -79,3 +79,43 @@ grep -q 'rootonly\|closed/x' "$WORK/t.list" && fail "unreadable entries in the t
 mkdir "$WORK/tx" && tar -C "$WORK/tx" -xf "$WORK/t.tar"
 assert_eq "$(cat "$WORK/tx/deep/er/a")" hi "content from the tar"
 ok "downloads as the workspace user: own files and ranges ok, root-only 403, /proc and /sys refused, a tar leaves out what the user cannot read"
+
+# ---- tar uploads are unpacked as the workspace's user too ----
+python3 - "$WORK" <<'PY'
+import sys, tarfile, io
+w = sys.argv[1]
+def f(t, name, data=b"x", mode=0o644):
+    i = tarfile.TarInfo(name); i.size = len(data); i.mode = mode; i.mtime = 1000000000
+    t.addfile(i, io.BytesIO(data))
+with tarfile.open(w + "/ok.tar", "w", format=tarfile.PAX_FORMAT) as t:
+    d = tarfile.TarInfo("d"); d.type = tarfile.DIRTYPE; d.mode = 0o750; d.mtime = 1000000000
+    t.addfile(d)
+    f(t, "d/a.txt", b"alpha", 0o600)
+    f(t, "d/" + "n" * 180, b"long name")
+    l = tarfile.TarInfo("d/l"); l.type = tarfile.SYMTYPE; l.linkname = "a.txt"; t.addfile(l)
+    h = tarfile.TarInfo("d/h"); h.type = tarfile.LNKTYPE; h.linkname = "d/a.txt"; t.addfile(h)
+with tarfile.open(w + "/escape.tar", "w") as t:
+    l = tarfile.TarInfo("etc"); l.type = tarfile.SYMTYPE; l.linkname = "/etc"; t.addfile(l)
+    f(t, "etc/berth-owned", b"root?")
+with tarfile.open(w + "/dotdot.tar", "w") as t:
+    f(t, "../../../tmp/berth-dotdot", b"up")
+PY
+st=$(files_put "$ID" "$K" /home/dev/tx "$WORK/ok.tar" application/x-tar)
+assert_eq "$st" 200 "tar upload: $(cat "$WORK/put.json")"
+assert_eq "$(dexec "$C" 'cd /home/dev/tx && stat -c "%U %a %Y" d d/a.txt && cat d/l d/h && stat -c %h d/a.txt && cat d/nnn*; ls d | awk "length > 100" | wc -l')" \
+"dev 750 1000000000
+dev 600 1000000000
+alphaalpha2
+long name1" "tar entries: owner, modes, mtimes, symlink, hard link, a pax long name"
+st=$(files_put "$ID" "$K" /home/dev/esc "$WORK/escape.tar" application/x-tar)
+assert_eq "$st" 403 "a tar writing through a symlink into /etc: $(cat "$WORK/put.json")"
+dexec "$C" 'test ! -e /etc/berth-owned' || fail "the tar wrote into /etc"
+st=$(files_put "$ID" "$K" /home/dev/dd "$WORK/dotdot.tar" application/x-tar)
+assert_eq "$st" 400 "a tar with '..': $(cat "$WORK/put.json")"
+grep -q "'\.\.'" "$WORK/put.json" || fail "no cause: $(cat "$WORK/put.json")"
+dexec "$C" 'test ! -e /tmp/berth-dotdot' || fail "'..' escaped"
+st=$(files_put "$ID" "$K" /etc/berth-tar "$WORK/ok.tar" application/x-tar)
+assert_eq "$st" 403 "a tar into a root-owned place"
+st=$(files_put "$ID" "$K" /proc/berth "$WORK/ok.tar" application/x-tar)
+assert_eq "$st" 403 "a tar into /proc"
+ok "tar uploads as the workspace user: entries kept (modes, mtimes, links, long names), no way into root's places, '..' refused"
