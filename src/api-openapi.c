@@ -142,6 +142,10 @@ static const struct opdoc docs[] = {
 	    NULL },
 	{ "GET", "/v1/containers/{id}/stats", NULL, NULL, 200, "Object",
 	    "409" },
+	{ "POST", "/v1/containers/{id}/terminal", NULL, NULL, 200, "Object",
+	    "409" },
+	{ "GET", "/v1/containers/{id}/terminal/{token}/ws", NULL, NULL, 101,
+	    NULL, "403" },
 	{ NULL, NULL, NULL, NULL, 0, NULL, NULL }
 };
 

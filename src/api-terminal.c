@@ -139,6 +139,8 @@ h_ws(struct req *r)
 	if (session != NULL && !term_session_name_ok(session))
 		return err_set(ERR_INVAL, "session must be 1-64 of "
 		    "[A-Za-z0-9._-]");
+	if (token == NULL)	/* GPULab's route has it in the path */
+		token = req_param(r, "token");
 	if (token != NULL && *token != '\0') {
 		if (term_token_take(token, &g) == 0 &&
 		    term_grant_matches(&g, ref))

@@ -420,6 +420,57 @@ h_stats(struct req *r)
 	return rc;
 }
 
+/* POST /v1/containers/{id}/terminal (gpulab ssh): berth's terminal token
+ * as GPULab's {status, terminal: {terminal_url, terminal_port,
+ * container_uuid}}. The client opens terminal_url + "/ws" as a
+ * WebSocket with no first message and sends resizes as text frames, so
+ * the single-use token goes into the URL's path (docs/gpulab.md). */
+static int
+h_terminal(struct req *r)
+{
+	json_t *t = NULL;
+	const char *url, *id, *end, *tok, *host, *colon;
+	char *text = NULL, *turl = NULL;
+	int rc, port;
+
+	if ((rc = call_native(r, api_terminal_routes, "POST",
+	    "/v1/workspaces/{id}/terminal", NULL, &t, &text, NULL)) != 0)
+		return handled(rc);
+	url = json_string_value(json_object_get(t, "url"));
+	tok = json_string_value(json_object_get(t, "token"));
+	if (url == NULL || tok == NULL ||
+	    (id = strstr(url, "/v1/workspaces/")) == NULL ||
+	    (end = strstr(id + 15, "/terminal")) == NULL) {
+		rc = err_set(ERR_INTERNAL, "unexpected terminal token reply");
+		goto out;
+	}
+	id += 15;
+	if ((host = req_header(r, "Host")) == NULL)
+		host = req_app(r)->cfg.listen;
+	colon = strrchr(host, ':');
+	port = colon != NULL && strchr(colon, ']') == NULL ?
+	    (int)strtol(colon + 1, NULL, 10) : 80;
+	turl = xasprintf("http://%s/v1/containers/%.*s/terminal/%s", host,
+	    (int)(end - id), id, tok);
+	rc = reply_json(r, 200, json_pack("{s:s,s:{s:s,s:i,s:s%}}", "status",
+	    "success", "terminal", "terminal_url", turl, "terminal_port",
+	    port, "container_uuid", id, (size_t)(end - id)));
+out:
+	free(turl);
+	free(text);
+	json_decref(t);
+	return rc;
+}
+
+/* GET /v1/containers/{id}/terminal/{token}/ws: berth's terminal socket,
+ * the token from the path. */
+static int
+h_terminal_ws(struct req *r)
+{
+	return run_native(r, api_terminal_routes, "GET",
+	    "/v1/workspaces/{id}/terminal/ws");
+}
+
 /* GET /v1/account: berth's, plus GPULab's email, team and
  * container_count. */
 static int
@@ -652,6 +703,15 @@ const struct route compat_gpulab_routes[] = {
 	    "{logs}" },
 	{ "GET", "/v1/containers/{id}/stats", h_stats,
 	    ROUTE_MSGERR | ROUTE_READ, "GPULab: {success, stats}" },
+	{ "POST", "/v1/containers/{id}/terminal", h_terminal,
+	    ROUTE_MSGERR | ROUTE_EXEC, "GPULab: a terminal (gpulab ssh): "
+	    "{status, terminal: {terminal_url, terminal_port, "
+	    "container_uuid}}; the single-use token is in terminal_url, valid "
+	    "60 s" },
+	{ "GET", "/v1/containers/{id}/terminal/{token}/ws", h_terminal_ws,
+	    ROUTE_NOAUTH | ROUTE_UPGRADE | ROUTE_EXEC, "GPULab: the terminal "
+	    "over WebSocket as gpulab ssh opens it (terminal_url + /ws): "
+	    "ttyd's frames, no first message, resize as a text frame" },
 	{ "GET", "/v1/account", h_account, ROUTE_ANYKEY, NULL },
 	{ "GET", "/v1/templates", h_templates, ROUTE_READ, NULL },
 	{ "GET", "/v1/templates/{name}", h_template, ROUTE_READ, NULL },
