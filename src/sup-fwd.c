@@ -381,8 +381,8 @@ sup_fwd_poll(struct pollfd *pf, int64_t now, int64_t *wake)
 		} else {
 			if (o->credit > 0)
 				ev |= POLLIN;
-			if (o->ilen > 0)
-				ev |= POLLOUT;
+			if (o->ilen > 0 || (o->eof_wanted && !o->wr_shut))
+				ev |= POLLOUT;	/* to write, or to half-close */
 		}
 		if (ev == 0)
 			continue;

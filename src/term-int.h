@@ -97,6 +97,9 @@ int	 term_parse_size(const uint8_t *, size_t, unsigned *rows,
 /* Resizes the session's pty (loop thread; a short engine call when the
  * process runs through the engine's exec). */
 void	 term_resize(struct session *, unsigned rows, unsigned cols);
+/* The shell is up with rows x cols: a size asked for while it started
+ * (GPULab's client sends one at once) is applied now. */
+void	 term_started(struct session *, unsigned rows, unsigned cols);
 
 /* The TTL warning line for left seconds. */
 void	 term_ttl_line(int64_t left, char *buf, size_t size);

@@ -684,6 +684,7 @@ on_job(struct job *j)
 		s->p = j->p;
 		s->pfd = proc_fd(s->p);
 		s->state = S_RUNNING;
+		term_started(s, j->rows, j->cols);
 		/* The first activity/TTL check comes soon after the start
 		 * (a warning due already shows at once). */
 		s->last_touch = mono_ms() - TOUCH_MS + 1500;

@@ -169,6 +169,19 @@ term_resize(struct session *s, unsigned rows, unsigned cols)
 		    err_msg());
 }
 
+void
+term_started(struct session *s, unsigned rows, unsigned cols)
+{
+	unsigned r = s->rows, c = s->cols;
+
+	if (r == rows && c == cols)
+		return;
+	s->rows = rows;
+	s->cols = cols;
+	if (r > 0 && c > 0)
+		term_resize(s, r, c);
+}
+
 /* Job threads. */
 
 static const char shell_script[] =
