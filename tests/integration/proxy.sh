@@ -99,7 +99,17 @@ code=$(curl -sS -b tom2.jar -o /dev/null -w '%{http_code}' "$URL/v1/workspaces")
 assert_eq "$code" 401 "a signed-out session"
 code=$(curl -sS -b tom.jar -o /dev/null -w '%{http_code}' "$URL/v1/workspaces")
 assert_eq "$code" 200 "the other session lives on"
-ok "session cookie: the owner's works, an admin's session is refused (403 page); CSRF token required and checked; login only from berthd's own origin; logout ends that session only"
+# Revoking the key a session was made from ends the session.
+K3=$(api POST /v1/users/tom/api-keys '{"name":"short"}' | jq -r .key)
+login "$K3" tom3.jar >/dev/null
+code=$(curl -sS -b tom3.jar -o /dev/null -w '%{http_code}' "$URL/v1/workspaces")
+assert_eq "$code" 200 "a session from the third key"
+k3id=$(cut -d_ -f2 <<<"$K3")
+expect 204 DELETE "/v1/api-keys/$k3id" '' "$K3"
+code=$(curl -sS -b tom3.jar -o revoked.out -w '%{http_code}' "$URL/v1/workspaces")
+assert_eq "$code" 401 "a session whose key was revoked"
+grep -q 'is gone' revoked.out || fail "401 body: $(cat revoked.out)"
+ok "session cookie: the owner's works, an admin's session is refused (403 page); CSRF token required and checked; login only from berthd's own origin; logout ends that session only; revoking its key ends a session"
 
 t0=$(date +%s%N)
 code=$(pcurl -o closed.html -w '%{http_code}' "$URL/w/p1/ports/8001/")

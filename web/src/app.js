@@ -4,7 +4,7 @@
  * #/gpus, #/users, #/keys. */
 'use strict';
 
-const S = { me: null, csrf: null, timers: [], cleanups: [] };
+const S = { me: null, csrf: null, timers: [], cleanups: [], seq: 0 };
 const $ = (sel, el = document) => el.querySelector(sel);
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) =>
 	({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
@@ -133,6 +133,7 @@ function clearView() {
 }
 
 async function route() {
+	const my = ++S.seq;	/* a later route() wins over this one */
 	clearView();
 	const main = $('#main');
 	if (!S.me) {
@@ -143,6 +144,7 @@ async function route() {
 				S.csrf = s.csrf;
 			}
 		} catch (e) { /* not signed in */ }
+		if (my !== S.seq) return;
 	}
 	if (!S.me) {
 		$('.top').hidden = true;
@@ -196,6 +198,7 @@ function viewLogin(main) {
 }
 
 async function logout() {
+	clearView();
 	try { await api('DELETE', '/v1/session'); } catch (e) { /* gone anyway */ }
 	S.me = null;
 	S.csrf = null;
@@ -347,10 +350,13 @@ async function fillCreate() {
 const TABS = [['overview', 'Overview'], ['terminal', 'Terminal'], ['metrics', 'Metrics'], ['logs', 'Logs'], ['events', 'Events']];
 
 async function viewWorkspace(main, id, tab, q) {
+	const my = S.seq;
 	let w;
 	try {
 		w = await api('GET', `/v1/workspaces/${encodeURIComponent(id)}`);
+		if (my !== S.seq) return;
 	} catch (e) {
+		if (my !== S.seq) return;
 		main.innerHTML = `<div class="panel"><p class="error" role="alert">${esc(e.message)}</p><a href="#/workspaces">All workspaces</a></div>`;
 		return;
 	}
@@ -451,6 +457,9 @@ function tabTerminal(el, w, q) {
 	  <label style="flex-direction:row;align-items:center;gap:8px">Session <input id="sess" value="${esc(session)}" pattern="[A-Za-z0-9._-]{1,64}" style="width:10em"></label>
 	  <button type="button" id="attach">Attach</button>
 	  <span class="muted" id="term-status" role="status">connecting…</span>
+	  <span class="spacer"></span>
+	  ${(w.terminal_sessions || []).filter((x) => x.name !== session).map((x) =>
+		`<a class="chip" href="#/workspaces/${esc(w.id)}/terminal?session=${encodeURIComponent(x.name)}" aria-label="Attach to session ${esc(x.name)}">${esc(x.name)} · ${esc(x.viewers)} viewer(s)</a>`).join(' ')}
 	</div>
 	<div class="term-wrap"><div id="terminal" aria-label="Terminal"></div></div>`;
 	if (w.state !== 'running') {

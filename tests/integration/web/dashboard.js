@@ -18,7 +18,7 @@ async function shot(page, name) {
 
 async function login(page, key) {
 	await page.goto(BASE + '/');
-	await page.getByLabel('API key').fill(key);
+	await page.getByLabel('API key', { exact: true }).fill(key);
 	await page.getByRole('button', { name: 'Log in' }).click();
 	await page.getByRole('heading', { name: 'Workspaces' }).waitFor();
 }
@@ -66,9 +66,10 @@ async function main() {
 
 		step = 'login';
 		await page.goto(BASE + '/');
-		await page.getByLabel('API key').waitFor();
+		await page.getByLabel('API key', { exact: true }).waitFor();
+		must(!await page.locator('header.top').isVisible(), 'the top bar shows before login');
 		await shot(page, '01-login');
-		await page.getByLabel('API key').fill('berth_nope_nope');
+		await page.getByLabel('API key', { exact: true }).fill('berth_nope_nope');
 		await page.getByRole('button', { name: 'Log in' }).click();
 		await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
 		await login(page, KEY);
@@ -206,7 +207,7 @@ async function main() {
 		await p4.locator('#u td', { hasText: 'tom' }).first().waitFor();
 		await shot(p4, '13-admin-users');
 		await p4.getByRole('button', { name: 'Log out' }).click();
-		await p4.getByLabel('API key').waitFor();
+		await p4.getByLabel('API key', { exact: true }).waitFor();
 		const r4 = await p4.evaluate(async () => (await fetch('/v1/workspaces')).status);
 		must(r4 === 401, 'after logout: ' + r4);
 		await ctx4.close();
