@@ -36,7 +36,8 @@ struct sup_fwd {
 	struct sup_fwd	*next;
 	int		 kind;
 	int		 fd;
-	int		 dead;		/* freed at the next sup_fwd_poll */
+	int		 dead;		/* ended; freed at a sup_fwd_poll */
+	int		 held;		/* a connection's slot points here */
 	int		 pi;		/* its pollfd this round, or -1 */
 	struct sup_wbuf	*wb;		/* its berthd connection's, or NULL */
 	uint64_t	 id;
@@ -228,6 +229,7 @@ do_listen(struct sup_fwd **slot, struct sup_wbuf *wb,
 		return 1;
 	}
 	o->fd = fd;
+	o->held = 1;
 	*slot = o;
 	m = sup_put_begin(wb, SUP_LISTENING);
 	if (kind == SUP_FWD_AGENT)
@@ -265,6 +267,7 @@ do_attach(struct sup_fwd **slot, struct sup_wbuf *wb,
 	o->kind = F_STREAM;
 	o->wb = wb;
 	o->credit = SUP_WINDOW;
+	o->held = 1;
 	*slot = o;
 	m = sup_put_begin(wb, SUP_STARTED);
 	sup_put_u32(wb, 0);
@@ -343,8 +346,10 @@ sup_fwd_frame(struct sup_fwd **slot, struct sup_wbuf *wb,
 void
 sup_fwd_gone(struct sup_fwd **slot)
 {
-	if (*slot != NULL)
+	if (*slot != NULL) {
 		fwd_end(*slot);
+		(*slot)->held = 0;	/* now it may be freed */
+	}
 	*slot = NULL;
 }
 
@@ -364,7 +369,7 @@ sup_fwd_poll(struct pollfd *pf, int64_t now, int64_t *wake)
 	for (pp = &fwds; (o = *pp) != NULL;) {
 		if (o->kind == F_PENDING && !o->dead && now >= o->deadline)
 			fwd_end(o);
-		if (o->dead) {
+		if (o->dead && !o->held) {
 			*pp = o->next;
 			nfwds--;
 			free(o);
@@ -373,6 +378,8 @@ sup_fwd_poll(struct pollfd *pf, int64_t now, int64_t *wake)
 		pp = &o->next;
 		o->pi = -1;
 		ev = 0;
+		if (o->dead)
+			continue;	/* its connection still holds it */
 		if (o->kind == F_LISTEN)
 			ev = POLLIN;
 		else if (o->kind == F_PENDING) {

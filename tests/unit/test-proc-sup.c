@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -58,9 +59,21 @@ sup_up(void)
 		execl(bin, "berth-sup", "-d", dir, (char *)NULL);
 		_exit(127);
 	}
+	/* Until it accepts: the socket file exists between bind and
+	 * listen, and a refused connect would send proc_start to the
+	 * Docker fallback (no engine here). */
 	snprintf(path, sizeof path, "%s/sup.sock", dir);
-	for (int i = 0; i < 200 && access(path, F_OK) != 0; i++)
+	for (int i = 0; i < 500; i++) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		int sfd = socket(AF_UNIX, SOCK_STREAM, 0), up;
+
+		snprintf(sa.sun_path, sizeof sa.sun_path, "%.100s", path);
+		up = connect(sfd, (struct sockaddr *)&sa, sizeof sa) == 0;
+		close(sfd);
+		if (up)
+			break;
 		usleep(10000);
+	}
 }
 
 static void
