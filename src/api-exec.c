@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "activity.h"
 #include "api-inside.h"
 #include "api.h"
 #include "app.h"
@@ -584,7 +585,7 @@ exec_run(struct req *r, const struct ws *w, struct exec_req *e,
 		if (killed && now >= kill_by)
 			break;
 		if (now - touched >= EXEC_TOUCH_MS) {
-			ws_touch(req_db(r), w->id);
+			ws_activity(w->id, "exec");
 			touched = now;
 		}
 		pfd.fd = proc_fd(p);
@@ -705,11 +706,13 @@ h_exec(struct req *r)
 		k.out[PROC_STDOUT] = spool_new(k.cap);
 		k.out[PROC_STDERR] = spool_new(k.cap);
 	}
-	ws_touch(req_db(r), w->id);
 	metrics_inc("berth_exec_total", "commands run through the exec API");
-	if ((rc = exec_run(r, w, &e, &k, &res)) != 0)
+	/* A running exec is activity however long it takes. */
+	ws_activity_hold(w->id, "exec");
+	rc = exec_run(r, w, &e, &k, &res);
+	ws_activity_release(w->id, "exec");
+	if (rc != 0)
 		goto out;
-	ws_touch(req_db(r), w->id);
 	metrics_observe("berth_exec_seconds", "exec API duration",
 	    (double)res.duration_ms / 1000);
 	if (k.client_gone)

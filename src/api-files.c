@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 
+#include "activity.h"
 #include "api-inside.h"
 #include "app.h"
 #include "err.h"
@@ -120,7 +121,7 @@ h_get(struct req *r)
 		    "directory", path);
 		goto out;
 	}
-	ws_touch(req_db(r), w->id);
+	ws_activity(w->id, "files");
 	mt = (time_t)f.mtime;
 	gmtime_r(&mt, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
@@ -275,7 +276,7 @@ h_put(struct req *r)
 	if (sp == NULL && (rc = rt_file_put(req_rt(r), w->container_id, path,
 	    &pu, &s)) != 0)
 		goto out;
-	ws_touch(req_db(r), w->id);
+	ws_activity(w->id, "files");
 	api_body_continue(r);
 	for (;;) {
 		n = req_read(r, b, FILES_BUF);
@@ -297,7 +298,7 @@ h_put(struct req *r)
 		rc = full_error(rc);
 		goto out;
 	}
-	ws_touch(req_db(r), w->id);
+	ws_activity(w->id, "files");
 	metrics_inc("berth_files_upload_total", "uploads through the files "
 	    "API");
 	rc = reply_json(r, 200, json_pack("{s:s,s:s,s:I}", "path", path,

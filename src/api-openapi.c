@@ -55,6 +55,8 @@ static const struct opdoc docs[] = {
 	    "409,422,429,503" },
 	{ "POST", "/v1/workspaces/{id}/restart", NULL, NULL, 200, "Workspace",
 	    "409,503" },
+	{ "POST", "/v1/workspaces/{id}/keepalive", NULL, NULL, 200,
+	    "Workspace", "409,413,415" },
 	{ "POST", "/v1/workspaces/{id}/redeploy", NULL, NULL, 200,
 	    "Workspace", "409,422,503" },
 	{ "POST", "/v1/workspaces/{id}/exec", "stream:boolean", "ExecRequest",
@@ -183,7 +185,20 @@ static const char components[] =
 " \"string\"},\"template\":{\"type\":\"string\"},\"image\":{\"type\":"
 " \"string\"},\"state\":{\"type\":\"string\",\"enum\":[\"creating\","
 " \"running\",\"stopped\",\"failed\",\"deleting\"]},\"error\":{\"type\":"
-" \"string\",\"nullable\":true},\"container_id\":{\"type\":\"string\"}},"
+" \"string\",\"nullable\":true},\"container_id\":{\"type\":\"string\"},"
+" \"expires_at\":{\"type\":\"string\",\"nullable\":true},"
+" \"activity\":{\"type\":\"object\",\"properties\":{\"last_at\":"
+" {\"type\":\"string\",\"nullable\":true},\"source\":{\"type\":"
+" \"string\",\"nullable\":true,\"enum\":[\"ssh\",\"terminal\","
+" \"exec\",\"files\",\"task\",\"gpu\",\"port-proxy\",\"keepalive\","
+" null]},\"open\":{\"type\":\"array\",\"items\":{\"type\":"
+" \"string\"},\"description\":\"sources open now (an SSH connection, "
+" a terminal, a running exec or task)\"}}},"
+" \"idle\":{\"type\":\"object\",\"properties\":{\"timeout\":"
+" {\"type\":\"integer\",\"description\":\"seconds; 0 = never\"},"
+" \"quiet_since\":{\"type\":\"string\",\"nullable\":true,"
+" \"description\":\"null while something is open or when not "
+" running\"},\"stops_at\":{\"type\":\"string\",\"nullable\":true}}}},"
 " \"additionalProperties\":true},"
 "\"WorkspaceCreate\":{\"type\":\"object\",\"required\":[\"name\"],"
 " \"properties\":{\"name\":{\"type\":\"string\",\"example\":\"train\"},"

@@ -148,6 +148,39 @@ ws_print_access(json_t *w)
 		printf("  terminal:  %s\n", cli_str(w, "terminal_url"));
 }
 
+static void	ws_kv(const char *, const char *);
+
+/* Activity: last (source, when), what is open, when idle stops it. */
+static void
+ws_print_activity(struct cli *cli, json_t *w)
+{
+	json_t *a = json_object_get(w, "activity"), *idle, *v;
+	char b[200], t[80];
+	size_t i, n;
+
+	if (!json_is_object(a))
+		return;
+	if (*cli_str(a, "last_at") != '\0') {
+		fmt_reltime(cli_str(a, "last_at"), cli->now, t, sizeof t);
+		snprintf(b, sizeof b, "%s (%s)", t, *cli_str(a, "source") ?
+		    cli_str(a, "source") : "start");
+		ws_kv("Activity:", b);
+	}
+	n = 0;
+	b[0] = '\0';
+	json_array_foreach(json_object_get(a, "open"), i, v)
+		n += (size_t)snprintf(b + n, n < sizeof b ? sizeof b - n : 0,
+		    "%s%s", i ? ", " : "", json_string_value(v));
+	if (n > 0 && n < sizeof b)
+		ws_kv("Open now:", b);
+	idle = json_object_get(w, "idle");
+	if (*cli_str(idle, "stops_at") != '\0') {
+		fmt_reltime(cli_str(idle, "stops_at"), cli->now, t, sizeof t);
+		snprintf(b, sizeof b, "%s, when still quiet", t);
+		ws_kv("Idle stops:", b);
+	}
+}
+
 int
 cmd_deploy(struct cli *cli)
 {
@@ -361,6 +394,7 @@ ws_print(struct cli *cli, json_t *w)
 			fmt_duration(json_integer_value(v), b, sizeof b);
 		ws_kv("Idle stop:", b);
 	}
+	ws_print_activity(cli, w);
 	ws_kv("SSH:", cli_str(json_object_get(w, "ssh"), "command"));
 	ws_kv("Terminal:", cli_str(w, "terminal_url"));
 }

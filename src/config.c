@@ -90,6 +90,8 @@ static const struct key keys[] = {
 	    "GPU utilization (%) at which a workspace is not idle" },
 	{ "reconcile_interval", I(reconcile_interval), "60",
 	    "seconds between reconciles" },
+	{ "lifecycle_workers", I(lifecycle_workers), "8",
+	    "TTL and idle stops run at once at most (1: one at a time)" },
 	{ "http_threads", I(http_threads), "64",
 	    "HTTP worker threads kept ready" },
 	{ "http_max_workers", I(http_max_workers), "512",

@@ -43,6 +43,7 @@ struct config {
 	int	 quota_gpus;
 	int	 quota_volume_gib;
 	int	 reconcile_interval;	/* seconds, 60 */
+	int	 lifecycle_workers;	/* stops at once, 8 */
 	int	 idle_gpu_util;		/* %: a GPU this busy is not idle, 10 */
 	int	 http_threads;		/* 32 */
 	int	 http_max_workers;	/* 512 */

@@ -17,7 +17,8 @@
 #define WS_COLS "id, name, owner, template, image, state, error, " \
 	"container_id, ssh_mode, gpu_request, spec, cpus, memory, " \
 	"pids_limit, ttl, expires_at, idle_timeout, last_activity_at, " \
-	"created_at, started_at, stopped_at, ssh_port, op, version, acked"
+	"created_at, started_at, stopped_at, ssh_port, op, version, acked, " \
+	"activity_source"
 
 void
 ws_free(struct ws *w)
@@ -35,6 +36,7 @@ ws_free(struct ws *w)
 	free(w->ssh_mode);
 	free(w->gpu_request);
 	free(w->op);
+	free(w->activity_source);
 	json_decref(w->spec);
 	free(w);
 }
@@ -69,6 +71,7 @@ ws_from_row(sqlite3_stmt *st)
 	w->op = db_col_str(st, 22);
 	w->version = db_col_int(st, 23);
 	w->acked = (int)db_col_int(st, 24);
+	w->activity_source = db_col_str(st, 25);
 	return w;
 }
 
@@ -251,6 +254,39 @@ db_ws_touch(struct db *db, const char *id)
 }
 
 int
+db_ws_activity(struct db *db, const char *id, const char *source, int64_t at)
+{
+	int r;
+
+	if ((r = db_run(db, "UPDATE workspaces SET activity_source = CASE "
+	    "WHEN ? >= last_activity_at THEN ? ELSE activity_source END, "
+	    "last_activity_at = MAX(last_activity_at, ?) WHERE id = ?",
+	    "isis", at, source, at, id)) != 0)
+		return r;
+	return db_run(db, "INSERT INTO ws_activity (workspace_id, source, "
+	    "last_at) SELECT id, ?, ? FROM workspaces WHERE id = ? "
+	    "ON CONFLICT (workspace_id, source) DO UPDATE SET last_at = "
+	    "MAX(last_at, excluded.last_at)", "sis", source, at, id);
+}
+
+int
+db_ws_activity_times(struct db *db, const char *id, json_t **out)
+{
+	sqlite3_stmt *st;
+
+	*out = json_object();
+	if ((st = db_prep(db, "SELECT source, last_at FROM ws_activity "
+	    "WHERE workspace_id = ?")) == NULL)
+		return ERR_INTERNAL;
+	db_bind(st, "s", id);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(*out, db_col_text(st, 0),
+		    json_integer(sqlite3_column_int64(st, 1)));
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
 db_ws_set_ttl(struct db *db, const char *id, int64_t ttl)
 {
 	return db_run(db, "UPDATE workspaces SET ttl = ?, expires_at = ? "
@@ -287,6 +323,8 @@ db_ws_remove(struct db *db, const char *id)
 	if ((r = db_gpu_free(db, id)) != 0 ||
 	    (r = db_run(db, "DELETE FROM direct_ports WHERE workspace_id = ?",
 	    "s", id)) != 0 ||
+	    (r = db_run(db, "DELETE FROM ws_activity WHERE workspace_id = ?",
+	    "s", id)) != 0 ||
 	    (r = db_run(db, "DELETE FROM workspaces WHERE id = ?", "s", id))
 	    != 0) {
 		db_rollback(db);
@@ -297,33 +335,51 @@ db_ws_remove(struct db *db, const char *id)
 
 int
 db_ws_expired(struct db *db, int64_t now, char ***idsp, char ***whyp,
-    size_t *np)
+    int64_t **duep, size_t *np)
 {
 	sqlite3_stmt *st;
 	char **ids = NULL, **why = NULL;
+	int64_t *due = NULL;
 	size_t n = 0;
 
 	*idsp = *whyp = NULL;
+	*duep = NULL;
 	*np = 0;
+	/* Each with the moment it fell due: the earlier of the two. */
 	if ((st = db_prep(db, "SELECT id, CASE WHEN expires_at > 0 AND "
-	    "expires_at <= ? THEN 'ttl' ELSE 'idle' END FROM workspaces WHERE "
-	    "state = 'running' AND ((expires_at > 0 AND expires_at <= ?) OR "
-	    "(idle_timeout > 0 AND last_activity_at + idle_timeout <= ?))"))
-	    == NULL)
+	    "expires_at <= ? THEN 'ttl' ELSE 'idle' END, CASE WHEN "
+	    "expires_at > 0 AND expires_at <= ? THEN expires_at ELSE "
+	    "last_activity_at + idle_timeout END AS due FROM workspaces "
+	    "WHERE state = 'running' AND ((expires_at > 0 AND expires_at <= ?) "
+	    "OR (idle_timeout > 0 AND last_activity_at + idle_timeout <= ?)) "
+	    "ORDER BY due")) == NULL)
 		return ERR_INTERNAL;
-	db_bind(st, "iii", now, now, now);
+	db_bind(st, "iiii", now, now, now, now);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		ids = xreallocarray(ids, n + 1, sizeof *ids);
 		why = xreallocarray(why, n + 1, sizeof *why);
+		due = xreallocarray(due, n + 1, sizeof *due);
 		ids[n] = db_col_str(st, 0);
 		why[n] = db_col_str(st, 1);
+		due[n] = sqlite3_column_int64(st, 2);
 		n++;
 	}
 	sqlite3_finalize(st);
 	*idsp = ids;
 	*whyp = why;
+	*duep = due;
 	*np = n;
 	return 0;
+}
+
+int64_t
+db_ws_next_due(struct db *db)
+{
+	return db_int(db, 0, "SELECT COALESCE(MIN(CASE WHEN expires_at > 0 "
+	    "AND (idle_timeout = 0 OR expires_at < last_activity_at + "
+	    "idle_timeout) THEN expires_at ELSE last_activity_at + "
+	    "idle_timeout END), 0) FROM workspaces WHERE state = 'running' "
+	    "AND (expires_at > 0 OR idle_timeout > 0)", "");
 }
 
 int
@@ -388,7 +444,8 @@ db_ws_outcome(struct db *db, const char *id, const char *state,
 	if (flags & DB_WS_STARTED)
 		return db_run(db, "UPDATE workspaces SET state = ?, error = ?, "
 		    "op = '', version = version + 1, started_at = ?, "
-		    "last_activity_at = ?, expires_at = CASE WHEN ttl > 0 AND "
+		    "last_activity_at = ?, activity_source = '', "
+		    "expires_at = CASE WHEN ttl > 0 AND "
 		    "expires_at = 0 THEN ? + ttl ELSE expires_at END "
 		    "WHERE id = ?", "ssiiis", state, error ? error : "", now,
 		    now, now, id);

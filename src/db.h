@@ -253,6 +253,13 @@ int		 db_ws_spec_str(struct db *, const char *id, const char *key,
 int		 db_ws_set_ssh_port(struct db *, const char *id, int port);
 /* Records activity now. */
 int		 db_ws_touch(struct db *, const char *id);
+/* Records activity of source at (epoch s): the record's last activity
+ * (when later) and the source's own last moment (activity.c). */
+int		 db_ws_activity(struct db *, const char *id, const char *source,
+		    int64_t at);
+/* {source: epoch} of each source's last moment for id (*out new). */
+int		 db_ws_activity_times(struct db *, const char *id,
+		    json_t **out);
 /* A new TTL counts from now. */
 int		 db_ws_set_ttl(struct db *, const char *id, int64_t ttl);
 int		 db_ws_set_idle(struct db *, const char *id, int64_t idle);
@@ -262,9 +269,13 @@ int		 db_ws_set_name(struct db *, const char *id, const char *name);
  * transaction. */
 int		 db_ws_remove(struct db *, const char *id);
 /* Running workspaces whose TTL ran out ("ttl") or that sat idle
- * ("idle") at now: parallel arrays of *n ids and reasons (free each). */
+ * ("idle") at now, earliest due first: parallel arrays of *n ids, reasons
+ * (free each) and the moments they fell due (epoch s). */
 int		 db_ws_expired(struct db *, int64_t now, char ***ids,
-		    char ***why, size_t *n);
+		    char ***why, int64_t **due, size_t *n);
+/* The earliest moment a running workspace falls due (TTL or idle), epoch
+ * s; 0 when none will. */
+int64_t		 db_ws_next_due(struct db *);
 /* Takes a free port in lo..hi for ws_id: the first one not recorded for
  * which is_free(arg, port) says 1. ERR_UNSAT when none is. */
 int		 db_port_alloc(struct db *, const char *ws_id, int lo, int hi,

@@ -19,6 +19,7 @@ const struct route *const http_route_tables[] = {
 	api_templates_routes,
 	api_volumes_routes,
 	api_workspaces_routes,
+	api_activity_routes,
 	api_events_routes,
 	api_sshkeys_routes,
 	api_gpus_routes,

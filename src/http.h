@@ -150,6 +150,7 @@ extern const struct route api_keys_routes[];
 extern const struct route api_templates_routes[];
 extern const struct route api_volumes_routes[];
 extern const struct route api_workspaces_routes[];
+extern const struct route api_activity_routes[];
 extern const struct route api_events_routes[];
 extern const struct route api_sshkeys_routes[];
 extern const struct route api_gpus_routes[];

@@ -1,17 +1,17 @@
 /* life-reconcile.c: the lifecycle thread: makes the store and the engine
  * agree (each record through the state machine's ws_mend, under its
- * lock), and stops workspaces whose TTL ran out or that sat idle. Runs on
- * the lifecycle thread (and once on the main thread at start). */
+ * lock), and wakes when a workspace falls due for life-expire.c's TTL and
+ * idle stops. Runs on the lifecycle thread (and once on the main thread
+ * at start). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "db.h"
 #include "err.h"
-#include "gpu-host.h"
-#include "gpu-nvml.h"
 #include "life.h"
 #include "log.h"
 #include "rt.h"
@@ -87,60 +87,14 @@ out:
 	return r;
 }
 
-/* 1 when a GPU the workspace holds is busier than the idle threshold
- * (NVML utilization; devices without the figure, such as MIG instances,
- * count as busy when their memory is in use). */
-static int
-gpu_busy(struct app *app, struct db *db, const char *id)
+/* Wall clock in ms (due times are wall-clock epochs). */
+static int64_t
+now_ms_rt(void)
 {
-	json_t *allocs = NULL, *d;
-	size_t i;
-	int busy = 0;
+	struct timespec ts;
 
-	if (db_gpu_allocated(db, id, &allocs) != 0)
-		return 0;
-	json_array_foreach(allocs, i, d) {
-		struct gpu_stats st;
-		if (gpu_nvml_stats(gpu_host_nvml(), json_string_value(
-		    json_object_get(d, "uuid")), &st) != 0)
-			continue;
-		if (st.utilization_pct >= app->cfg.idle_gpu_util ||
-		    (st.utilization_pct < 0 && st.memory_used_mb > 0))
-			busy = 1;
-	}
-	json_decref(allocs);
-	return busy;
-}
-
-void
-life_expire(struct app *app, struct db *db)
-{
-	char **ids = NULL, **why = NULL;
-	size_t n = 0;
-
-	if (db_ws_expired(db, now_s(), &ids, &why, &n) != 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		int del = strcmp(why[i], "ttl") == 0 &&
-		    strcmp(app->cfg.ttl_action, "delete") == 0;
-		if (strcmp(why[i], "idle") == 0 && gpu_busy(app, db, ids[i])) {
-			/* Training with nobody connected is not idle. */
-			ws_touch(db, ids[i]);
-			goto next;
-		}
-		log_info("workspace %s: %s, %s", ids[i], strcmp(why[i], "ttl")
-		    == 0 ? "TTL expired" : "idle", del ? "deleting" :
-		    "stopping");
-		if (del)
-			ws_delete(app, db, ids[i], "berthd");
-		else
-			ws_action(app, db, ids[i], "stop", "berthd", why[i]);
-next:
-		free(ids[i]);
-		free(why[i]);
-	}
-	free(ids);
-	free(why);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static pthread_t life_thread;
@@ -153,6 +107,7 @@ life_main(void *arg)
 {
 	struct app *app = arg;
 	int64_t next_reconcile = mono_ms();	/* a full pass at once */
+	int64_t next_due = 0;		/* wall ms; 0 = none known */
 	int first = 1;
 
 	pthread_mutex_lock(&life_lock);
@@ -161,8 +116,12 @@ life_main(void *arg)
 		struct db *db;
 		int64_t wait = next_reconcile - mono_ms();
 
-		/* At most 5 s (TTL and idle), less when a reconcile is due. */
+		/* At most 5 s (TTL and idle, activity written), less when a
+		 * reconcile or a workspace is due. */
 		wait = wait < 0 ? 0 : wait > 5000 ? 5000 : wait;
+		if (next_due > 0 && next_due - now_ms_rt() < wait)
+			wait = next_due - now_ms_rt() < 0 ? 0 :
+			    next_due - now_ms_rt();
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += wait / 1000;
 		ts.tv_nsec += (wait % 1000) * 1000000;
@@ -181,6 +140,10 @@ life_main(void *arg)
 				first = 0;
 			}
 			life_expire(app, db);
+			/* Wake when the next one falls due (a second's
+			 * resolution in the store: just after it). */
+			next_due = db_ws_next_due(db);
+			next_due = next_due > 0 ? next_due * 1000 + 20 : 0;
 			if (mono_ms() >= next_reconcile) {
 				life_reconcile(app, db, 0);
 				next_reconcile = mono_ms() +

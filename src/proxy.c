@@ -26,6 +26,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "activity.h"
 #include "api.h"
 #include "app.h"
 #include "buf.h"
@@ -43,7 +44,6 @@
 #define RELAY_BUF	(256 * 1024)	/* per direction, in a pipe */
 #define CONNECT_MS	3000
 #define IDLE_S		3600		/* a relay with no byte either way */
-#define TOUCH_S		60		/* activity, at most this often */
 #define UP_HEAD_MAX	(64 * 1024)	/* the request head to the server */
 
 struct relay {
@@ -56,35 +56,14 @@ struct relay {
 
 static atomic_int nrelays;
 
-/* The last activity recorded per workspace, so that a page of a hundred
- * requests writes the store once. */
-static struct {
-	char	id[40];
-	int64_t	at;
-} touched[64];
-static pthread_mutex_t touch_lock = PTHREAD_MUTEX_INITIALIZER;
+#define TOUCH_S		1	/* a relay's activity, noted this often */
 
+/* Each request is activity (memory only: activity.h writes the store
+ * at most every few seconds however many requests a page makes). */
 static void
 touch(const char *id)
 {
-	int64_t now = now_s();
-	unsigned h = 0;
-	int due;
-	struct db *db;
-
-	for (const char *p = id; *p != '\0'; p++)
-		h = h * 31 + (unsigned char)*p;
-	h %= sizeof touched / sizeof touched[0];
-	pthread_mutex_lock(&touch_lock);
-	due = strcmp(touched[h].id, id) != 0 || now - touched[h].at >=
-	    TOUCH_S;
-	if (due) {
-		strlcpy_b(touched[h].id, id, sizeof touched[h].id);
-		touched[h].at = now;
-	}
-	pthread_mutex_unlock(&touch_lock);
-	if (due && (db = db_thread()) != NULL)
-		ws_touch(db, id);
+	ws_activity(id, "port-proxy");
 }
 
 /* Container addresses, looked up again after ADDR_TTL or when a connect

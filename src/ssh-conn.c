@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activity.h"
 #include "app.h"
 #include "db.h"
 #include "err.h"
@@ -227,6 +228,9 @@ ssh_conn_run(const struct ssh_gw_env *env, ssh_session s, const char *addr,
 	    "authenticated", (double)(mono_ms() - c->start_ms) / 1000);
 	conn_load(c);
 	conn_touch(c);
+	/* An open connection is activity, channels or not (ssh -N -L). */
+	if (env->app != NULL)
+		ws_activity_hold(c->ws_id, "ssh");
 	ssh_set_blocking(s, 0);
 	while (!*env->stopping) {
 		chan_update_fds(c);
@@ -244,6 +248,8 @@ ssh_conn_run(const struct ssh_gw_env *env, ssh_session s, const char *addr,
 			conn_ttl_check(c);
 	}
 	conn_record(c);
+	if (env->app != NULL)
+		ws_activity_release(c->ws_id, "ssh");
 out:
 	chan_free_all(c);
 	fwd_free_all(c);

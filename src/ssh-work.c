@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activity.h"
 #include "app.h"
 #include "db.h"
 #include "err.h"
@@ -43,11 +44,9 @@ conn_note(ssh_channel ch, int is_stderr, const char *msg)
 void
 conn_touch(struct conn *c)
 {
-	struct db *db;
-
-	if (c->env->app == NULL || (db = db_thread()) == NULL)
+	if (c->env->app == NULL)
 		return;
-	ws_touch(db, c->ws_id);
+	ws_activity(c->ws_id, "ssh");
 	c->last_touch_ms = mono_ms();
 }
 

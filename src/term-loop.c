@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "activity.h"
 #include "app.h"
 #include "buf.h"
 #include "err.h"
@@ -774,6 +775,9 @@ tick(void)
 			sess_end(s);
 			continue;
 		}
+		/* A terminal someone has open is activity (memory only). */
+		if (s->state == S_RUNNING && s->viewers != NULL)
+			ws_activity(s->ws_id, "terminal");
 		if (s->state == S_RUNNING && s->viewers != NULL &&
 		    now - s->last_touch >= TOUCH_MS) {
 			s->last_touch = now;

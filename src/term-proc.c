@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "activity.h"
 #include "app.h"
 #include "db.h"
 #include "err.h"
@@ -246,7 +247,7 @@ job_start(struct app *app, const char *ws_id, unsigned rows, unsigned cols,
 	if ((r = proc_start(app->rt, w->container_id, &ps, pp)) != 0)
 		goto out;
 	proc_set_nonblock(*pp, 1);
-	ws_touch(db, ws_id);
+	ws_activity(ws_id, "terminal");
 out:
 	free(supdir);
 	ws_free(w);
@@ -283,7 +284,7 @@ term_job_run(struct app *app, int type, const char *ws_id,
 		if ((db = db_thread()) == NULL)
 			break;
 		for (i = 0; i < nids; i++) {
-			ws_touch(db, ids[i]);
+			ws_activity(ids[i], "terminal");
 			if (ws_get(db, ids[i], &w) == 0) {
 				expires[i] = w->expires_at;
 				ws_free(w);

@@ -332,7 +332,7 @@ ws_action(struct app *app, struct db *db, const char *id, const char *action,
 	pthread_mutex_t *lk = ws_lock(id);
 	struct ws *w = NULL;
 	struct err_saved msg;
-	char detail[256], act[64];
+	char detail[1200], act[64];
 	int r;
 
 	if ((r = ws_get(db, id, &w)) != 0)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "activity.h"
 #include "app.h"
 #include "auth.h"
 #include "db.h"
@@ -243,6 +244,42 @@ spec_get(json_t *spec, const char *key, json_t *(*def)(void))
 	return v != NULL ? json_incref(v) : def();
 }
 
+/* activity {last_at, source, open} and idle {timeout, quiet_since,
+ * stops_at} into o (SPEC §3 "activity"): the store's record merged with
+ * what memory noted since the last flush (activity.h). Returns the last
+ * activity moment. */
+static int64_t
+activity_json(const struct ws *w, json_t *o)
+{
+	int64_t last = w->last_activity_at, mem, quiet;
+	const char *src = *w->activity_source ? w->activity_source : NULL;
+	json_t *open = json_array();
+	unsigned held;
+	int msrc;
+
+	activity_peek(w->id, &mem, &msrc, &held);
+	if (mem > last || (mem == last && msrc >= 0 && src == NULL)) {
+		last = mem;
+		src = activity_source_name(msrc);
+	}
+	for (int s = 0; s < ACT_NSOURCES; s++)
+		if (held & (1u << s))
+			json_array_append_new(open, json_string(
+			    activity_source_name(s)));
+	json_object_set_new(o, "activity", json_pack("{s:o,s:o,s:o}",
+	    "last_at", time_json(last), "source", src ? json_string(src) :
+	    json_null(), "open", open));
+	/* Quiet since the last moment, unless something is open now; it
+	 * stops (while running) a timeout later. A busy GPU counts too
+	 * (the lifecycle loop looks when the time comes). */
+	quiet = held || strcmp(w->state, "running") != 0 ? 0 : last;
+	json_object_set_new(o, "idle", json_pack("{s:I,s:o,s:o}", "timeout",
+	    (json_int_t)w->idle_timeout, "quiet_since", time_json(quiet),
+	    "stops_at", time_json(quiet && w->idle_timeout > 0 ? quiet +
+	    w->idle_timeout : 0)));
+	return last;
+}
+
 json_t *
 ws_to_json(struct app *app, struct db *db, const struct ws *w)
 {
@@ -296,7 +333,7 @@ ws_to_json(struct app *app, struct db *db, const struct ws *w)
 	json_object_set_new(o, "expires_at", time_json(w->expires_at));
 	json_object_set_new(o, "idle_timeout", json_integer(w->idle_timeout));
 	json_object_set_new(o, "last_activity_at",
-	    time_json(w->last_activity_at));
+	    time_json(activity_json(w, o)));
 	json_object_set_new(o, "created_at", time_json(w->created_at));
 	json_object_set_new(o, "started_at", time_json(w->started_at));
 	json_object_set_new(o, "stopped_at", time_json(w->stopped_at));

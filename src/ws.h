@@ -39,6 +39,7 @@ struct ws {
 	char	*op;		/* the transition in flight, "" = none */
 	int64_t	 version;	/* bumped by every transition */
 	int	 acked;		/* a create answered before it finished */
+	char	*activity_source;	/* of last_activity_at; "" = start */
 };
 
 void	 ws_free(struct ws *);
@@ -51,7 +52,8 @@ int	 ws_resolve(struct db *, const struct principal *who, const char *ref,
 int	 ws_get(struct db *, const char *id, struct ws **out);
 /* The API's JSON for a workspace (new reference). */
 json_t	*ws_to_json(struct app *, struct db *, const struct ws *);
-/* Records activity now (exec, SSH, terminal, task). */
+/* Records activity now, of no named kind (kept for old callers: use
+ * ws_activity() of activity.h, which names its source). */
 void	 ws_touch(struct db *, const char *id);
 /* Lifecycle transitions, as the API and the gateway use them:
  * "start", "stop", "restart", "redeploy". actor is recorded in events;

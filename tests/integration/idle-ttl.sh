@@ -24,6 +24,7 @@ wait_for sh -c "[ \"\$(curl -s -H 'Authorization: Bearer $ADMIN_KEY' $URL/v1/wor
 wait_for sh -c "[ \"\$(curl -s -H 'Authorization: Bearer $ADMIN_KEY' $URL/v1/workspaces/short | jq -r .state)\" = stopped ]" ||
 	fail "expired workspace not stopped"
 assert_eq "$(state busy)" running "busy GPU kept it running"
+assert_eq "$(api GET /v1/workspaces/busy | jq -r .activity.source)" gpu "a busy GPU is activity of source gpu"
 assert_eq "$(state used)" running "exec activity kept it running"
 expect 200 GET /v1/workspaces/quiet
 assert_eq "$(jget "$BODY" .gpu)" null "idle stop freed the GPU"
