@@ -775,7 +775,6 @@ tick(void)
 			sess_end(s);
 			continue;
 		}
-		/* A terminal someone has open is activity (memory only). */
 		if (s->state == S_RUNNING && s->viewers != NULL)
 			ws_activity(s->ws_id, "terminal");
 		if (s->state == S_RUNNING && s->viewers != NULL &&
