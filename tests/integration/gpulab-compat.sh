@@ -185,12 +185,14 @@ types "$RESP" '.logs' string
 types "$RESP" '.timestamp' number
 printf '%s' "$(jget "$RESP" .logs)" | grep -q 'started-ok$' ||
 	fail "logs: $RESP"
-printf '%s' "$(jget "$RESP" .logs)" | grep -qE '^20[0-9-]+T' ||
+grep -qE '^20[0-9-]+T' <<<"$(jget "$RESP" .logs)" ||
 	fail "logs timestamps: $RESP"
 glx 200 "$KA" GET "/v1/containers/$ID/logs?since=$(($(date +%s) + 60))"
 assert_eq "$(jget "$RESP" .logs)" "" "logs since the future"
 glx 200 "$KA" GET "/v1/containers/$ID/logs/deploy"
-printf '%s' "$(jget "$RESP" .logs)" | grep -q 'workspace.create ok' ||
+# (A here-string: grep -q leaves at the first line, and printf writing
+# the rest into the closed pipe would fail the pipeline under pipefail.)
+grep -q 'workspace.create ok' <<<"$(jget "$RESP" .logs)" ||
 	fail "deploy logs: $RESP"
 
 glx 200 "$KA" GET "/v1/containers/$ID/stats"
