@@ -3,6 +3,7 @@
  * sup-frame.h, credit-based flow control per stream. Any thread; a struct
  * proc is owned by one thread at a time. */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
@@ -779,4 +780,169 @@ sup_attach(const char *dir, uint64_t id, struct proc **pp)
 	p->id = id;
 	*pp = p;
 	return 0;
+}
+
+/* Reads until a whole frame is there, keeping a descriptor that rides
+ * along (SCM_RIGHTS; any after the first is closed). */
+static int
+recv_frame_fd(struct proc *p, struct sup_frame *f, int *fdp,
+    int64_t deadline)
+{
+	union {
+		struct cmsghdr	h;
+		char		b[CMSG_SPACE(4 * sizeof(int))];
+	} cm;
+	struct cmsghdr *c;
+	struct msghdr m;
+	struct iovec iov;
+	struct pollfd pfd;
+	ssize_t n;
+	long k;
+	int64_t left;
+
+	for (;;) {
+		if ((k = sup_frame_parse(p->rb + p->roff, p->rlen - p->roff,
+		    f)) > 0) {
+			p->roff += (size_t)k;
+			return 0;
+		}
+		if (k < 0 || p->rlen == p->rcap)
+			return err_set(ERR_BACKEND, "supervisor: bad frame");
+		if ((left = deadline - mono_ms()) <= 0)
+			return err_set(ERR_TIMEOUT, "supervisor did not "
+			    "answer");
+		pfd.fd = p->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		memset(&m, 0, sizeof m);
+		iov.iov_base = p->rb + p->rlen;
+		iov.iov_len = p->rcap - p->rlen;
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = cm.b;
+		m.msg_controllen = sizeof cm.b;
+		n = recvmsg(p->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		for (c = CMSG_FIRSTHDR(&m); n >= 0 && c != NULL;
+		    c = CMSG_NXTHDR(&m, c)) {
+			if (c->cmsg_level != SOL_SOCKET ||
+			    c->cmsg_type != SCM_RIGHTS)
+				continue;
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) /
+			    sizeof(int); i++) {
+				int fd;
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof fd,
+				    sizeof fd);
+				if (*fdp < 0)
+					*fdp = fd;
+				else
+					close(fd);
+			}
+		}
+		if (n <= 0)
+			return err_set(ERR_EOF, "supervisor closed the "
+			    "connection");
+		p->rlen += (size_t)n;
+	}
+}
+
+/* The error for status st of --put/--get (sup-put.c, sup-get.c). */
+static int
+open_error(int st, int wr, const char *path, const char *why)
+{
+	switch (st) {
+	case 2:
+		return err_set(ERR_NOTFOUND, "no such file or directory: %s",
+		    path);
+	case 3:
+		return err_set(ERR_FORBIDDEN, "the workspace user may not %s "
+		    "there: %s", wr ? "write" : "read", why);
+	case 4:
+		return err_set(ERR_CONFLICT, "%s", why);
+	case 5:
+		return err_set(ERR_FORBIDDEN, "%s", why);
+	case 7:
+		return err_set(ERR_INVAL, "%s", why);
+	default:
+		return err_set(ERR_IO, "%s", *why ? why : "the open failed");
+	}
+}
+
+int
+sup_open_file(const char *dir, const char *path, int wr, unsigned mode,
+    int uid, int gid, struct sup_opened *o, int *fdp)
+{
+	struct proc *p = NULL;
+	struct sup_frame f;
+	struct sup_rd r;
+	struct stat st;
+	const uint8_t *why;
+	uint32_t suid, sgid, status;
+	size_t m, wn;
+	char cause[512];
+	int rc, fd = -1, acc;
+
+	*fdp = -1;
+	memset(o, 0, sizeof *o);
+	if ((rc = dial(dir, &p, &suid, &sgid)) != 0)
+		return rc;
+	if (suid != (uint32_t)uid || sgid != (uint32_t)gid) {
+		rc = 1;		/* not the user asked for: the caller's way */
+		goto out;
+	}
+	m = sup_put_begin(&p->wb, SUP_OPEN);
+	sup_put_u32(&p->wb, wr ? SUP_O_WRITE : 0);
+	sup_put_u32(&p->wb, mode & 07777);
+	sup_put_str(&p->wb, path, strlen(path));
+	sup_put_end(&p->wb, m);
+	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
+	    (rc = recv_frame_fd(p, &f, &fd, mono_ms() + SUP_IO_MS)) != 0 ||
+	    f.type != SUP_OPENED) {
+		/* A supervisor from before OPEN closes on it. */
+		rc = 1;
+		goto out;
+	}
+	sup_rd_init(&r, &f);
+	status = sup_get_u32(&r);
+	o->is_dir = sup_get_u32(&r) != 0;
+	o->size = (int64_t)sup_get_u64(&r);
+	o->mode = sup_get_u32(&r) & 07777;
+	o->mtime = (int64_t)sup_get_u64(&r);
+	why = sup_get_str(&r, &wn);
+	if (sup_rd_end(&r) != 0) {
+		rc = err_set(ERR_BACKEND, "supervisor: bad OPENED frame");
+		goto out;
+	}
+	snprintf(cause, sizeof cause, "%.*s", (int)(wn > 500 ? 500 : wn),
+	    why != NULL ? (const char *)why : "");
+	if (status != 0) {
+		rc = open_error((int)status, wr, path, cause);
+		goto out;
+	}
+	if (o->is_dir) {
+		rc = 0;
+		goto out;
+	}
+	/* What came is the user's to give: only a regular file, opened the
+	 * way asked, is used. */
+	acc = fd >= 0 ? fcntl(fd, F_GETFL) & O_ACCMODE : -1;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (wr && acc != O_WRONLY && acc != O_RDWR) ||
+	    (!wr && acc != O_RDONLY && acc != O_RDWR)) {
+		rc = err_set(ERR_BACKEND, "supervisor: no usable file "
+		    "descriptor for %s", path);
+		goto out;
+	}
+	o->size = st.st_size;
+	*fdp = fd;
+	fd = -1;
+	rc = 0;
+ out:
+	if (fd >= 0)
+		close(fd);
+	p->lost = 1;	/* no SIGNAL on free: nothing was started */
+	sup_free(p);
+	return rc;
 }

@@ -29,6 +29,25 @@ int	sup_list(const char *dir, struct sup_ps **, size_t *n);
 /* Signals the tree of process id (from sup_list). */
 int	sup_kill(const char *dir, uint64_t id, int sig);
 
+/* A file opened by the supervisor as the workspace's user (OPEN,
+ * sup-open.c). */
+struct sup_opened {
+	int	 is_dir;
+	int64_t	 size;
+	unsigned mode;
+	int64_t	 mtime;
+};
+/* Opens path in the workspace through the supervisor in dir, as its
+ * user, for reading (wr 0) or to write it anew (wr 1: created or
+ * truncated, missing parents made, mode set), with the files API's checks
+ * (sup-put.c, sup-get.c). 0 with *fdp (-1 for a directory: read it with
+ * berth-sup --get) and *o; 1 when no supervisor answers, it is not
+ * uid:gid, or it predates OPEN (the caller's other way); <0 on an error
+ * to report (ERR_NOTFOUND, ERR_FORBIDDEN, ERR_CONFLICT, ERR_INVAL,
+ * ERR_IO with the cause). */
+int	sup_open_file(const char *dir, const char *path, int wr,
+	    unsigned mode, int uid, int gid, struct sup_opened *o, int *fdp);
+
 /* Forwarding into the workspace (frames SUP_LISTEN..SUP_ATTACH; the
  * supervisor's side is sup-fwd.c). sup_listen makes a listener there as
  * the workspace user: kind SUP_FWD_AGENT, a unix socket (mode 0600) in a

@@ -3,8 +3,13 @@
  * supervisor runner. */
 #include <sys/types.h>
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +24,10 @@
 #define PUT_WAIT_MS	60000	/* the end of a written file */
 
 struct sup_put {
-	struct proc	*p;
+	struct proc	*p;		/* berth-sup --put or --untar */
+	int		 fd;		/* or the file itself (OPEN), -1 */
+	int64_t		 mtime;
+	int		 uid;
 	char		*path;
 	int		 closed, rc;
 	char		 errbuf[512];
@@ -48,6 +56,7 @@ put_start(const char *supdir, const char *const *argv, const char *path,
 		return r;
 	u = xcalloc(1, sizeof *u);
 	u->p = p;
+	u->fd = -1;
 	u->path = xstrdup(path);
 	*pp = u;
 	return 0;
@@ -60,6 +69,23 @@ sup_put_open(const char *supdir, const char *path, unsigned mode,
 	char m[16], t[32];
 	const char *argv[] = { SUP_MOUNT_BIN, "--put", path, m, t, NULL };
 
+	struct sup_opened o;
+	struct sup_put *u;
+	int fd, r;
+
+	/* The file itself when the supervisor can hand it over: one copy,
+	 * berthd to the file. */
+	if ((r = sup_open_file(supdir, path, 1, mode, uid, gid, &o, &fd)) < 0)
+		return r;
+	if (r == 0) {
+		u = xcalloc(1, sizeof *u);
+		u->fd = fd;
+		u->mtime = mtime;
+		u->uid = uid;
+		u->path = xstrdup(path);
+		*pp = u;
+		return 0;
+	}
 	snprintf(m, sizeof m, "%o", mode & 07777);
 	snprintf(t, sizeof t, "%lld", (long long)(mtime > 0 ? mtime : 0));
 	return put_start(supdir, argv, path, uid, gid, pp);
@@ -97,6 +123,16 @@ sup_put_write(struct sup_put *u, const void *b, size_t n)
 	const char *c = b;
 	ssize_t w;
 
+	while (u->fd >= 0 && n > 0) {
+		if ((w = write(u->fd, c, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_set(ERR_IO, "cannot write %s: %s", u->path,
+			    strerror(errno));
+		}
+		c += w;
+		n -= (size_t)w;
+	}
 	while (n > 0) {
 		/* A writer that stopped early says why at its exit. */
 		if ((w = proc_write(u->p, c, n)) == ERR_EOF)
@@ -109,6 +145,27 @@ sup_put_write(struct sup_put *u, const void *b, size_t n)
 	return 0;
 }
 
+/* Ends a file written through its descriptor: its mtime (on the user's
+ * own file only), then the close that reports a late write error. */
+static int
+fd_close(struct sup_put *u)
+{
+	struct timespec ts[2];
+	struct stat st;
+	int fd = u->fd;
+
+	u->fd = -1;
+	if (u->mtime > 0 && fstat(fd, &st) == 0 && (int)st.st_uid == u->uid) {
+		ts[0].tv_sec = ts[1].tv_sec = (time_t)u->mtime;
+		ts[0].tv_nsec = ts[1].tv_nsec = 0;
+		(void)futimens(fd, ts);
+	}
+	if (close(fd) != 0)
+		return err_set(ERR_IO, "cannot write %s: %s", u->path,
+		    strerror(errno));
+	return 0;
+}
+
 int
 sup_put_close(struct sup_put *u)
 {
@@ -117,6 +174,8 @@ sup_put_close(struct sup_put *u)
 	if (u->closed)
 		return u->rc;
 	u->closed = 1;
+	if (u->fd >= 0)
+		return u->rc = fd_close(u);
 	(void)proc_close_stdin(u->p);
 	drain(u);
 	if ((r = proc_wait(u->p, PUT_WAIT_MS, &status)) != 0)
@@ -147,13 +206,17 @@ sup_put_free(struct sup_put *u)
 {
 	if (u == NULL)
 		return;
+	if (u->fd >= 0)
+		close(u->fd);
 	proc_free(u->p);
 	free(u->path);
 	free(u);
 }
 
 struct sup_get {
-	struct proc	*p;
+	int		 fd;		/* a file (OPEN), or -1: */
+	int64_t		 left;		/* its bytes still wanted */
+	struct proc	*p;		/* berth-sup --get */
 	char		 head[160];	/* the header line, then data */
 	size_t		 nhead, off;	/* bytes in head, used of them */
 	char		 errbuf[512];
@@ -236,13 +299,29 @@ sup_get_open(const char *supdir, const char *path, int uid, int gid,
 	struct sup_get *g;
 	struct proc *p = NULL;
 	const char *argv[] = { SUP_MOUNT_BIN, "--get", path, NULL };
+	struct sup_opened o;
 	char user[32], kind, *nl;
+	int fd;
 	long long size, mtime;
 	unsigned mode;
 	ssize_t k;
 	int r;
 
 	*gp = NULL;
+	if ((r = sup_open_file(supdir, path, 0, 0, uid, gid, &o, &fd)) < 0)
+		return r;
+	if (r == 0 && !o.is_dir) {
+		g = xcalloc(1, sizeof *g);
+		g->fd = fd;
+		g->left = INT64_MAX;
+		memset(f, 0, sizeof *f);
+		f->size = o.size;
+		f->mode = o.mode;
+		f->mtime = o.mtime;
+		*gp = g;
+		return 0;
+	}
+	/* A directory, or a supervisor from before OPEN: --get. */
 	snprintf(user, sizeof user, "%d:%d", uid, gid);
 	memset(&s, 0, sizeof s);
 	s.argv = argv;
@@ -252,6 +331,7 @@ sup_get_open(const char *supdir, const char *path, int uid, int gid,
 	if ((r = sup_proc_start(&s, &p)) != 0)
 		return r;
 	g = xcalloc(1, sizeof *g);
+	g->fd = -1;
 	g->p = p;
 	proc_set_nonblock(p, 1);
 	/* The header line. */
@@ -305,6 +385,12 @@ sup_get_range(struct sup_get *g, int64_t off, int64_t len)
 	ssize_t w;
 	struct pollfd pfd;
 
+	if (g->fd >= 0) {
+		if (off > 0 && lseek(g->fd, (off_t)off, SEEK_SET) < 0)
+			return err_set(ERR_IO, "seek: %s", strerror(errno));
+		g->left = len < 0 ? INT64_MAX : len;
+		return 0;
+	}
 	n = (size_t)snprintf(line, sizeof line, "%lld %lld\n",
 	    (long long)off, (long long)len);
 	while (at < n) {
@@ -329,6 +415,19 @@ sup_get_read(struct sup_get *g, void *b, size_t n, int timeout_ms)
 
 	if (g->done)
 		return 0;
+	if (g->fd >= 0) {
+		(void)timeout_ms;	/* a regular file does not wait */
+		if ((int64_t)n > g->left)
+			n = (size_t)g->left;
+		if (n == 0)
+			return 0;
+		while ((k = read(g->fd, b, n)) < 0 && errno == EINTR)
+			;
+		if (k < 0)
+			return err_set(ERR_IO, "read: %s", strerror(errno));
+		g->left -= k;
+		return k;
+	}
 	if (g->off < g->nhead) {
 		k = (ssize_t)(g->nhead - g->off);
 		if ((size_t)k > n)
@@ -350,6 +449,8 @@ sup_get_free(struct sup_get *g)
 {
 	if (g == NULL)
 		return;
+	if (g->fd >= 0)
+		close(g->fd);
 	proc_free(g->p);
 	free(g);
 }

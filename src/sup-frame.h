@@ -50,8 +50,20 @@ enum sup_type {
 				 * u32 port bound */
 	SUP_INCOMING = 50,	/* s->b: u64 id, str peer host, u32 port */
 	SUP_ATTACH = 51,	/* b->s: u64 id (from INCOMING) */
+
+	/* 56 and up: files opened as the workspace's user (sup-open.c),
+	 * one OPEN per connection, which then ends. */
+	SUP_OPEN = 56,		/* b->s: u32 flags (SUP_O_*), u32 mode, str
+				 * path */
+	SUP_OPENED = 57,	/* s->b: u32 status (0, or berth-sup --put/
+				 * --get's exit status), u32 is_dir, u64 size,
+				 * u32 mode, u64 mtime, str cause; a regular
+				 * file's descriptor rides along (SCM_RIGHTS) */
 	SUP_TYPE_MAX = 64
 };
+
+/* OPEN flags */
+#define SUP_O_WRITE		0x1	/* create or truncate, for writing */
 
 /* LISTEN kinds */
 #define SUP_FWD_AGENT		1	/* a unix socket in a private

@@ -54,6 +54,13 @@ fail(const char *what, const char *path, int e)
 }
 
 static int
+fail_why(char *why, size_t wsz, const char *what, const char *path, int e)
+{
+	snprintf(why, wsz, "cannot %s %s: %s", what, path, strerror(e));
+	return status_of(e);
+}
+
+static int
 write_all(const void *b, size_t n)
 {
 	const char *c = b;
@@ -326,38 +333,59 @@ send_file(int fd, const char *path, long long off, long long len)
 }
 
 int
-sup_get_main(const char *path)
+sup_get_prepare(const char *path, int *fdp, struct stat *st, char *why,
+    size_t wsz)
 {
-	char real[PATH_MAX], line[64], hdr[128];
-	long long off = 0, len = -1;
-	struct stat st;
-	size_t got = 0;
-	ssize_t n;
-	int fd, isdir;
+	char real[PATH_MAX];
+	int fd;
 
+	*fdp = -1;
 	if (path[0] != '/' || refused(path)) {
-		fprintf(stderr, "%s: /proc and /sys are not read through the "
-		    "files API\n", path);
+		snprintf(why, wsz, "%s: /proc and /sys are not read through "
+		    "the files API", path);
 		return path[0] != '/' ? 1 : 5;
 	}
 	/* Where it really is (a symlink may point into /proc). */
 	if (realpath(path, real) == NULL)
-		return fail("read", path, errno);
+		return fail_why(why, wsz, "read", path, errno);
 	if (refused(real)) {
-		fprintf(stderr, "%s: /proc and /sys are not read through the "
-		    "files API\n", path);
+		snprintf(why, wsz, "%s: /proc and /sys are not read through "
+		    "the files API", path);
 		return 5;
 	}
-	if ((fd = open(real, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail("read", path, errno);
-	if (fstat(fd, &st) != 0)
-		return fail("stat", path, errno);
-	isdir = S_ISDIR(st.st_mode);
-	if (!isdir && !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "%s is not a regular file or a directory\n",
+	/* O_NONBLOCK: a fifo does not wait for a writer. */
+	if ((fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return fail_why(why, wsz, "read", path, errno);
+	if (fstat(fd, st) != 0 || fcntl(fd, F_SETFL, 0) != 0) {
+		int e = errno;
+		close(fd);
+		return fail_why(why, wsz, "stat", path, e);
+	}
+	if (!S_ISDIR(st->st_mode) && !S_ISREG(st->st_mode)) {
+		close(fd);
+		snprintf(why, wsz, "%s is not a regular file or a directory",
 		    path);
 		return 7;
 	}
+	*fdp = fd;
+	return 0;
+}
+
+int
+sup_get_main(const char *path)
+{
+	char line[64], hdr[128], why[PATH_MAX + 128];
+	long long off = 0, len = -1;
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd, isdir, r;
+
+	if ((r = sup_get_prepare(path, &fd, &st, why, sizeof why)) != 0) {
+		fprintf(stderr, "%s\n", why);
+		return r;
+	}
+	isdir = S_ISDIR(st.st_mode);
 	snprintf(hdr, sizeof hdr, "berth-get 1 %c %lld %o %lld\n",
 	    isdir ? 'D' : 'F', isdir ? 0LL : (long long)st.st_size,
 	    (unsigned)(st.st_mode & 07777), (long long)st.st_mtime);

@@ -29,6 +29,7 @@
 
 #include "sup-frame.h"
 #include "sup-fwd.h"
+#include "sup-open.h"
 #include "sup-put.h"
 #include "sup-spawn.h"
 #include "sup-tree.h"
@@ -418,6 +419,12 @@ handle(struct conn *c, const struct sup_frame *f)
 		if (rc > 0)
 			c->closing = 1;
 		return rc < 0 ? -1 : 0;
+	}
+	if (f->type == SUP_OPEN) {
+		if (c->had_proc)
+			return -1;
+		c->closing = 1;
+		return sup_open_frame(c->fd, f);
 	}
 	switch (f->type) {
 	case SUP_START:

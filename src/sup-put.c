@@ -38,9 +38,9 @@ status_of(int e)
 }
 
 static int
-fail(const char *what, const char *path, int e)
+fail(char *why, size_t wsz, const char *what, const char *path, int e)
 {
-	fprintf(stderr, "cannot %s %s: %s\n", what, path, strerror(e));
+	snprintf(why, wsz, "cannot %s %s: %s", what, path, strerror(e));
 	return status_of(e);
 }
 
@@ -59,25 +59,21 @@ refused(const char *p)
 }
 
 int
-sup_put_main(const char *path, const char *mode_s, const char *mtime_s)
+sup_put_prepare(const char *path, unsigned mode, int *fdp, char *why,
+    size_t wsz)
 {
 	char dir[PATH_MAX], real[PATH_MAX], *slash;
-	static char b[65536];
-	struct timespec ts[2];
-	unsigned long mode;
-	long long mtime;
-	ssize_t n, w, off;
+	struct stat st;
 	int fd;
 
-	mode = strtoul(mode_s, NULL, 8) & 07777;
-	mtime = strtoll(mtime_s, NULL, 10);
+	*fdp = -1;
 	if (path[0] != '/' || strlen(path) >= sizeof dir) {
-		fprintf(stderr, "bad path %s\n", path);
+		snprintf(why, wsz, "bad path %s", path);
 		return 1;
 	}
 	if (refused(path)) {
-		fprintf(stderr, "%s: /proc and /sys are not written through "
-		    "the files API\n", path);
+		snprintf(why, wsz, "%s: /proc and /sys are not written "
+		    "through the files API", path);
 		return 5;
 	}
 	/* Missing parents, as the user. */
@@ -86,27 +82,62 @@ sup_put_main(const char *path, const char *mode_s, const char *mtime_s)
 	    p = slash + 1) {
 		*slash = '\0';
 		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			return fail("create directory", dir, errno);
+			return fail(why, wsz, "create directory", dir, errno);
 		*slash = '/';
 	}
 	/* Where it really lands (a symlink may point into /proc). */
 	if ((slash = strrchr(dir, '/')) != NULL)
 		*slash = '\0';
 	if (realpath(dir[0] ? dir : "/", real) == NULL)
-		return fail("resolve", dir[0] ? dir : "/", errno);
+		return fail(why, wsz, "resolve", dir[0] ? dir : "/", errno);
 	if (refused(real) || (realpath(path, dir) != NULL && refused(dir))) {
-		fprintf(stderr, "%s: /proc and /sys are not written through "
-		    "the files API\n", path);
+		snprintf(why, wsz, "%s: /proc and /sys are not written "
+		    "through the files API", path);
 		return 5;
 	}
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    (mode_t)mode)) < 0)
-		return fail("write", path, errno);
+	/* O_NONBLOCK: a fifo without a reader fails instead of waiting. */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NONBLOCK, (mode_t)mode)) < 0)
+		return fail(why, wsz, "write", path, errno);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(why, wsz, "cannot write %s: not a regular file", path);
+		return 4;
+	}
+	if (fcntl(fd, F_SETFL, 0) != 0 || fchmod(fd, (mode_t)mode) != 0) {
+		int e = errno;
+		close(fd);
+		return fail(why, wsz, "chmod", path, e);
+	}
+	*fdp = fd;
+	return 0;
+}
+
+int
+sup_put_main(const char *path, const char *mode_s, const char *mtime_s)
+{
+	static char b[65536];
+	char why[PATH_MAX + 128];
+	struct timespec ts[2];
+	unsigned long mode;
+	long long mtime;
+	ssize_t n, w, off;
+	int fd, r;
+
+	mode = strtoul(mode_s, NULL, 8) & 07777;
+	mtime = strtoll(mtime_s, NULL, 10);
+	if ((r = sup_put_prepare(path, (unsigned)mode, &fd, why,
+	    sizeof why)) != 0) {
+		fprintf(stderr, "%s\n", why);
+		return r;
+	}
 	while ((n = read(0, b, sizeof b)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return fail("read the upload for", path, errno);
+			r = fail(why, sizeof why, "read the upload for", path,
+			    errno);
+			goto out;
 		}
 		for (off = 0; off < n; off += w)
 			if ((w = write(fd, b + off, (size_t)(n - off))) < 0) {
@@ -114,18 +145,30 @@ sup_put_main(const char *path, const char *mode_s, const char *mtime_s)
 					w = 0;
 					continue;
 				}
-				return fail("write", path, errno);
+				r = fail(why, sizeof why, "write", path, errno);
+				goto out;
 			}
 	}
-	if (fchmod(fd, (mode_t)mode) != 0)
-		return fail("chmod", path, errno);
 	if (mtime > 0) {
 		ts[0].tv_sec = ts[1].tv_sec = (time_t)mtime;
 		ts[0].tv_nsec = ts[1].tv_nsec = 0;
-		if (futimens(fd, ts) != 0)
-			return fail("set the time of", path, errno);
+		if (futimens(fd, ts) != 0) {
+			r = fail(why, sizeof why, "set the time of", path,
+			    errno);
+			goto out;
+		}
 	}
-	if (close(fd) != 0)
-		return fail("write", path, errno);
-	return 0;
+	if (close(fd) != 0) {
+		fd = -1;
+		r = fail(why, sizeof why, "write", path, errno);
+		goto out;
+	}
+	fd = -1;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r != 0)
+		fprintf(stderr, "%s\n", why);
+	return r;
 }
