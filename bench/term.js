@@ -3,6 +3,10 @@
 //   node term.js echo N         keystroke echo latency, N keystrokes
 //   node term.js many COUNT     COUNT terminals open at once: berthd RSS
 //                               and the echo latency of one keystroke each
+//   node term.js viewers COUNT  COUNT WebSockets on one named session (from
+//                               127.0.0.2-51, under the per-address cap):
+//                               berthd RSS, and the time for one line typed
+//                               to reach every viewer
 // env: URL, KEY, WS, BERTHD_PID. Prints one JSON line.
 'use strict';
 const WebSocket = require(process.env.WS_MODULE || 'ws');
@@ -17,10 +21,12 @@ async function token() {
 	return (await r.json()).token;
 }
 
-async function open() {
+async function open(session, from) {
 	const t = await token();
 	const ws = new WebSocket(URL.replace(/^http/, 'ws') +
-	    `/v1/workspaces/${WS}/terminal/ws?token=${t}`, 'tty');
+	    `/v1/workspaces/${WS}/terminal/ws?token=${t}` +
+	    (session ? `&session=${session}` : ''), 'tty',
+	    from ? { localAddress: from } : {});
 	const c = { ws, out: '', waiters: [] };
 	ws.on('message', (d) => {
 		const b = Buffer.from(d);
@@ -127,6 +133,27 @@ const modes = {
 		cs.forEach((c) => c.ws.terminate());
 		return { terminals: count, rss0_mb: rss0, rss_mb: rss,
 		    median_ms: pct(lat, 50), p99_ms: pct(lat, 99) };
+	},
+	async viewers(count) {
+		const rss0 = rssMB();
+		const cs = [];
+		for (let i = 0; i < count; i++)
+			cs.push(await open('hold', `127.0.0.${2 + i % 50}`));
+		await new Promise((r) => setTimeout(r, 2000));
+		const rss = rssMB();
+		const open_now = cs.filter((c) =>
+		    c.ws.readyState === WebSocket.OPEN).length;
+		cs.forEach((c) => { c.out = ''; });
+		const t0 = process.hrtime.bigint();
+		const lat = cs.map((c) =>
+		    c.wait(/MARK42/).then(() =>
+		    Number(process.hrtime.bigint() - t0) / 1e6));
+		cs[0].type('echo MARK$((40+2))\r');
+		const all = await Promise.all(lat);
+		cs.forEach((c) => c.ws.terminate());
+		return { viewers: count, open: open_now, rss0_mb: rss0,
+		    rss_mb: rss, line_median_ms: pct(all, 50),
+		    line_p99_ms: pct(all, 99), line_max_ms: pct(all, 100) };
 	},
 };
 
