@@ -81,6 +81,10 @@ static const struct opdoc docs[] = {
 	    "403,415" },
 	{ "GET", "/v1/session", NULL, NULL, 200, "Session", NULL },
 	{ "DELETE", "/v1/session", NULL, NULL, 204, NULL, NULL },
+	/* MCP (mcp-http.c, docs/mcp.md): JSON-RPC in and out. */
+	{ "POST", "/mcp", NULL, "Object", 200, "Object", "403=Object,"
+	    "404=Object,406=Object,413=Object,415=Object" },
+	{ "DELETE", "/mcp", NULL, NULL, 204, NULL, "404=Object" },
 	{ "GET", "/v1/gpus", NULL, NULL, 200, "[]Gpu", NULL },
 	{ "GET", "/v1/gpus/types", NULL, NULL, 200, "[]GpuType", NULL },
 	{ "GET", "/v1/gpus/available", NULL, NULL, 200, "[]Gpu", NULL },

@@ -31,5 +31,6 @@ const struct route *const http_route_tables[] = {
 	api_terminal_routes,
 	web_session_routes,
 	proxy_routes,
+	api_mcp_routes,
 	NULL
 };

@@ -59,6 +59,11 @@ struct req {
 	int				 cap_status;
 	const char			*inj;		/* injected body */
 	size_t				 injlen;
+	int				 cap_keep;	/* keep what fits */
+	int				 cap_cut;	/* ... and it was cut */
+	size_t				 cap_limit;
+	char				 cap_ctype[128];
+	char				 cap_hdrs[512];
 	size_t				 outlen;
 	char				 out[OUTBUF];
 };
@@ -68,6 +73,8 @@ static const struct route *const *tables;
 static const struct http_web_hooks *web;
 
 static int	reply_json_hdr(struct req *, int, json_t *, const char *);
+static int	route_match(struct req *, const char *, const char *);
+static void	req_clear_params(struct req *);
 static atomic_int inflight;
 static atomic_int draining;
 static atomic_int started;
@@ -398,6 +405,10 @@ reply_start(struct req *r, int status, const char *content_type,
 	r->status = status;
 	if (r->cap != NULL) {
 		r->cap_status = status;
+		snprintf(r->cap_ctype, sizeof r->cap_ctype, "%s",
+		    content_type != NULL ? content_type : "");
+		snprintf(r->cap_hdrs, sizeof r->cap_hdrs, "%s", extra != NULL ?
+		    extra : "");
 		return 0;
 	}
 	r->length = length;
@@ -446,7 +457,14 @@ reply_write(struct req *r, const void *p, size_t n)
 	if (r->cap != NULL) {
 		if (buf_append(r->cap, p, n) == 0)
 			return 0;
-		r->cap_status = 413;
+		if (r->cap_keep) {
+			/* req_subcall: the first bytes are kept. */
+			size_t room = r->cap_limit > buf_len(r->cap) ?
+			    r->cap_limit - buf_len(r->cap) : 0;
+			buf_append(r->cap, p, room < n ? room : n);
+			r->cap_cut = 1;
+		} else
+			r->cap_status = 413;
 		return err_set(ERR_TOOBIG, "reply too large");
 	}
 	if (r->head_only) {
@@ -507,6 +525,12 @@ reply_json(struct req *r, int status, json_t *v)
 }
 
 int
+reply_json_headers(struct req *r, int status, json_t *v, const char *extra)
+{
+	return reply_json_hdr(r, status, v, extra);
+}
+
+int
 reply_error(struct req *r, int code, const char *fmt, ...)
 {
 	char msg[1024];
@@ -560,6 +584,101 @@ req_capture(struct req *r, route_fn fn, const char *body, size_t limit,
 	r->inj = NULL;
 	r->replied = 0;
 	r->status = 0;
+	return rc;
+}
+
+int
+req_subcall(struct req *r, struct req_sub *s)
+{
+	struct http_head *h = xcalloc(1, sizeof *h);
+	struct req *q = xcalloc(1, sizeof *q);
+	const struct route *found = NULL;
+	char *target = xstrdup(s->target), *qs, clen[32];
+	int rc = 0;
+
+	s->status = 0;
+	s->out = NULL;
+	s->outlen = 0;
+	s->cut = 0;
+	s->ctype[0] = '\0';
+	s->headers[0] = '\0';
+	if ((qs = strchr(target, '?')) != NULL)
+		*qs++ = '\0';
+	h->method = s->method;
+	h->target = target;
+	h->query = qs;
+	h->minor = 1;
+	h->keep_alive = 1;
+	h->content_length = s->body != NULL ? (int64_t)s->bodylen : 0;
+	snprintf(clen, sizeof clen, "%zu", s->body != NULL ? s->bodylen : 0);
+	h->h[h->nh].name = "Content-Length";
+	h->h[h->nh++].value = clen;
+	h->h[h->nh].name = "Accept";
+	h->h[h->nh++].value = "application/json";
+	if (s->ctype_in != NULL) {
+		h->h[h->nh].name = "Content-Type";
+		h->h[h->nh++].value = s->ctype_in;
+	}
+	if (s->range != NULL && *s->range != '\0') {
+		h->h[h->nh].name = "Range";
+		h->h[h->nh++].value = s->range;
+	}
+	q->hc = r->hc;
+	q->h = h;
+	q->app = r->app;
+	q->who = r->who;
+	q->length = -1;
+	q->inj = s->body != NULL ? s->body : "";
+	q->injlen = s->body != NULL ? s->bodylen : 0;
+	q->cap = buf_new(0);
+	q->cap_keep = 1;
+	q->cap_limit = s->limit;
+	if (http_url_decode(target, strlen(target), q->path, sizeof q->path,
+	    0) < 0) {
+		rc = err_set(ERR_INVAL, "bad path %.100s", target);
+		goto out;
+	}
+	for (int t = 0; tables[t] != NULL && found == NULL; t++)
+		for (const struct route *rt = tables[t]; rt->method != NULL;
+		    rt++) {
+			if (!(rt->flags & ROUTE_UPGRADE) &&
+			    strcmp(rt->method, s->method) == 0 &&
+			    route_match(q, rt->pattern, target)) {
+				found = rt;
+				break;
+			}
+			req_clear_params(q);
+		}
+	if (found == NULL) {
+		rc = err_set(ERR_NOTFOUND, "no route %s %s", s->method, q->path);
+		goto out;
+	}
+	q->route = found;
+	err_clear();
+	if ((found->flags & ROUTE_ADMIN) && !q->who.admin)
+		reply_error(q, ERR_FORBIDDEN, "this needs an admin key");
+	else if ((rc = found->fn(q)) < 0 && !q->replied) {
+		const char *m = err_msg();
+		reply_error(q, rc, "%s", *m ? m : err_str(rc));
+	}
+	rc = 0;
+	if (!q->replied)
+		reply_error(q, ERR_INTERNAL, "no reply");
+	s->status = q->cap_status;
+	s->cut = q->cap_cut;
+	snprintf(s->ctype, sizeof s->ctype, "%s", q->cap_ctype);
+	snprintf(s->headers, sizeof s->headers, "%s", q->cap_hdrs);
+	s->out = buf_steal(q->cap, &s->outlen);
+ out:
+	buf_free(q->cap);
+	req_clear_params(q);
+	for (int i = 0; i < q->nquery; i++) {
+		free(q->qnames[i]);
+		free(q->qvals[i]);
+	}
+	free(q);
+	free(h);
+	free(target);
 	return rc;
 }
 

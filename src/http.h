@@ -109,6 +109,9 @@ int		 req_range(struct req *, int64_t size, const char *etag,
 
 /* Replies with a JSON value (stolen) and status. Returns 0. */
 int	 reply_json(struct req *, int status, json_t *);
+/* The same with extra header lines ("Name: value\r\n"...). */
+int	 reply_json_headers(struct req *, int status, json_t *,
+	    const char *extra);
 /* Replies with the SPEC's error shape for code and a formatted message.
  * Returns 0. */
 int	 reply_error(struct req *, int code, const char *fmt, ...)
@@ -124,6 +127,31 @@ void	 req_msg_errors(struct req *);
  * Returns fn's result; nothing is kept when fn replied nothing. */
 int	 req_capture(struct req *, route_fn fn, const char *body, size_t limit,
 	    int *status, char **out, size_t *outlen);
+/* A request of berth's own API run in this process as this request's
+ * principal, for MCP's tools: the route for method and target
+ * ("/v1/...?query", escaped) is found in the route tables (WebSocket
+ * routes excluded), an admin route refused to others with 403, and run
+ * with body (bodylen bytes of type ctype_in; NULL: none) and range (a
+ * Range header value; NULL: none). Its reply is kept: *out (NUL-
+ * terminated, caller frees) up to limit bytes, cut set when there was
+ * more. Returns 0 once the route answered (any status), ERR_NOTFOUND
+ * when no route matches. */
+struct req_sub {
+	const char	*method;
+	const char	*target;
+	const char	*ctype_in;
+	const char	*body;
+	size_t		 bodylen;
+	const char	*range;
+	size_t		 limit;
+	int		 status;	/* out: */
+	char		*out;
+	size_t		 outlen;
+	int		 cut;
+	char		 ctype[128];
+	char		 headers[512];	/* extra reply header lines */
+};
+int	 req_subcall(struct req *, struct req_sub *);
 /* 204 No Content. */
 int	 reply_empty(struct req *);
 /* Streaming replies: length -1 means chunked. Extra headers are full
@@ -163,5 +191,6 @@ extern const struct route compat_gpulab_routes[];
 extern const struct route api_terminal_routes[];
 extern const struct route web_session_routes[];
 extern const struct route proxy_routes[];
+extern const struct route api_mcp_routes[];
 
 #endif
