@@ -101,12 +101,15 @@ if [ -f "$openapi_dir/package.json" ] &&
 		die "npm install failed in $openapi_dir"
 fi
 # The terminal tests' WebSocket client (npm ws), into
-# tests/integration/term/node_modules, and the dashboard's vendor files
+# tests/integration/term/node_modules, the MCP test's client (the official
+# MCP TypeScript SDK, @modelcontextprotocol/sdk) into
+# tests/integration/mcp/node_modules, and the dashboard's vendor files
 # (xterm.js, uPlot) into web/node_modules, which the build compiles into
 # berthd, and playwright-core for the dashboard test (each pinned by its
 # package-lock.json).
 for d in "$(dirname "$0")/../tests/integration/term" "$(dirname "$0")/../web" \
-    "$(dirname "$0")/../tests/integration/web"; do
+    "$(dirname "$0")/../tests/integration/web" \
+    "$(dirname "$0")/../tests/integration/mcp"; do
 	if [ -f "$d/package-lock.json" ] && [ ! -d "$d/node_modules" ]; then
 		say "npm ci in $d"
 		(cd "$d" && npm ci --no-audit --no-fund >/dev/null) ||

@@ -406,6 +406,16 @@ http_header_line(struct cli_stream *s, const char *l, size_t len)
 	char v[16], *end;
 	long m;
 
+	if (len > 14 && strncasecmp(l, "content-range:", 14) == 0) {
+		const char *sl = memchr(l, '/', len);
+		long long sz;
+		if (sl != NULL && (size_t)(sl - l) + 1 < len &&
+		    sl[1] >= '0' && sl[1] <= '9') {
+			sz = strtoll(sl + 1, &end, 10);
+			s->range_size = sz;
+		}
+		return;
+	}
 	if (len < 13 || strncasecmp(l, "x-berth-mode:", 13) != 0)
 		return;
 	l += 13;
@@ -468,13 +478,14 @@ static int http_stream_net(struct cli *, struct cli_stream *,
 static int
 http_stream_raw(struct cli *cli, struct cli_stream *s, struct http_ctx *c)
 {
-	char *hdrs[8], *url, *body = NULL;
+	char *hdrs[9], *url, *body = NULL;
 	int n = 0, r;
 
 	c->cli = cli;
 	c->s = s;
 	c->err = buf_new(0);
 	s->mode = -1;
+	s->range_size = -1;
 	s->status = 0;
 	s->ctype[0] = '\0';
 	url = xasprintf("%s%s", cli->api_url, s->path);
@@ -482,6 +493,8 @@ http_stream_raw(struct cli *cli, struct cli_stream *s, struct http_ctx *c)
 	hdrs[n++] = xasprintf("Accept: %s", s->accept != NULL ? s->accept :
 	    "application/json");
 	hdrs[n++] = xstrdup("User-Agent: berth/" BERTH_VERSION);
+	if (s->range != NULL)
+		hdrs[n++] = xasprintf("Range: %s", s->range);
 	if (s->json != NULL) {
 		body = json_dumps(s->json, JSON_COMPACT);
 		hdrs[n++] = xstrdup("Content-Type: application/json");
@@ -586,7 +599,11 @@ http_stream_net(struct cli *cli, struct cli_stream *s, struct http_ctx *c,
 	}
 	if (s->status >= 300 || (rq.status >= 300 && !c->checked)) {
 		s->status = rq.status;
-		http_report(cli, s->status, c->err);
+		if (s->errbody != NULL)
+			buf_append(s->errbody, buf_data(c->err),
+			    buf_len(c->err));
+		else
+			http_report(cli, s->status, c->err);
 		return -1;
 	}
 	return 0;
@@ -615,6 +632,7 @@ cli_stream(struct cli *cli, struct cli_stream *s)
 	c.s = s;
 	c.err = buf_new(0);
 	s->mode = -1;
+	s->range_size = -1;
 	s->status = 0;
 	s->ctype[0] = '\0';
 
@@ -627,6 +645,11 @@ cli_stream(struct cli *cli, struct cli_stream *s)
 	free(h);
 	hdr = cu_api.slist_append(hdr, "Expect:");
 	hdr = cu_api.slist_append(hdr, "User-Agent: berth/" BERTH_VERSION);
+	if (s->range != NULL) {
+		h = xasprintf("Range: %s", s->range);
+		hdr = cu_api.slist_append(hdr, h);
+		free(h);
+	}
 	cu_api.setopt(cu, CURLOPT_URL, url);
 	cu_api.setopt(cu, CURLOPT_CUSTOMREQUEST, s->method);
 	cu_api.setopt(cu, CURLOPT_NOSIGNAL, 1L);
@@ -698,7 +721,11 @@ cli_stream(struct cli *cli, struct cli_stream *s)
 		goto out;
 	}
 	if (s->status >= 300) {
-		http_report(cli, s->status, c.err);
+		if (s->errbody != NULL)
+			buf_append(s->errbody, buf_data(c.err),
+			    buf_len(c.err));
+		else
+			http_report(cli, s->status, c.err);
 		goto out;
 	}
 	r = 0;

@@ -260,6 +260,14 @@ const struct cli_cmd cli_cmds[] = {
 	  "~/.ssh/config once.",
 	  "berth ssh-config && ssh train.berth", NULL, 0, 0, -1, 0,
 	  cmd_ssh_config },
+	{ "mcp", "", "Serve the Model Context Protocol on stdin/stdout",
+	  "An MCP server for AI agents (Claude Desktop, Claude Code, any MCP "
+	  "client): newline-delimited JSON-RPC on stdin and stdout. Its tools "
+	  "(workspaces, exec, files, GPUs, logs) call berthd with this "
+	  "CLI's API URL and key, so they can do what the key can. "
+	  "docs/mcp.md has client configurations.",
+	  "claude mcp add berth -- berth mcp\n"
+	  "BERTH_API_KEY=berth_... berth mcp", NULL, 0, 0, -1, 0, cmd_mcp },
 	{ "templates", "", "List templates", NULL, "berth templates", NULL,
 	  0, 0, -1, 0, cmd_templates },
 	{ "templates info", "NAME", "Show one template", NULL,

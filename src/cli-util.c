@@ -15,6 +15,8 @@
 static int
 util_report(struct cli *cli, const char *code, const char *msg)
 {
+	snprintf(cli->last_code, sizeof cli->last_code, "%s", code);
+	snprintf(cli->last_err, sizeof cli->last_err, "%s", msg);
 	if (cli->json) {
 		json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code", code,
 		    "message", msg);

@@ -13,6 +13,8 @@
 
 #include "cli-args.h"
 
+struct buf;
+
 #define CLI_DEFAULT_URL	"http://127.0.0.1:8080"
 
 /* Exit statuses. */
@@ -56,6 +58,8 @@ struct cli {
 	struct cli_args	*args;
 	const struct cli_cmd *cmd;
 	int64_t		 now;
+	char		 last_code[32];	/* the last error reported */
+	char		 last_err[512];
 };
 
 /* The command table (cli-main.c) and the global flags. */
@@ -105,10 +109,15 @@ struct cli_stream {
 			    int64_t ultotal, int64_t ulnow);
 	void		*tickarg;
 	int		 long_running;	/* no total timeout unless --timeout */
+	const char	*range;		/* a Range header value, or NULL */
+	/* When set, an error reply's body goes here instead of being
+	 * printed (cli_stream still returns -1 with status set). */
+	struct buf	*errbody;
 	/* Set by cli_stream. */
 	long		 status;
 	char		 ctype[128];
 	int		 mode;		/* X-Berth-Mode of a file, or -1 */
+	long long	 range_size;	/* from Content-Range ".../N", or -1 */
 };
 /* Runs it; 0 on 2xx (body given to writefn), else prints the error and
  * returns -1 (also when writefn aborted: its caller reports why). */
@@ -175,6 +184,7 @@ int	cmd_sshkeys(struct cli *);
 int	cmd_sshkeys_add(struct cli *);
 int	cmd_sshkeys_rm(struct cli *);
 int	cmd_gpus(struct cli *);
+int	cmd_mcp(struct cli *);
 int	cmd_version(struct cli *);
 int	cmd_help(struct cli *);
 int	cmd_completion(struct cli *);

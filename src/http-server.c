@@ -27,54 +27,13 @@
 #include "timeutil.h"
 #include "xmalloc.h"
 
-#define MAXPARAMS	4
-#define MAXQUERY	16
-#define OUTBUF		16384
-
-struct req {
-	struct hconn			*hc;
-	const struct http_head		*h;
-	struct app			*app;
-	const struct route		*route;
-	struct principal		 who;
-	char				 path[2048];
-	char				*pnames[MAXPARAMS];
-	char				*pvals[MAXPARAMS];
-	int				 nparams;
-	char				*qnames[MAXQUERY];
-	char				*qvals[MAXQUERY];
-	int				 nquery;
-	int				 replied;
-	int				 bad_path;
-	int				 chunked;
-	int				 head_only;	/* HEAD: no body */
-	int				 status;
-	int				 failed;	/* a write failed */
-	int64_t				 length;	/* declared, or -1 */
-	int64_t				 sent;		/* body bytes */
-	const char			*origin;	/* CORS origin */
-	int				 msgerr;	/* req_msg_errors */
-	int				 by_session;	/* cookie auth */
-	struct buf			*cap;		/* req_capture */
-	int				 cap_status;
-	const char			*inj;		/* injected body */
-	size_t				 injlen;
-	int				 cap_keep;	/* keep what fits */
-	int				 cap_cut;	/* ... and it was cut */
-	size_t				 cap_limit;
-	char				 cap_ctype[128];
-	char				 cap_hdrs[512];
-	size_t				 outlen;
-	char				 out[OUTBUF];
-};
+#include "http-int.h"
 
 static struct app *the_app;
 static const struct route *const *tables;
 static const struct http_web_hooks *web;
 
 static int	reply_json_hdr(struct req *, int, json_t *, const char *);
-static int	route_match(struct req *, const char *, const char *);
-static void	req_clear_params(struct req *);
 static atomic_int inflight;
 static atomic_int draining;
 static atomic_int started;
@@ -560,129 +519,6 @@ req_msg_errors(struct req *r)
 }
 
 int
-req_capture(struct req *r, route_fn fn, const char *body, size_t limit,
-    int *status, char **out, size_t *outlen)
-{
-	int rc;
-
-	*out = NULL;
-	*outlen = 0;
-	*status = 0;
-	r->cap = buf_new(limit);
-	r->cap_status = 0;
-	if (body != NULL) {
-		r->inj = body;
-		r->injlen = strlen(body);
-	}
-	rc = fn(r);
-	if (r->replied && rc == 0) {
-		*status = r->cap_status;
-		*out = buf_steal(r->cap, outlen);
-	}
-	buf_free(r->cap);
-	r->cap = NULL;
-	r->inj = NULL;
-	r->replied = 0;
-	r->status = 0;
-	return rc;
-}
-
-int
-req_subcall(struct req *r, struct req_sub *s)
-{
-	struct http_head *h = xcalloc(1, sizeof *h);
-	struct req *q = xcalloc(1, sizeof *q);
-	const struct route *found = NULL;
-	char *target = xstrdup(s->target), *qs, clen[32];
-	int rc = 0;
-
-	s->status = 0;
-	s->out = NULL;
-	s->outlen = 0;
-	s->cut = 0;
-	s->ctype[0] = '\0';
-	s->headers[0] = '\0';
-	if ((qs = strchr(target, '?')) != NULL)
-		*qs++ = '\0';
-	h->method = s->method;
-	h->target = target;
-	h->query = qs;
-	h->minor = 1;
-	h->keep_alive = 1;
-	h->content_length = s->body != NULL ? (int64_t)s->bodylen : 0;
-	snprintf(clen, sizeof clen, "%zu", s->body != NULL ? s->bodylen : 0);
-	h->h[h->nh].name = "Content-Length";
-	h->h[h->nh++].value = clen;
-	h->h[h->nh].name = "Accept";
-	h->h[h->nh++].value = "application/json";
-	if (s->ctype_in != NULL) {
-		h->h[h->nh].name = "Content-Type";
-		h->h[h->nh++].value = s->ctype_in;
-	}
-	if (s->range != NULL && *s->range != '\0') {
-		h->h[h->nh].name = "Range";
-		h->h[h->nh++].value = s->range;
-	}
-	q->hc = r->hc;
-	q->h = h;
-	q->app = r->app;
-	q->who = r->who;
-	q->length = -1;
-	q->inj = s->body != NULL ? s->body : "";
-	q->injlen = s->body != NULL ? s->bodylen : 0;
-	q->cap = buf_new(0);
-	q->cap_keep = 1;
-	q->cap_limit = s->limit;
-	if (http_url_decode(target, strlen(target), q->path, sizeof q->path,
-	    0) < 0) {
-		rc = err_set(ERR_INVAL, "bad path %.100s", target);
-		goto out;
-	}
-	for (int t = 0; tables[t] != NULL && found == NULL; t++)
-		for (const struct route *rt = tables[t]; rt->method != NULL;
-		    rt++) {
-			if (!(rt->flags & ROUTE_UPGRADE) &&
-			    strcmp(rt->method, s->method) == 0 &&
-			    route_match(q, rt->pattern, target)) {
-				found = rt;
-				break;
-			}
-			req_clear_params(q);
-		}
-	if (found == NULL) {
-		rc = err_set(ERR_NOTFOUND, "no route %s %s", s->method, q->path);
-		goto out;
-	}
-	q->route = found;
-	err_clear();
-	if ((found->flags & ROUTE_ADMIN) && !q->who.admin)
-		reply_error(q, ERR_FORBIDDEN, "this needs an admin key");
-	else if ((rc = found->fn(q)) < 0 && !q->replied) {
-		const char *m = err_msg();
-		reply_error(q, rc, "%s", *m ? m : err_str(rc));
-	}
-	rc = 0;
-	if (!q->replied)
-		reply_error(q, ERR_INTERNAL, "no reply");
-	s->status = q->cap_status;
-	s->cut = q->cap_cut;
-	snprintf(s->ctype, sizeof s->ctype, "%s", q->cap_ctype);
-	snprintf(s->headers, sizeof s->headers, "%s", q->cap_hdrs);
-	s->out = buf_steal(q->cap, &s->outlen);
- out:
-	buf_free(q->cap);
-	req_clear_params(q);
-	for (int i = 0; i < q->nquery; i++) {
-		free(q->qnames[i]);
-		free(q->qvals[i]);
-	}
-	free(q);
-	free(h);
-	free(target);
-	return rc;
-}
-
-int
 req_upgrade(struct req *r, const char *extra, int *fd, void **rest,
     size_t *restlen)
 {
@@ -1090,4 +926,16 @@ int
 http_connections(void)
 {
 	return hconn_count();
+}
+
+int
+http_match(struct req *r, const char *pattern, const char *path)
+{
+	return route_match(r, pattern, path);
+}
+
+void
+http_params_clear(struct req *r)
+{
+	req_clear_params(r);
 }

@@ -16,7 +16,7 @@
 #include "xmalloc.h"
 
 #define REPLY_SMALL	(4 * 1024 * 1024)
-#define REPLY_EXEC	(128 * 1024 * 1024)	/* two 16 MiB streams, escaped */
+#define REPLY_EXEC	(128 * 1024 * 1024)	/* 2 x 16 MiB, JSON-escaped */
 
 static const char ws_prop[] = "\"workspace\":{\"type\":\"string\","
     "\"description\":\"the workspace's name, id or id prefix\"}";

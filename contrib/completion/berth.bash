@@ -27,6 +27,7 @@ _berth() {
 	"cp") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"ssh") flags=" --print --session --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
 	"ssh-config") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
+	"mcp") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"templates") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"templates info") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"volumes") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
@@ -83,7 +84,7 @@ _berth() {
 }
 _berth_subs() {
 	case $1 in
-	"") echo "auth auth auth auth deploy ls inspect stop start restart redeploy rm logs stats exec cp ssh ssh-config templates volumes users api-keys ssh-keys gpus version completion help" ;;
+	"") echo "auth auth auth auth deploy ls inspect stop start restart redeploy rm logs stats exec cp ssh ssh-config mcp templates volumes users api-keys ssh-keys gpus version completion help" ;;
 	"templates") echo "info" ;;
 	"volumes") echo "create info resize rm" ;;
 	"users") echo "create rm key" ;;

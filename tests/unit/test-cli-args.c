@@ -13,6 +13,7 @@
 #include "cli-account.c"
 #include "cli-term.c"
 #include "cli-net.c"
+#include "cli-mcp.c"
 
 #include "test-cli-util.h"
 

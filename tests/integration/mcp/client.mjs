@@ -1,0 +1,235 @@
+// client.mjs: drives berth's MCP server with the official TypeScript SDK
+// client (@modelcontextprotocol/sdk) for tests/integration/mcp.sh.
+//   node client.mjs http|stdio SCENARIO
+// Environment: URL (berthd), KEY (alice's API key), KEY2 (bob's), BERTH
+// (the CLI, for stdio), WSNAME (the workspace name this run makes).
+// Exit status is the verdict; each check prints "ok - ...".
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from
+    '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StdioClientTransport } from
+    '@modelcontextprotocol/sdk/client/stdio.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import assert from 'node:assert/strict';
+
+const [mode, scenario] = process.argv.slice(2);
+const { URL: url, KEY, KEY2, BERTH, WSNAME } = process.env;
+const LONG = { timeout: 180000 };
+
+function ok(what) {
+	console.log(`ok - [${mode}] ${what}`);
+}
+
+async function connect(key) {
+	const client = new Client({ name: 'berth-test', version: '1.0.0' });
+	let transport;
+	if (mode === 'http') {
+		transport = new StreamableHTTPClientTransport(
+		    new globalThis.URL(url + '/mcp'),
+		    { requestInit: { headers: { Authorization: `Bearer ${key}` } } });
+	} else {
+		transport = new StdioClientTransport({
+			command: BERTH, args: ['mcp'],
+			env: { PATH: process.env.PATH, HOME: process.env.HOME,
+			    BERTH_API_URL: url, BERTH_API_KEY: key },
+			stderr: 'inherit',
+		});
+	}
+	await client.connect(transport);
+	return { client, transport };
+}
+
+// A tool call that must succeed: its structuredContent.
+async function call(c, name, args, opts) {
+	const r = await c.callTool({ name, arguments: args }, undefined,
+	    opts ?? LONG);
+	if (r.isError)
+		throw new Error(`${name} failed: ${r.content?.[0]?.text}`);
+	// The text block carries the same result as JSON.
+	assert.deepEqual(JSON.parse(r.content[0].text), r.structuredContent);
+	return r.structuredContent;
+}
+
+// A tool call that must fail with the API's code: its error object.
+async function callErr(c, name, args, code) {
+	const r = await c.callTool({ name, arguments: args }, undefined, LONG);
+	assert.equal(r.isError, true, `${name} should fail: ` +
+	    JSON.stringify(r));
+	const e = r.structuredContent.error;
+	assert.equal(e.code, code, `${name}: ${JSON.stringify(e)}`);
+	assert.match(r.content[0].text, new RegExp(`^error ${code}: `));
+	assert.ok(e.message.length > 0);
+	return e;
+}
+
+async function endToEnd() {
+	const { client: c } = await connect(KEY);
+	const info = c.getServerVersion();
+	assert.equal(info.name, 'berth');
+	ok(`initialize: server ${info.name} ${info.version}`);
+
+	const { tools } = await c.listTools();
+	const names = tools.map(t => t.name).sort();
+	for (const want of ['list_workspaces', 'create_workspace',
+	    'start_workspace', 'stop_workspace', 'delete_workspace', 'exec',
+	    'read_file', 'write_file', 'list_files', 'gpus_available', 'logs'])
+		assert.ok(names.includes(want), `tool ${want} in ${names}`);
+	for (const t of tools)
+		assert.equal(t.inputSchema.type, 'object', t.name);
+	ok(`tools/list: ${names.length} tools with input schemas`);
+
+	const ws = await call(c, 'create_workspace', { name: WSNAME });
+	assert.equal(ws.state, 'running');
+	assert.equal(ws.name, WSNAME);
+	ok('create_workspace: running');
+
+	const list = await call(c, 'list_workspaces', {});
+	assert.ok(list.workspaces.some(w => w.id === ws.id &&
+	    w.state === 'running'));
+	ok('list_workspaces shows it');
+
+	// exec: the full result.
+	let x = await call(c, 'exec', { workspace: WSNAME,
+	    command: 'printf out; printf err >&2; exit 3' });
+	assert.equal(x.stdout, 'out');
+	assert.equal(x.stderr, 'err');
+	assert.equal(x.exit_code, 3);
+	assert.equal(x.signal, null);
+	assert.equal(x.timed_out, false);
+	assert.equal(x.truncated, false);
+	assert.equal(typeof x.duration_ms, 'number');
+	ok('exec: stdout, stderr, exit_code 3');
+	x = await call(c, 'exec', { workspace: WSNAME,
+	    argv: ['sh', '-c', 'id -un; kill -TERM $$'] });
+	assert.equal(x.stdout, 'dev\n');
+	assert.equal(x.exit_code, 143);
+	assert.equal(x.signal, 'SIGTERM');
+	ok('exec: argv, runs as the workspace user, signal SIGTERM');
+	x = await call(c, 'exec', { workspace: WSNAME, command: 'sleep 30',
+	    timeout: 1 });
+	assert.equal(x.timed_out, true);
+	assert.equal(x.exit_code, 137);
+	assert.equal(x.signal, 'SIGKILL');
+	assert.ok(x.duration_ms < 20000);
+	ok('exec: timeout kills, timed_out and SIGKILL');
+	x = await call(c, 'exec', { workspace: WSNAME, command: 'cat',
+	    stdin: 'fed in' });
+	assert.equal(x.stdout, 'fed in');
+	ok('exec: stdin');
+
+	// Files: text, a range, binary, a listing.
+	const path = '/home/dev/mcp/notes.txt';
+	const w = await call(c, 'write_file', { workspace: WSNAME, path,
+	    content: 'hello\nworld\n' });
+	assert.equal(w.bytes, 12);
+	let f = await call(c, 'read_file', { workspace: WSNAME, path });
+	assert.equal(f.content, 'hello\nworld\n');
+	assert.equal(f.encoding, 'utf-8');
+	assert.equal(f.size, 12);
+	assert.equal(f.eof, true);
+	f = await call(c, 'read_file', { workspace: WSNAME, path, offset: 6,
+	    length: 3 });
+	assert.equal(f.content, 'wor');
+	assert.equal(f.eof, false);
+	f = await call(c, 'read_file', { workspace: WSNAME, path,
+	    offset: 12 });
+	assert.equal(f.bytes, 0);
+	assert.equal(f.eof, true);
+	x = await call(c, 'exec', { workspace: WSNAME,
+	    command: `stat -c %U ${path}; cat ${path}` });
+	assert.equal(x.stdout, 'dev\nhello\nworld\n');
+	ok('write_file / read_file: text, owned by the user, offset and length');
+	const bin = Buffer.from([...Array(256).keys()]);
+	await call(c, 'write_file', { workspace: WSNAME,
+	    path: '/home/dev/mcp/bin', content: bin.toString('base64'),
+	    encoding: 'base64', mode: '0600' });
+	f = await call(c, 'read_file', { workspace: WSNAME,
+	    path: '/home/dev/mcp/bin' });
+	assert.equal(f.encoding, 'base64');
+	assert.deepEqual(Buffer.from(f.content, 'base64'), bin);
+	ok('write_file / read_file: binary through base64');
+	const ls = await call(c, 'list_files', { workspace: WSNAME,
+	    path: '/home/dev/mcp' });
+	assert.equal(ls.type, 'directory');
+	assert.deepEqual(ls.entries.map(e => e.name), ['bin', 'notes.txt']);
+	const b = ls.entries[0];
+	assert.equal(b.type, 'file');
+	assert.equal(b.size, 256);
+	assert.equal(b.mode, '0600');
+	assert.match(b.mtime, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+	ok('list_files: names, types, sizes, modes, mtimes');
+	await callErr(c, 'list_files', { workspace: WSNAME,
+	    path: '/home/dev/nope' }, 'not_found');
+	await callErr(c, 'read_file', { workspace: WSNAME,
+	    path: '/home/dev/mcp' }, 'is_directory');
+	await callErr(c, 'read_file', { workspace: WSNAME, path: 'rel' },
+	    'invalid_argument');
+	ok('file tool errors: not_found, is_directory, invalid_argument');
+
+	const logs = await call(c, 'logs', { workspace: WSNAME, tail: 10 });
+	assert.equal(typeof logs.logs, 'string');
+	ok('logs');
+	const g = await call(c, 'gpus_available', {});
+	assert.ok(g.gpus.length >= 1, JSON.stringify(g));
+	assert.ok(g.gpus.every(d => typeof d.uuid === 'string'));
+	ok(`gpus_available: ${g.gpus.length} devices`);
+
+	// Tool errors carry the API's code and message.
+	let e = await callErr(c, 'exec', { workspace: 'no-such-ws',
+	    command: 'true' }, 'not_found');
+	assert.match(e.message, /no-such-ws/);
+	assert.equal(e.status, 404);
+	await callErr(c, 'exec', { workspace: WSNAME }, 'invalid_argument');
+	await callErr(c, 'create_workspace', { name: WSNAME }, 'conflict');
+	ok('tool errors: not_found (404), invalid_argument, conflict');
+
+	// Another user sees none of it.
+	const { client: c2 } = await connect(KEY2);
+	await callErr(c2, 'exec', { workspace: WSNAME, command: 'true' },
+	    'not_found');
+	await callErr(c2, 'read_file', { workspace: ws.id, path }, 'not_found');
+	await callErr(c2, 'delete_workspace', { workspace: ws.id },
+	    'not_found');
+	const l2 = await call(c2, 'list_workspaces', {});
+	assert.ok(!l2.workspaces.some(x2 => x2.id === ws.id));
+	await c2.close();
+	ok("another user can't see or touch it");
+
+	// Protocol faults are JSON-RPC errors.
+	await assert.rejects(c.callTool({ name: 'no_such_tool', arguments: {} }),
+	    err => err instanceof McpError && err.code === -32602);
+	ok('unknown tool: JSON-RPC -32602');
+
+	// Lifecycle.
+	let s = await call(c, 'stop_workspace', { workspace: WSNAME });
+	assert.equal(s.state, 'stopped');
+	e = await callErr(c, 'exec', { workspace: WSNAME, command: 'true' },
+	    'conflict');
+	assert.match(e.message, /stopped/);
+	s = await call(c, 'start_workspace', { workspace: WSNAME });
+	assert.equal(s.state, 'running');
+	f = await call(c, 'read_file', { workspace: WSNAME, path });
+	assert.equal(f.content, 'hello\nworld\n');
+	ok('stop_workspace, exec refused (conflict), start_workspace, file kept');
+	const d = await call(c, 'delete_workspace', { workspace: WSNAME });
+	assert.equal(d.deleted, true);
+	const after = await call(c, 'list_workspaces', {});
+	assert.ok(!after.workspaces.some(x2 => x2.id === ws.id));
+	ok('delete_workspace');
+	await c.close();
+}
+
+async function main() {
+	switch (scenario) {
+	case 'e2e':
+		await endToEnd();
+		break;
+	default:
+		throw new Error(`no scenario ${scenario}`);
+	}
+}
+
+main().then(() => process.exit(0), err => {
+	console.error(`FAIL [${mode} ${scenario}]:`, err);
+	process.exit(1);
+});
