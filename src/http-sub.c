@@ -115,6 +115,8 @@ req_subcall(struct req *r, struct req_sub *s)
 	err_clear();
 	if ((found->flags & ROUTE_ADMIN) && !q->who.admin)
 		reply_error(q, ERR_FORBIDDEN, "this needs an admin key");
+	else if ((rc = http_scope_check(&q->who, found)) != 0)
+		reply_error(q, rc, "%s", err_msg());
 	else if ((rc = found->fn(q)) < 0 && !q->replied) {
 		const char *m = err_msg();
 		reply_error(q, rc, "%s", *m ? m : err_str(rc));

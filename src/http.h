@@ -130,7 +130,8 @@ int	 req_capture(struct req *, route_fn fn, const char *body, size_t limit,
 /* A request of berth's own API run in this process as this request's
  * principal, for MCP's tools: the route for method and target
  * ("/v1/...?query", escaped) is found in the route tables (WebSocket
- * routes excluded), an admin route refused to others with 403, and run
+ * routes excluded), refused with 403 as the router refuses it (an admin
+ * route, a scoped key's missing scope: http_scope_check), and run
  * with body (bodylen bytes of type ctype_in; NULL: none) and range (a
  * Range header value; NULL: none). Its reply is kept: *out (NUL-
  * terminated, caller frees) up to limit bytes, cut set when there was

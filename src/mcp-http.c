@@ -3,9 +3,10 @@
  * JSON answer (202 for a notification); initialize opens a session
  * (Mcp-Session-Id, kept in memory and bound to the user; after a restart
  * the client initializes again, as the spec has it); DELETE ends one.
- * Auth is the router's (API key); each tool runs berth's own route in
- * this process as the caller (req_subcall), so scopes and ownership are
- * the API's. Request threads; the session table has one lock. */
+ * Auth is the router's (any valid API key); each tool runs berth's own
+ * route in this process as the caller (req_subcall), so a scoped key's
+ * scopes and workspaces, and ownership, are checked as the API checks
+ * them. Request threads; the session table has one lock. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,11 +298,12 @@ h_delete(struct req *r)
 }
 
 const struct route api_mcp_routes[] = {
-	{ "POST", "/mcp", h_post, 0, "Model Context Protocol, streamable "
-	    "HTTP (docs/mcp.md): one JSON-RPC message per POST, answered "
-	    "as application/json (202 for a notification); initialize "
-	    "returns Mcp-Session-Id, which later requests carry" },
-	{ "DELETE", "/mcp", h_delete, 0, "end the MCP session named by "
-	    "Mcp-Session-Id" },
+	{ "POST", "/mcp", h_post, ROUTE_ANYKEY, "Model Context Protocol, "
+	    "streamable HTTP (docs/mcp.md): one JSON-RPC message per POST, "
+	    "answered as application/json (202 for a notification); "
+	    "initialize returns Mcp-Session-Id, which later requests "
+	    "carry" },
+	{ "DELETE", "/mcp", h_delete, ROUTE_ANYKEY, "end the MCP session "
+	    "named by Mcp-Session-Id" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

@@ -4,7 +4,8 @@
 # HTTP at /mcp and `berth mcp` on stdio. Each run makes a workspace, execs
 # (full result, timeout, signal), writes, reads and lists files, reads
 # logs and the free GPUs, gets the API's errors as tool errors, is refused
-# another user's workspace, stops, starts and deletes it. Then the HTTP
+# another user's workspace, stops, starts and deletes it; scoped keys get
+# the API's refusals (a read-only key, a key for one workspace). Then the HTTP
 # transport's rules with curl: auth, sessions (bound to the user, ended by
 # DELETE), protocol version, Origin, GET, parse errors, notifications.
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +24,18 @@ export URL KEY KEY2 BERTH
 for mode in http stdio; do
 	WSNAME=mcp-$mode node "$T/client.mjs" "$mode" e2e ||
 		fail "MCP over $mode"
+done
+
+# Scoped keys (auth.h): the tools are refused what the key may not do.
+expect 201 POST /v1/workspaces '{"name":"sa","wait":true}' "$KEY"
+expect 201 POST /v1/workspaces '{"name":"sb","wait":true}' "$KEY"
+expect 201 POST /v1/api-keys '{"name":"ro","scopes":["read"]}' "$KEY"
+KEY_RO=$(jget "$BODY" .key)
+expect 201 POST /v1/api-keys '{"name":"sa","scopes":["read","exec","files"],"workspaces":["sa"]}' "$KEY"
+KEY_SA=$(jget "$BODY" .key)
+export SA=sa SB=sb KEY_RO KEY_SA
+for mode in http stdio; do
+	node "$T/client.mjs" "$mode" scoped || fail "scoped keys over $mode"
 done
 
 # The HTTP transport's rules, as the spec has them.

@@ -219,10 +219,43 @@ async function endToEnd() {
 	await c.close();
 }
 
+// A key scoped to read (KEY_RO), and one scoped to exec and files on
+// workspace SA only (KEY_SA): the tools get the API's refusals.
+async function scoped() {
+	const { SA, SB, KEY_RO, KEY_SA } = process.env;
+	let { client: c } = await connect(KEY_RO);
+	const l = await call(c, 'list_workspaces', {});
+	assert.ok(l.workspaces.some(w => w.name === SA));
+	let e = await callErr(c, 'exec', { workspace: SA, command: 'true' },
+	    'forbidden');
+	assert.match(e.message, /scope/);
+	await callErr(c, 'write_file', { workspace: SA, path: '/tmp/x',
+	    content: 'x' }, 'forbidden');
+	await callErr(c, 'stop_workspace', { workspace: SA }, 'forbidden');
+	await callErr(c, 'create_workspace', { name: 'nope' }, 'forbidden');
+	await c.close();
+	ok('a read-only key: lists, but exec, files and lifecycle are forbidden');
+	({ client: c } = await connect(KEY_SA));
+	const x = await call(c, 'exec', { workspace: SA, command: 'echo in' });
+	assert.equal(x.stdout, 'in\n');
+	await call(c, 'write_file', { workspace: SA, path: '/tmp/s',
+	    content: 's' });
+	e = await callErr(c, 'exec', { workspace: SB, command: 'true' },
+	    'forbidden');
+	await callErr(c, 'read_file', { workspace: SB, path: '/etc/hostname' },
+	    'forbidden');
+	await callErr(c, 'delete_workspace', { workspace: SA }, 'forbidden');
+	await c.close();
+	ok('a key for one workspace: exec and files there, nothing elsewhere');
+}
+
 async function main() {
 	switch (scenario) {
 	case 'e2e':
 		await endToEnd();
+		break;
+	case 'scoped':
+		await scoped();
 		break;
 	default:
 		throw new Error(`no scenario ${scenario}`);
