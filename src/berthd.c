@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 
+#include "agent.h"
 #include "app.h"
 #include "auth.h"
 #include "db.h"
@@ -182,6 +183,8 @@ main(int argc, char **argv)
 	int sig, r, lvl;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && strcmp(argv[1], "agent") == 0)
+		return agent_main(argc - 1, argv + 1);
 	/* Many short-lived worker threads: a few malloc arenas keep the
 	 * resident size down without costing throughput here. */
 	mallopt(M_ARENA_MAX, 2);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent-link.h"
 #include "buf.h"
 #include "docker-client.h"
 #include "docker-http.h"
@@ -38,6 +39,15 @@ dc_new(const char *host)
 
 	if (host == NULL || *host == '\0')
 		host = "unix:///var/run/docker.sock";
+	/* A cluster node's engine, through its berth agent. */
+	if (strncmp(host, AGENT_URL_PREFIX, strlen(AGENT_URL_PREFIX)) == 0) {
+		dc = xcalloc(1, sizeof *dc);
+		dc->host = xstrdup(host);
+		dc->path = xstrdup(host);
+		dc->timeout_ms = DC_DEFAULT_MS;
+		pthread_mutex_init(&dc->lock, NULL);
+		return dc;
+	}
 	if (strncmp(host, "unix://", 7) == 0)
 		path = host + 7;
 	else

@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "agent-link.h"
 #include "buf.h"
 #include "docker-http.h"
 #include "err.h"
@@ -336,6 +337,13 @@ dconn_open(const char *sock, const char *host, const char *what, size_t rbuf,
 	int fd, r, soerr = 0;
 
 	*cp = NULL;
+	if (strncmp(sock, AGENT_URL_PREFIX, strlen(AGENT_URL_PREFIX)) == 0) {
+		/* A cluster node's engine, through its berth agent. */
+		if ((r = agent_dial(sock + strlen(AGENT_URL_PREFIX),
+		    "engine", connect_ms, &fd)) != 0)
+			return r;
+		goto connected;
+	}
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	strlcpy_b(sun.sun_path, sock, sizeof sun.sun_path);
@@ -367,6 +375,7 @@ dconn_open(const char *sock, const char *host, const char *what, size_t rbuf,
 		return err_set(ERR_BACKEND, "docker engine not reachable at "
 		    "%s: %s (is dockerd running?)", host, strerror(e));
 	}
+connected:
 	c = xcalloc(1, sizeof *c);
 	c->fd = fd;
 	c->what = xstrdup(what);

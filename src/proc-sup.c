@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent-link.h"
 #include "err.h"
 #include "log.h"
 #include "proc-sup.h"
@@ -456,9 +457,20 @@ read_key(const char *dir, char *key, size_t size)
 	return 0;
 }
 
-/* Connects and says hello: 0, 1 when nobody answers, <0 on error. */
 static int
-dial(const char *dir, struct proc **pp, uint32_t *uid, uint32_t *gid)
+set_blocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ? -1 : 0;
+}
+
+/* Connects and says hello: 0, 1 when nobody answers, <0 on error. The
+ * socket is in dir on this host, or on a cluster node behind the agent
+ * via. */
+static int
+dial(const char *dir, const char *via, struct proc **pp, uint32_t *uid,
+    uint32_t *gid)
 {
 	struct sockaddr_un sa;
 	struct sup_frame f;
@@ -472,6 +484,21 @@ dial(const char *dir, struct proc **pp, uint32_t *uid, uint32_t *gid)
 	if (read_key(dir, key, sizeof key) != 0) {
 		err_set(ERR_NOTFOUND, "no supervisor key for %s", dir);
 		return 1;
+	}
+	if (via != NULL) {
+		const char *slash = strrchr(dir, '/');
+		char *target = xasprintf("sup %s", slash != NULL ? slash + 1 :
+		    dir);
+
+		rc = agent_dial(via, target, SUP_CONNECT_MS, &fd);
+		free(target);
+		if (rc != 0)
+			return 1;
+		if (set_blocking(fd) != 0) {
+			close(fd);
+			return 1;
+		}
+		goto connected;
 	}
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
@@ -500,6 +527,7 @@ dial(const char *dir, struct proc **pp, uint32_t *uid, uint32_t *gid)
 	}
 	if (dfd >= 0)
 		close(dfd);
+ connected:
 	p = xcalloc(1, sizeof *p);
 	p->ops = &sup_ops;
 	p->fd = fd;
@@ -564,7 +592,7 @@ sup_proc_start(const struct proc_spec *s, struct proc **pp)
 	if (s->tty && (s->rows > 10000 || s->cols > 10000))
 		return err_set(ERR_INVAL, "bad terminal size %ux%u", s->cols,
 		    s->rows);
-	if ((rc = dial(s->sup_dir, &p, &uid, &gid)) != 0)
+	if ((rc = dial(s->sup_dir, s->sup_via, &p, &uid, &gid)) != 0)
 		return rc;
 	if (!same_user(s->user, uid, gid)) {
 		p->lost = 1;
@@ -615,7 +643,7 @@ sup_list(const char *dir, struct sup_ps **psp, size_t *np)
 
 	*psp = NULL;
 	*np = 0;
-	if ((rc = dial(dir, &p, &uid, &gid)) != 0)
+	if ((rc = dial(dir, NULL, &p, &uid, &gid)) != 0)
 		return rc > 0 ? ERR_NOTFOUND : rc;
 	sup_put_frame(&p->wb, SUP_LIST, NULL, 0);
 	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
@@ -661,7 +689,7 @@ sup_kill(const char *dir, uint64_t id, int sig)
 	size_t m;
 	int rc;
 
-	if ((rc = dial(dir, &p, &uid, &gid)) != 0)
+	if ((rc = dial(dir, NULL, &p, &uid, &gid)) != 0)
 		return rc > 0 ? ERR_NOTFOUND : rc;
 	m = sup_put_begin(&p->wb, SUP_KILL);
 	sup_put_u64(&p->wb, id);

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "proc-sup.h"
 #include "proc.h"
+#include "rt.h"
 
 #define OPS(p)	(((const struct proc_base *)(const void *)(p))->ops)
 
@@ -18,16 +19,23 @@ int
 proc_start(struct rt *rt, const char *container_id,
     const struct proc_spec *s, struct proc **pp)
 {
+	struct rt_where w;
+	struct proc_spec ls;
 	int r;
 
 	*pp = NULL;
+	/* On a cluster, the engine and supervisor of the workspace's node. */
+	if ((r = rt_locate(rt, container_id, &w)) != 0)
+		return r;
 	if (s != NULL && s->sup_dir != NULL) {
-		if ((r = sup_proc_start(s, pp)) <= 0)
+		ls = *s;
+		ls.sup_via = w.via[0] != '\0' ? w.via : NULL;
+		if ((r = sup_proc_start(&ls, pp)) <= 0)
 			return r;
 		/* No supervisor there, or not for this user: fall back. */
 		log_debug("%s: Docker exec instead", err_msg());
 	}
-	return docker_proc_start(rt, container_id, s, pp);
+	return docker_proc_start(w.rt, w.id, s, pp);
 }
 
 const char *

@@ -27,6 +27,9 @@ struct proc_spec {
 	/* The workspace's supervisor directory on the host (sup-host.h);
 	 * NULL, or no supervisor answering there: Docker exec. */
 	const char		*sup_dir;
+	/* Set by proc_start: the berth agent that reaches sup_dir's socket
+	 * on a cluster node (NULL: this host). */
+	const char		*sup_via;
 	/* The supervisor enforces this itself (so it holds across a berthd
 	 * crash); 0: none. Docker exec ignores it: callers still time out. */
 	int			 timeout_ms;

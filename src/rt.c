@@ -6,13 +6,18 @@
 #include "docker-rt.h"
 #include "err.h"
 #include "rt.h"
+#include "swarm-rt.h"
+#include "xmalloc.h"
 
 struct rt *
 rt_new(const char *kind, const char *address)
 {
 	if (kind != NULL && strcmp(kind, "docker") == 0)
 		return docker_rt_new(address);
-	err_set(ERR_INVAL, "unknown runtime backend '%s' (known: docker)",
+	if (kind != NULL && strcmp(kind, "swarm") == 0)
+		return swarm_rt_new(address);
+	err_set(ERR_INVAL, "unknown runtime backend '%s' (known: docker, "
+	    "swarm)",
 	    kind != NULL ? kind : "");
 	return NULL;
 }
@@ -145,6 +150,18 @@ int
 rt_list(struct rt *rt, struct rt_container **list, size_t *n)
 {
 	return rt->ops->list(rt, list, n);
+}
+
+int
+rt_locate(struct rt *rt, const char *id, struct rt_where *w)
+{
+	memset(w, 0, sizeof *w);
+	if (rt->ops->locate != NULL)
+		return rt->ops->locate(rt, id, w);
+	w->rt = rt;
+	if (strlcpy_b(w->id, id, sizeof w->id) >= sizeof w->id)
+		return err_set(ERR_INVAL, "container id too long");
+	return 0;
 }
 
 int

@@ -81,6 +81,12 @@ struct rt_spec {
 	size_t			 nports;
 	const char *const	*gpu_uuids;	/* NULL-terminated or NULL */
 	int			 gpu_attach;	/* RT_GPU_* */
+	/* Where the engine schedules GPUs itself (a cluster): gpu_count
+	 * of the node resource gpu_resource ("NVIDIA_GPU", "MIG_1g_10gb"),
+	 * chosen by the engine; gpu_uuids is then not used. 0: none, or
+	 * as many as gpu_uuids names, of kind RT_GPU_RESOURCE. */
+	const char		*gpu_resource;
+	int			 gpu_count;
 	/* Who the container belongs to: recorded by the backend, given
 	 * back by rt_list. */
 	const char		*installation;	/* this berthd's instance id */
@@ -102,8 +108,14 @@ struct rt_spec {
  * are its (visible-devices environment; the devices must be there). */
 enum { RT_GPU_ENV = 0, RT_GPU_RUNTIME = 1 };
 
+#define RT_GPU_RESOURCE	"NVIDIA_GPU"	/* a whole GPU, as a node resource */
+
 /* Container states, the same for every backend: "created" (made, never
- * started), "running", "paused", "exited" (stopped or ended), "unknown". */
+ * started), "running", "paused", "exited" (stopped or ended), "unknown";
+ * where an engine schedules (a cluster) also "pending" (asked to run,
+ * waiting for a place: error says why, e.g. no node with a free GPU) and
+ * "unavailable" (its node is down: error says which; it comes back with
+ * the node). */
 struct rt_state {
 	char	status[24];
 	int	running;
@@ -185,6 +197,18 @@ int	rt_inspect_json(struct rt *, const char *id, json_t **);
 /* All containers berth made (running or not): workspaces and helpers, of
  * every installation on this backend. *list is allocated (free()). */
 int	rt_list(struct rt *, struct rt_container **list, size_t *n);
+
+/* Where container id's processes run: the backend of the engine that
+ * runs it (borrowed: lives as long as rt), the container's id there, and
+ * for a remote node the address its supervisor socket is reached through
+ * ("" on this host). A single-host backend gives back itself and id.
+ * ERR_CONFLICT when it has no running instance now. */
+struct rt_where {
+	struct rt	*rt;
+	char		 id[72];
+	char		 via[128];
+};
+int	rt_locate(struct rt *, const char *id, struct rt_where *);
 
 /* Streams: container output, one stats sample, file transfer. Everything
  * streams in bounded memory; a struct rt_stream is used by one thread at
@@ -288,6 +312,8 @@ struct rt_ops {
 	int	(*inspect)(struct rt *, const char *, struct rt_state *);
 	int	(*inspect_json)(struct rt *, const char *, json_t **);
 	int	(*list)(struct rt *, struct rt_container **, size_t *);
+	/* NULL: this host's containers (rt_locate gives back rt and id). */
+	int	(*locate)(struct rt *, const char *, struct rt_where *);
 	int	(*logs)(struct rt *, const char *, const struct rt_logs_opts *,
 		    struct rt_stream **);
 	int	(*stats)(struct rt *, const char *, struct rt_stats *);

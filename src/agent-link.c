@@ -1,0 +1,345 @@
+/* agent-link.c: the join-token handshake of agent-link.h, both sides.
+ * Lines are short and read a byte at a time under one deadline; proofs
+ * are compared in constant time. Any thread after agent_link_init. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "agent-link.h"
+#include "err.h"
+#include "timeutil.h"
+#include "xmalloc.h"
+
+#define NONCE_HEX	32
+#define MAC_HEX		64
+
+static char	client_token[256];	/* set once at start-up */
+
+int
+agent_token_read(const char *path, char *tok, size_t size)
+{
+	struct stat st;
+	ssize_t n;
+	size_t len;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return err_set(ERR_IO, "cannot read the agent token file %s: "
+		    "%s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || (st.st_mode & 077) != 0) {
+		close(fd);
+		return err_set(ERR_INVAL, "the agent token file %s is "
+		    "readable by others (chmod 600 it)", path);
+	}
+	n = read(fd, tok, size - 1);
+	close(fd);
+	if (n < 0)
+		return err_set(ERR_IO, "cannot read %s: %s", path,
+		    strerror(errno));
+	tok[n] = '\0';
+	len = strcspn(tok, "\r\n");
+	tok[len] = '\0';
+	if (len < AGENT_TOKEN_MIN) {
+		explicit_bzero(tok, size);
+		return err_set(ERR_INVAL, "the agent token in %s is shorter "
+		    "than %d characters", path, AGENT_TOKEN_MIN);
+	}
+	return 0;
+}
+
+int
+agent_link_init(const char *token_file)
+{
+	if (token_file == NULL || *token_file == '\0')
+		return err_set(ERR_INVAL, "no agent token file");
+	return agent_token_read(token_file, client_token,
+	    sizeof client_token);
+}
+
+static void
+hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int
+nonce(char out[NONCE_HEX + 1])
+{
+	unsigned char r[NONCE_HEX / 2];
+
+	if (RAND_bytes(r, sizeof r) != 1)
+		return err_set(ERR_INTERNAL, "no randomness for a nonce");
+	hex(r, sizeof r, out);
+	return 0;
+}
+
+/* HMAC-SHA256(tok, who "\n" a "\n" b "\n" target) in hex. */
+static void
+proof(const char *tok, const char *who, const char *a, const char *b,
+    const char *target, char out[MAC_HEX + 1])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int mlen = 0;
+	char *msg = xasprintf("%s\n%s\n%s\n%s", who, a, b, target);
+
+	HMAC(EVP_sha256(), tok, (int)strlen(tok), (unsigned char *)msg,
+	    strlen(msg), mac, &mlen);
+	free(msg);
+	hex(mac, 32, out);
+	explicit_bzero(mac, sizeof mac);
+}
+
+static int
+wait_fd(int fd, short ev, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+	int64_t left;
+	int r;
+
+	for (;;) {
+		if ((left = deadline - mono_ms()) <= 0)
+			return err_set(ERR_TIMEOUT, "the agent link timed "
+			    "out");
+		r = poll(&p, 1, (int)left);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return err_set(ERR_IO, "poll: %s", strerror(errno));
+	}
+}
+
+static int
+put_line(int fd, const char *s, int64_t deadline)
+{
+	size_t n = strlen(s), off = 0;
+	ssize_t w;
+	int r;
+
+	while (off < n) {
+		if ((r = wait_fd(fd, POLLOUT, deadline)) != 0)
+			return r;
+		w = send(fd, s + off, n - off, MSG_NOSIGNAL);
+		if (w < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (w <= 0)
+			return err_set(ERR_EOF, "the agent link broke: %s",
+			    strerror(errno));
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+/* One line without its newline; no byte past it is consumed. */
+static int
+get_line(int fd, char *b, size_t size, int64_t deadline)
+{
+	size_t n = 0;
+	ssize_t r;
+	int rc;
+
+	for (;;) {
+		if ((rc = wait_fd(fd, POLLIN, deadline)) != 0)
+			return rc;
+		r = recv(fd, b + n, 1, 0);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			return err_set(ERR_EOF, "the agent link was closed");
+		if (b[n] == '\n') {
+			b[n] = '\0';
+			return 0;
+		}
+		if (++n >= size - 1)
+			return err_set(ERR_EOF, "the agent link sent a line "
+			    "too long");
+	}
+}
+
+static int
+set_nonblock(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK :
+	    fl & ~O_NONBLOCK) < 0)
+		return err_set(ERR_IO, "fcntl: %s", strerror(errno));
+	return 0;
+}
+
+static int
+tcp_connect(const char *hostport, int64_t deadline, int *fdp)
+{
+	struct addrinfo hints, *ai = NULL;
+	char host[256], *colon;
+	const char *port;
+	socklen_t sl;
+	int fd = -1, r, soerr = 0, one = 1;
+
+	if (strlcpy_b(host, hostport, sizeof host) >= sizeof host ||
+	    (colon = strrchr(host, ':')) == NULL)
+		return err_set(ERR_INVAL, "bad agent address '%s' (want "
+		    "host:port)", hostport);
+	*colon = '\0';
+	port = colon + 1;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || ai == NULL)
+		return err_set(ERR_BACKEND, "cannot resolve agent address "
+		    "'%s'", hostport);
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		freeaddrinfo(ai);
+		return err_set(ERR_IO, "socket: %s", strerror(errno));
+	}
+	r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+	freeaddrinfo(ai);
+	if (r != 0 && errno == EINPROGRESS) {
+		if ((r = wait_fd(fd, POLLOUT, deadline)) != 0) {
+			close(fd);
+			return err_set(r, "berth agent at %s not reachable: "
+			    "connect timed out", hostport);
+		}
+		sl = sizeof soerr;
+		r = getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+		    soerr == 0 ? 0 : -1;
+		errno = soerr;
+	}
+	if (r != 0) {
+		int e = errno;
+
+		close(fd);
+		return err_set(ERR_BACKEND, "berth agent at %s not reachable: "
+		    "%s", hostport, strerror(e));
+	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	*fdp = fd;
+	return 0;
+}
+
+int
+agent_dial(const char *hostport, const char *target, int timeout_ms,
+    int *fdp)
+{
+	char line[AGENT_LINE_MAX], snonce[NONCE_HEX + 1], cnonce[NONCE_HEX + 1];
+	char mac[MAC_HEX + 1], *msg = NULL;
+	int64_t deadline = mono_ms() + timeout_ms;
+	int fd = -1, r;
+
+	*fdp = -1;
+	if (client_token[0] == '\0')
+		return err_set(ERR_INVAL, "no agent token configured");
+	if ((r = tcp_connect(hostport, deadline, &fd)) != 0)
+		return r;
+	if ((r = get_line(fd, line, sizeof line, deadline)) != 0)
+		goto out;
+	if (strncmp(line, "BERTH-AGENT/1 ", 14) != 0 ||
+	    strlen(line + 14) != NONCE_HEX) {
+		r = err_set(ERR_BACKEND, "%s is not a berth agent", hostport);
+		goto out;
+	}
+	memcpy(snonce, line + 14, sizeof snonce);
+	if ((r = nonce(cnonce)) != 0)
+		goto out;
+	proof(client_token, "manager", snonce, cnonce, target, mac);
+	msg = xasprintf("AUTH %s %s %s\n", cnonce, mac, target);
+	if ((r = put_line(fd, msg, deadline)) != 0 ||
+	    (r = get_line(fd, line, sizeof line, deadline)) != 0)
+		goto out;
+	if (strncmp(line, "NO ", 3) == 0) {
+		r = err_set(strstr(line, "token") != NULL ? ERR_UNAUTH :
+		    ERR_NOTFOUND, "berth agent at %s: %s", hostport,
+		    line + 3);
+		goto out;
+	}
+	proof(client_token, "agent", cnonce, snonce, target, mac);
+	if (strncmp(line, "OK ", 3) != 0 || strlen(line + 3) != MAC_HEX ||
+	    CRYPTO_memcmp(line + 3, mac, MAC_HEX) != 0) {
+		r = err_set(ERR_UNAUTH, "berth agent at %s did not prove the "
+		    "join token", hostport);
+		goto out;
+	}
+	*fdp = fd;
+	fd = -1;
+	r = 0;
+ out:
+	free(msg);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int
+agent_link_accept(int fd, const char *tok, int timeout_ms,
+    int (*open_target)(const char *, void *, int *), void *arg, int *tfdp)
+{
+	char line[AGENT_LINE_MAX], snonce[NONCE_HEX + 1], mac[MAC_HEX + 1];
+	char *hello = NULL, *ok = NULL, *cn, *cm, *tg;
+	int64_t deadline = mono_ms() + timeout_ms;
+	int r;
+
+	if ((r = set_nonblock(fd, 1)) != 0 || (r = nonce(snonce)) != 0)
+		return r;
+	hello = xasprintf("BERTH-AGENT/1 %s\n", snonce);
+	if ((r = put_line(fd, hello, deadline)) != 0 ||
+	    (r = get_line(fd, line, sizeof line, deadline)) != 0)
+		goto out;
+	/* AUTH <cnonce> <mac> <target...> */
+	cn = line + 5;
+	if (strncmp(line, "AUTH ", 5) != 0 || strlen(cn) < NONCE_HEX +
+	    MAC_HEX + 3 || cn[NONCE_HEX] != ' ' ||
+	    cn[NONCE_HEX + 1 + MAC_HEX] != ' ') {
+		r = err_set(ERR_UNAUTH, "not a berth manager");
+		goto out;
+	}
+	cn[NONCE_HEX] = '\0';
+	cm = cn + NONCE_HEX + 1;
+	cm[MAC_HEX] = '\0';
+	tg = cm + MAC_HEX + 1;
+	proof(tok, "manager", snonce, cn, tg, mac);
+	if (CRYPTO_memcmp(cm, mac, MAC_HEX) != 0 ||
+	    strspn(cn, "0123456789abcdef") != NONCE_HEX) {
+		(void)put_line(fd, "NO bad join token\n", deadline);
+		r = err_set(ERR_UNAUTH, "a manager failed the join token");
+		goto out;
+	}
+	/* Proved: say plainly when the target is not there. */
+	if ((r = open_target(tg, arg, tfdp)) != 0) {
+		ok = xasprintf("NO %s\n", err_msg());
+		(void)put_line(fd, ok, deadline);
+		goto out;
+	}
+	proof(tok, "agent", cn, snonce, tg, mac);
+	ok = xasprintf("OK %s\n", mac);
+	if ((r = put_line(fd, ok, deadline)) != 0) {
+		close(*tfdp);
+		*tfdp = -1;
+	}
+ out:
+	free(hello);
+	free(ok);
+	return r;
+}

@@ -1,0 +1,43 @@
+/* agent-link.h: the authenticated link between a berthd manager and the
+ * berth agent of a cluster node (agent.c). Both ends hold the same join
+ * token (a file only its owner reads); a link starts with a challenge
+ * both ways: the agent sends a fresh nonce, the manager answers with its
+ * own nonce and HMAC-SHA256(token, both nonces, target), the agent proves
+ * the token back the same way, then the TCP connection is a plain byte
+ * pipe to the target on the node: "engine" (the node's Docker engine
+ * API) or "sup <workspace id>" (that workspace's supervisor socket).
+ * Authenticated, not encrypted: a link carries engine API calls and
+ * workspace I/O in clear, so agents belong on a private network.
+ * Any thread once agent_link_init has run. */
+#ifndef BERTH_AGENT_LINK_H
+#define BERTH_AGENT_LINK_H
+
+#include <stddef.h>
+
+#define AGENT_URL_PREFIX	"agent://"	/* engine hosts through one */
+#define AGENT_LINE_MAX		512
+#define AGENT_TOKEN_MIN		16
+
+/* Reads the join token from path (its first line; at least
+ * AGENT_TOKEN_MIN characters; the file must not be readable by group or
+ * others) into tok (size bytes). */
+int	agent_token_read(const char *path, char *tok, size_t size);
+/* Sets this process's token for agent_dial (the manager side). */
+int	agent_link_init(const char *token_file);
+/* Connects to the agent at hostport ("10.0.0.2:7070"), authenticates
+ * both ways and asks for target; *fdp is then a non-blocking socket
+ * carrying the target's bytes. ERR_BACKEND when unreachable, ERR_UNAUTH
+ * when either side's proof fails, ERR_NOTFOUND when the agent has no such
+ * target, ERR_TIMEOUT past timeout_ms. */
+int	agent_dial(const char *hostport, const char *target, int timeout_ms,
+	    int *fdp);
+/* The agent's side on an accepted connection fd: challenge, check the
+ * manager's proof with tok, then open_target(target, arg, tfdp) for the
+ * target asked for (its error message goes back to the manager), and
+ * only then prove the token back. 0 with *tfdp open; otherwise the
+ * connection is to be closed. */
+int	agent_link_accept(int fd, const char *tok, int timeout_ms,
+	    int (*open_target)(const char *, void *, int *), void *arg,
+	    int *tfdp);
+
+#endif

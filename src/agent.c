@@ -1,0 +1,296 @@
+/* agent.c: `berthd agent` (agent.h). The main thread accepts; each link
+ * is one detached thread that runs the handshake (agent-link.c) under a
+ * deadline, opens the target (the engine's unix socket, or the
+ * supervisor socket <state>/sup/<id>/sup.sock) and copies bytes both
+ * ways until both ends are done. Nothing is served before the manager
+ * proved the join token; the number of links is capped. */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent-link.h"
+#include "agent.h"
+#include "err.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define AGENT_AUTH_MS	5000
+#define AGENT_LINKS_MAX	512
+#define AGENT_BUF	(64 * 1024)
+
+static char		 token[256];
+static char		*engine_sock;	/* path of the engine's socket */
+static char		*state_dir;
+static atomic_int	 nlinks;
+
+static int
+unix_connect(const char *path, int *fdp)
+{
+	struct sockaddr_un sa;
+	int fd, fl;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	if (strlcpy_b(sa.sun_path, path, sizeof sa.sun_path) >=
+	    sizeof sa.sun_path)
+		return err_set(ERR_INVAL, "socket path too long");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return err_set(ERR_IO, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		int e = errno;
+
+		close(fd);
+		return err_set(ERR_NOTFOUND, "nothing answers at %s on this "
+		    "node: %s", path, strerror(e));
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		close(fd);
+		return err_set(ERR_IO, "fcntl: %s", strerror(errno));
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* The targets: "engine", "sup <id>" (id: letters, digits, '-', '_'). */
+static int
+open_target(const char *target, void *arg, int *fdp)
+{
+	char *p;
+	const char *id;
+	int r;
+
+	(void)arg;
+	if (strcmp(target, "engine") == 0)
+		return unix_connect(engine_sock, fdp);
+	if (strncmp(target, "sup ", 4) != 0)
+		return err_set(ERR_NOTFOUND, "no such target");
+	id = target + 4;
+	if (*id == '\0' || strlen(id) > 64 || strspn(id, "abcdefghijklmnop"
+	    "qrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") !=
+	    strlen(id))
+		return err_set(ERR_NOTFOUND, "no such workspace");
+	p = xasprintf("%s/sup/%s/sup.sock", state_dir, id);
+	r = unix_connect(p, fdp);
+	free(p);
+	return r;
+}
+
+/* Copies both ways until both directions ended (a half-close is passed
+ * on), or either side failed. */
+static void
+relay(int a, int b)
+{
+	struct pollfd p[2];
+	char *buf[2] = { xmalloc(AGENT_BUF), xmalloc(AGENT_BUF) };
+	size_t len[2] = { 0, 0 }, off[2] = { 0, 0 };
+	int fd[2] = { a, b }, eof[2] = { 0, 0 }, shut[2] = { 0, 0 };
+
+	/* direction i: fd[i] -> fd[1 - i] through buf[i] */
+	for (;;) {
+		for (int i = 0; i < 2; i++)
+			if (eof[i] && len[i] == off[i] && !shut[i]) {
+				(void)shutdown(fd[1 - i], SHUT_WR);
+				shut[i] = 1;
+			}
+		if (shut[0] && shut[1])
+			break;
+		for (int i = 0; i < 2; i++) {
+			p[i].fd = fd[i];
+			p[i].events = 0;
+			p[i].revents = 0;
+		}
+		for (int i = 0; i < 2; i++) {
+			if (len[i] > off[i])
+				p[1 - i].events |= POLLOUT;
+			else if (!eof[i])
+				p[i].events |= POLLIN;
+		}
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if ((p[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    !eof[i] && len[i] == off[i]) {
+				n = recv(fd[i], buf[i], AGENT_BUF, 0);
+				if (n < 0 && (errno == EINTR ||
+				    errno == EAGAIN))
+					continue;
+				if (n <= 0)
+					eof[i] = 1;
+				else {
+					len[i] = (size_t)n;
+					off[i] = 0;
+				}
+			}
+			if ((p[1 - i].revents & (POLLOUT | POLLERR)) &&
+			    len[i] > off[i]) {
+				n = send(fd[1 - i], buf[i] + off[i],
+				    len[i] - off[i], MSG_NOSIGNAL);
+				if (n < 0 && (errno == EINTR ||
+				    errno == EAGAIN))
+					continue;
+				if (n <= 0)
+					goto out;
+				off[i] += (size_t)n;
+			}
+		}
+	}
+ out:
+	free(buf[0]);
+	free(buf[1]);
+}
+
+static void *
+link_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg, tfd = -1;
+
+	if (agent_link_accept(fd, token, AGENT_AUTH_MS, open_target, NULL,
+	    &tfd) == 0)
+		relay(fd, tfd);
+	else
+		log_info("link refused: %s", err_msg());
+	if (tfd >= 0)
+		close(tfd);
+	close(fd);
+	atomic_fetch_sub(&nlinks, 1);
+	return NULL;
+}
+
+static int
+listen_on(const char *hostport)
+{
+	struct addrinfo hints, *ai = NULL;
+	char host[256], *colon;
+	int fd, one = 1;
+
+	if (strlcpy_b(host, hostport, sizeof host) >= sizeof host ||
+	    (colon = strrchr(host, ':')) == NULL)
+		return err_set(ERR_INVAL, "bad --listen '%s' (want "
+		    "host:port)", hostport);
+	*colon = '\0';
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if (getaddrinfo(*host != '\0' ? host : NULL, colon + 1, &hints,
+	    &ai) != 0 || ai == NULL)
+		return err_set(ERR_INVAL, "cannot resolve '%s'", hostport);
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof one) != 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+	    listen(fd, 128) != 0) {
+		int e = errno;
+
+		freeaddrinfo(ai);
+		if (fd >= 0)
+			close(fd);
+		return err_set(ERR_IO, "cannot listen on %s: %s", hostport,
+		    strerror(e));
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: berthd agent --listen HOST:PORT --token-file "
+	    "FILE [--engine unix:///var/run/docker.sock] [--state DIR]\n");
+}
+
+int
+agent_main(int argc, char **argv)
+{
+	const char *listen_addr = NULL, *tokfile = NULL;
+	const char *engine = "unix:///var/run/docker.sock";
+	const char *state = "/var/lib/berth";
+	pthread_attr_t at;
+	pthread_t t;
+	int lfd, fd;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(argv[i], "--help") == 0) {
+			usage();
+			return 0;
+		}
+		if (v == NULL) {
+			usage();
+			return 2;
+		}
+		if (strcmp(argv[i], "--listen") == 0)
+			listen_addr = v;
+		else if (strcmp(argv[i], "--token-file") == 0)
+			tokfile = v;
+		else if (strcmp(argv[i], "--engine") == 0)
+			engine = v;
+		else if (strcmp(argv[i], "--state") == 0)
+			state = v;
+		else {
+			usage();
+			return 2;
+		}
+		i++;
+	}
+	if (listen_addr == NULL || tokfile == NULL) {
+		usage();
+		return 2;
+	}
+	log_init(LOG_INFO, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (agent_token_read(tokfile, token, sizeof token) != 0) {
+		fprintf(stderr, "berthd agent: %s\n", err_msg());
+		return 2;
+	}
+	engine_sock = xstrdup(strncmp(engine, "unix://", 7) == 0 ?
+	    engine + 7 : engine);
+	state_dir = xstrdup(state);
+	if ((lfd = listen_on(listen_addr)) < 0) {
+		fprintf(stderr, "berthd agent: %s\n", err_msg());
+		return 1;
+	}
+	log_info("agent on %s for the engine at %s", listen_addr,
+	    engine_sock);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	for (;;) {
+		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EMFILE || errno == ENFILE) {
+				usleep(100000);
+				continue;
+			}
+			log_error("accept: %s", strerror(errno));
+			return 1;
+		}
+		if (atomic_fetch_add(&nlinks, 1) >= AGENT_LINKS_MAX ||
+		    pthread_create(&t, &at, link_main,
+		    (void *)(intptr_t)fd) != 0) {
+			atomic_fetch_sub(&nlinks, 1);
+			close(fd);
+		}
+	}
+}

@@ -1,0 +1,420 @@
+/* swarm-node.c: the Swarm backend's per-node side (swarm-rt.h): which
+ * node runs a workspace, and the calls that go to that node's engine
+ * through its berth agent: volumes (made on every node, since the engine
+ * places a workspace where it likes; pinned there after its first run),
+ * the volume chown helper, the workspace network's per-node config,
+ * exec targets, logs, stats and files. Any thread. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "docker-client.h"
+#include "docker-rt.h"
+#include "err.h"
+#include "log.h"
+#include "rt.h"
+#include "swarm-rt.h"
+#include "xmalloc.h"
+
+int
+swarm_call(struct swarm_rt *s, const char *method, const char *path,
+    json_t *body, const char *what, json_t **resp)
+{
+	json_t *j = NULL;
+	long st = 0;
+	int r;
+
+	if (resp != NULL)
+		*resp = NULL;
+	if ((r = dc_request(s->dc, method, path, body, 0, &st, &j, NULL)) !=
+	    0)
+		return r;
+	if (st >= 200 && st < 300) {
+		if (resp != NULL)
+			*resp = j;
+		else
+			json_decref(j);
+		return 0;
+	}
+	r = dc_error(st, j, what);
+	json_decref(j);
+	return r;
+}
+
+struct swarm_node *
+swarm_node_of(struct swarm_rt *s, const char *node_id)
+{
+	json_t *n = NULL;
+	const char *addr;
+	char *path;
+	size_t i;
+
+	if (node_id == NULL || *node_id == '\0' || strchr(node_id, '/') ||
+	    strchr(node_id, '?')) {
+		err_set(ERR_CONFLICT, "not placed on a node");
+		return NULL;
+	}
+	path = xasprintf("/nodes/%s", node_id);
+	if (swarm_call(s, "GET", path, NULL, "no such node", &n) != 0) {
+		free(path);
+		return NULL;
+	}
+	free(path);
+	addr = json_string_value(json_object_get(json_object_get(n,
+	    "Status"), "Addr"));
+	for (i = 0; addr != NULL && i < s->nnodes; i++)
+		if (strcmp(s->nodes[i].host, addr) == 0)
+			break;
+	if (addr == NULL || i == s->nnodes) {
+		err_set(ERR_BACKEND, "no berth agent configured for node %s "
+		    "(address %s)", node_id, addr != NULL ? addr : "?");
+		json_decref(n);
+		return NULL;
+	}
+	json_decref(n);
+	return &s->nodes[i];
+}
+
+int
+swarm_task_node(struct swarm_rt *s, const char *id, struct swarm_node **np,
+    char *cid, size_t cidsize)
+{
+	json_t *svc = NULL, *tasks = NULL, *t, *best = NULL;
+	struct buf *b = NULL;
+	char *path, *f;
+	size_t i;
+	int r, best_run = 0;
+
+	*np = NULL;
+	if (id == NULL || strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM"
+	    "NOPQRSTUVWXYZ0123456789_.-") != strlen(id) || *id == '\0')
+		return err_set(ERR_NOTFOUND, "no such container '%s'", id);
+	path = xasprintf("/services/%s", id);
+	r = swarm_call(s, "GET", path, NULL, "no such container", &svc);
+	free(path);
+	if (r != 0)
+		return r;
+	b = buf_new(0);
+	f = xasprintf("{\"service\":[\"%s\"]}", json_string_value(
+	    json_object_get(svc, "ID")));
+	buf_appendf(b, "/tasks?filters=");
+	dc_escape(b, f);
+	free(f);
+	r = swarm_call(s, "GET", buf_data(b), NULL, "cannot list tasks",
+	    &tasks);
+	buf_free(b);
+	if (r != 0)
+		goto out;
+	/* The task with a container: running first, then the newest. */
+	json_array_foreach(tasks, i, t) {
+		json_t *st = json_object_get(t, "Status");
+		const char *c = json_string_value(json_object_get(
+		    json_object_get(st, "ContainerStatus"), "ContainerID"));
+		int run = json_equal(json_object_get(st, "State"),
+		    json_string("running"));
+
+		if (c == NULL || *c == '\0')
+			continue;
+		if (best == NULL || run > best_run || (run == best_run &&
+		    json_integer_value(json_object_get(json_object_get(t,
+		    "Version"), "Index")) > json_integer_value(
+		    json_object_get(json_object_get(best, "Version"),
+		    "Index")))) {
+			best = t;
+			best_run = run;
+		}
+	}
+	if (best == NULL) {
+		r = err_set(ERR_CONFLICT, "container '%s' has not run on any "
+		    "node yet", id);
+		goto out;
+	}
+	strlcpy_b(cid, json_string_value(json_object_get(json_object_get(
+	    json_object_get(best, "Status"), "ContainerStatus"),
+	    "ContainerID")), cidsize);
+	if ((*np = swarm_node_of(s, json_string_value(json_object_get(best,
+	    "NodeID")))) == NULL)
+		r = ERR_BACKEND;
+ out:
+	json_decref(svc);
+	json_decref(tasks);
+	return r;
+}
+
+int
+swarm_locate(struct rt *rt, const char *id, struct rt_where *w)
+{
+	struct swarm_node *n;
+	int r;
+
+	memset(w, 0, sizeof *w);
+	if ((r = swarm_task_node((struct swarm_rt *)rt, id, &n, w->id,
+	    sizeof w->id)) != 0)
+		return r;
+	w->rt = n->rt;
+	strlcpy_b(w->via, n->agent, sizeof w->via);
+	return 0;
+}
+
+/* ---- volumes: on every node ---- */
+
+int
+swarm_volume_create(struct rt *rt, const char *name, const char *const *l)
+{
+	struct swarm_rt *s = (struct swarm_rt *)rt;
+	int r;
+
+	for (size_t i = 0; i < s->nnodes; i++)
+		if ((r = docker_volume_create(s->nodes[i].rt, name, l)) != 0)
+			return r;
+	return 0;
+}
+
+int
+swarm_volume_create_bind(struct rt *rt, const char *name,
+    const char *const *l, const char *dir)
+{
+	(void)rt;
+	(void)name;
+	(void)l;
+	(void)dir;
+	return err_set(ERR_UNSAT, "volumes on loop-mounted images are not "
+	    "supported by the swarm backend");
+}
+
+int
+swarm_volume_remove(struct rt *rt, const char *name)
+{
+	struct swarm_rt *s = (struct swarm_rt *)rt;
+	int r, first = 0;
+
+	/* In use on any node: nothing is removed anywhere. */
+	for (size_t i = 0; i < s->nnodes; i++) {
+		json_t *j = NULL;
+		struct buf *b = buf_new(0);
+		char *f = xasprintf("{\"volume\":[\"%s\"]}", name);
+		long st = 0;
+
+		buf_appendf(b, "/containers/json?all=1&filters=");
+		dc_escape(b, f);
+		free(f);
+		r = dc_request(docker_rt_client(s->nodes[i].rt), "GET",
+		    buf_data(b), NULL, 0, &st, &j, NULL);
+		buf_free(b);
+		if (r == 0 && st == 200 && json_array_size(j) > 0) {
+			json_decref(j);
+			return err_set(ERR_CONFLICT, "volume '%s' is in use "
+			    "on node %s", name, s->nodes[i].agent);
+		}
+		json_decref(j);
+		if (r != 0)
+			return r;
+	}
+	for (size_t i = 0; i < s->nnodes; i++)
+		if ((r = docker_volume_remove(s->nodes[i].rt, name)) != 0 &&
+		    first == 0)
+			first = r;
+	return first;
+}
+
+int
+swarm_volume_exists(struct rt *rt, const char *name)
+{
+	struct swarm_rt *s = (struct swarm_rt *)rt;
+	int r = ERR_NOTFOUND;
+
+	for (size_t i = 0; i < s->nnodes; i++)
+		if ((r = docker_volume_exists(s->nodes[i].rt, name)) !=
+		    ERR_NOTFOUND)
+			return r;
+	return r;
+}
+
+int
+swarm_volume_chown(struct rt *rt, const char *name, const char *user,
+    const char *image, const char *inst, const char *wsid)
+{
+	struct swarm_rt *s = (struct swarm_rt *)rt;
+	int r;
+
+	for (size_t i = 0; i < s->nnodes; i++)
+		if ((r = docker_volume_chown(s->nodes[i].rt, name, user, image,
+		    inst, wsid)) != 0)
+			return r;
+	return 0;
+}
+
+/* ---- the workspace network: a swarm-scoped bridge from a per-node
+ * config with inter-container traffic off ---- */
+
+static int
+net_call(struct dc *dc, json_t *body, const char *what)
+{
+	json_t *j = NULL;
+	long st = 0;
+	int r;
+
+	r = dc_request(dc, "POST", "/networks/create", body, 0, &st, &j,
+	    NULL);
+	if (r == 0 && st != 201 && st != 409 &&
+	    strstr(dc_message(j), "already exists") == NULL)
+		r = dc_error(st, j, what);
+	json_decref(j);
+	return r;
+}
+
+int
+swarm_network_ensure(struct rt *rt, const char *name)
+{
+	struct swarm_rt *s = (struct swarm_rt *)rt;
+	json_t *body;
+	char *cfg, br[16];
+	unsigned h = 5381;
+	int r = 0, internal = strcmp(name, SWARM_NET_NONE) == 0;
+
+	if (strlen(name) > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(name))
+		return err_set(ERR_INVAL, "bad network name '%s'", name);
+	pthread_mutex_lock(&s->lock);
+	if (internal && s->none_ready)
+		goto out;
+	for (const char *p = name; *p; p++)
+		h = h * 33 + (unsigned char)*p;
+	snprintf(br, sizeof br, "bsw%08x", h);
+	cfg = xasprintf("%s-nodecfg", name);
+	body = json_pack("{s:s, s:b, s:{s:s, s:s}}", "Name", cfg,
+	    "ConfigOnly", 1, "Options",
+	    "com.docker.network.bridge.enable_icc", "false",
+	    "com.docker.network.bridge.name", br);
+	for (size_t i = 0; r == 0 && i < s->nnodes; i++)
+		r = net_call(docker_rt_client(s->nodes[i].rt), body,
+		    "cannot make the workspace network's node config");
+	json_decref(body);
+	if (r == 0) {
+		body = json_pack("{s:s, s:s, s:s, s:b, s:b, s:{s:s}}",
+		    "Name", name, "Driver", "bridge", "Scope", "swarm",
+		    "Internal", internal, "CheckDuplicate", 1,
+		    "ConfigFrom", "Network", cfg);
+		r = net_call(s->dc, body, "cannot make the workspace network");
+		json_decref(body);
+	}
+	free(cfg);
+	if (r == 0 && internal)
+		s->none_ready = 1;
+ out:
+	pthread_mutex_unlock(&s->lock);
+	return r;
+}
+
+/* ---- streams: on the node that runs it ---- */
+
+int
+swarm_logs(struct rt *rt, const char *id, const struct rt_logs_opts *o,
+    struct rt_stream **sp)
+{
+	struct rt_where w;
+	int r;
+
+	*sp = NULL;
+	if ((r = swarm_locate(rt, id, &w)) != 0)
+		return r;
+	return docker_logs(w.rt, w.id, o, sp);
+}
+
+int
+swarm_stats(struct rt *rt, const char *id, struct rt_stats *st)
+{
+	struct rt_where w;
+	int r;
+
+	memset(st, 0, sizeof *st);
+	if ((r = swarm_locate(rt, id, &w)) != 0)
+		return r;
+	return docker_stats(w.rt, w.id, st);
+}
+
+int
+swarm_file_stat(struct rt *rt, const char *id, const char *path,
+    struct rt_file *f)
+{
+	struct rt_where w;
+	int r;
+
+	if ((r = swarm_locate(rt, id, &w)) != 0)
+		return r;
+	return docker_file_stat(w.rt, w.id, path, f);
+}
+
+int
+swarm_file_get(struct rt *rt, const char *id, const char *path,
+    struct rt_file *info, struct rt_stream **sp)
+{
+	struct rt_where w;
+	int r;
+
+	*sp = NULL;
+	if ((r = swarm_locate(rt, id, &w)) != 0)
+		return r;
+	return docker_file_get(w.rt, w.id, path, info, sp);
+}
+
+int
+swarm_file_put(struct rt *rt, const char *id, const char *path,
+    const struct rt_put *p, struct rt_stream **sp)
+{
+	struct rt_where w;
+	int r;
+
+	*sp = NULL;
+	if ((r = swarm_locate(rt, id, &w)) != 0)
+		return r;
+	return docker_file_put(w.rt, w.id, path, p, sp);
+}
+
+/* ---- helper containers (the volume chown) on the nodes ---- */
+
+int
+swarm_helper_remove(struct swarm_rt *s, const char *id, int force)
+{
+	char *end;
+	unsigned long i;
+
+	i = strtoul(id + 1, &end, 10);
+	if (*end != '/' || i >= s->nnodes)
+		return 0;
+	return docker_remove(s->nodes[i].rt, end + 1, force);
+}
+
+int
+swarm_helpers_list(struct swarm_rt *s, struct rt_container **v, size_t *n,
+    size_t *cap)
+{
+	struct rt_container *l;
+	size_t m;
+	int r;
+
+	for (size_t i = 0; i < s->nnodes; i++) {
+		if ((r = docker_list(s->nodes[i].rt, &l, &m)) != 0) {
+			/* A node down hides its helpers only. */
+			log_debug("node %s: %s", s->nodes[i].agent, err_msg());
+			continue;
+		}
+		for (size_t k = 0; k < m; k++) {
+			struct rt_container *e;
+
+			if (!l[k].helper)
+				continue;
+			if (*n == *cap) {
+				*cap = *cap * 2 + 16;
+				*v = xreallocarray(*v, *cap, sizeof **v);
+			}
+			e = &(*v)[(*n)++];
+			*e = l[k];
+			snprintf(e->id, sizeof e->id, "@%zu/%.64s", i,
+			    l[k].id);
+		}
+		free(l);
+	}
+	return 0;
+}

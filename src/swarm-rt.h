@@ -1,0 +1,78 @@
+/* swarm-rt.h: the Swarm backend of rt.h: a workspace is a one-replica
+ * Docker Swarm service, scheduled by the engine (GPUs and MIG slices as
+ * node generic resources); what must happen on the node that runs it
+ * (volumes, helper containers, exec, files, logs, stats, the supervisor)
+ * goes to that node's engine through its berth agent (agent.h). Internal
+ * to rt.c and swarm-*.c. Any thread. */
+#ifndef BERTH_SWARM_RT_H
+#define BERTH_SWARM_RT_H
+
+#include <pthread.h>
+
+#include <jansson.h>
+
+#include "rt.h"
+
+struct dc;
+
+#define SWARM_NODES_MAX	64
+#define SWARM_NET_NONE	"berth-nonet"	/* "none": no way out, no peers */
+
+struct swarm_node {
+	char		 agent[128];	/* host:port of its berth agent */
+	char		 host[64];	/* the host part, matched against the
+					 * node's address in the swarm */
+	struct rt	*rt;		/* its engine, through the agent */
+};
+
+struct swarm_rt {
+	struct rt		 rt;		/* first: rt.h's head */
+	struct rt		*mgr;		/* the manager's engine */
+	struct dc		*dc;		/* its client (borrowed) */
+	struct swarm_node	 nodes[SWARM_NODES_MAX];
+	size_t			 nnodes;
+	pthread_mutex_t		 lock;		/* the network flags */
+	int			 none_ready;	/* the no-network net exists */
+};
+
+/* rt_new("swarm", address): address is the manager's engine and the
+ * agents, "unix:///var/run/docker.sock?agents=10.0.0.1:7070,10.0.0.2:7070
+ * &token_file=/etc/berth/agent.token". */
+struct rt	*swarm_rt_new(const char *address);
+
+/* swarm-node.c: the per-node side. */
+/* The node whose swarm node id is node_id, or NULL (with err_msg()): its
+ * address is looked up in the swarm and matched to an agent. */
+struct swarm_node *swarm_node_of(struct swarm_rt *, const char *node_id);
+/* The node of the current task of service id, the task's container id
+ * and state; ERR_CONFLICT with no task that has a container. */
+int	swarm_task_node(struct swarm_rt *, const char *id,
+	    struct swarm_node **, char *cid, size_t cidsize);
+int	swarm_locate(struct rt *, const char *, struct rt_where *);
+int	swarm_volume_create(struct rt *, const char *, const char *const *);
+int	swarm_volume_create_bind(struct rt *, const char *,
+	    const char *const *, const char *);
+int	swarm_volume_remove(struct rt *, const char *);
+int	swarm_volume_exists(struct rt *, const char *);
+int	swarm_volume_chown(struct rt *, const char *, const char *,
+	    const char *, const char *, const char *);
+int	swarm_network_ensure(struct rt *, const char *);
+int	swarm_logs(struct rt *, const char *, const struct rt_logs_opts *,
+	    struct rt_stream **);
+int	swarm_stats(struct rt *, const char *, struct rt_stats *);
+int	swarm_file_stat(struct rt *, const char *, const char *,
+	    struct rt_file *);
+int	swarm_file_get(struct rt *, const char *, const char *,
+	    struct rt_file *, struct rt_stream **);
+int	swarm_file_put(struct rt *, const char *, const char *,
+	    const struct rt_put *, struct rt_stream **);
+/* Helper containers live on nodes: their ids are "@<node index>/<id>". */
+int	swarm_helper_remove(struct swarm_rt *, const char *id, int force);
+int	swarm_helpers_list(struct swarm_rt *, struct rt_container **,
+	    size_t *, size_t *);
+
+/* swarm-node.c: one manager call whose answer must be 2xx. */
+int	swarm_call(struct swarm_rt *, const char *method, const char *path,
+	    json_t *body, const char *what, json_t **resp);
+
+#endif
