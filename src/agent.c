@@ -24,9 +24,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "agent-link.h"
 #include "agent.h"
 #include "err.h"
+#include "gpu-inventory.h"
+#include "gpu-nvml.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -216,7 +220,53 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: berthd agent --listen HOST:PORT --token-file "
-	    "FILE [--engine unix:///var/run/docker.sock] [--state DIR]\n");
+	    "FILE [--engine unix:///var/run/docker.sock] [--state DIR]\n"
+	    "       berthd agent --resources [--nvml-lib LIB]\n");
+}
+
+/* Prints this node's GPUs and MIG slices, as NVML sees them, as the
+ * "node-generic-resources" of the engine's daemon.json: whole GPUs
+ * (MIG off) as NVIDIA_GPU, MIG slices as MIG_<profile> ('.' as '_'). */
+static int
+print_resources(const char *lib)
+{
+	struct gpu_inventory *inv = NULL;
+	struct gpu_nvml *nv;
+	json_t *a = json_array(), *o;
+	char kind[64], *s;
+
+	if ((nv = gpu_nvml_open(lib)) == NULL ||
+	    !gpu_nvml_loaded(nv) || gpu_nvml_scan(nv, &inv) != 0) {
+		fprintf(stderr, "berthd agent: no GPUs from NVML (%s): %s\n",
+		    lib, nv != NULL ? gpu_nvml_note(nv) : err_msg());
+		gpu_nvml_close(nv);
+		json_decref(a);
+		return 1;
+	}
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct gpu_dev *d = &inv->devs[i];
+
+		if (strcmp(d->kind, "mig") == 0) {
+			snprintf(kind, sizeof kind, "MIG_%s", d->profile);
+			for (char *p = kind; *p; p++)
+				if (*p == '.' || *p == '+' || *p == '-')
+					*p = '_';
+		} else if (!d->mig_enabled)
+			snprintf(kind, sizeof kind, "%s", "NVIDIA_GPU");
+		else
+			continue;	/* its slices are the resources */
+		s = xasprintf("%s=%s", kind, d->uuid);
+		json_array_append_new(a, json_string(s));
+		free(s);
+	}
+	o = json_pack("{s:o}", "node-generic-resources", a);
+	s = json_dumps(o, JSON_COMPACT);
+	printf("%s\n", s);
+	free(s);
+	json_decref(o);
+	gpu_inventory_free(inv);
+	gpu_nvml_close(nv);
+	return 0;
 }
 
 int
@@ -225,6 +275,8 @@ agent_main(int argc, char **argv)
 	const char *listen_addr = NULL, *tokfile = NULL;
 	const char *engine = "unix:///var/run/docker.sock";
 	const char *state = "/var/lib/berth";
+	const char *nvml = "libnvidia-ml.so.1";
+	int resources = 0;
 	pthread_attr_t at;
 	pthread_t t;
 	int lfd, fd;
@@ -235,6 +287,10 @@ agent_main(int argc, char **argv)
 		if (strcmp(argv[i], "--help") == 0) {
 			usage();
 			return 0;
+		}
+		if (strcmp(argv[i], "--resources") == 0) {
+			resources = 1;
+			continue;
 		}
 		if (v == NULL) {
 			usage();
@@ -248,12 +304,16 @@ agent_main(int argc, char **argv)
 			engine = v;
 		else if (strcmp(argv[i], "--state") == 0)
 			state = v;
+		else if (strcmp(argv[i], "--nvml-lib") == 0)
+			nvml = v;
 		else {
 			usage();
 			return 2;
 		}
 		i++;
 	}
+	if (resources)
+		return print_resources(nvml);
 	if (listen_addr == NULL || tokfile == NULL) {
 		usage();
 		return 2;

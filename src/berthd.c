@@ -218,7 +218,17 @@ main(int argc, char **argv)
 	db_set_path(dbpath);
 	if ((db = db_thread()) == NULL)
 		fatal("cannot open the store %s", dbpath);
-	if ((app.rt = rt_new("docker", app.cfg.docker_host)) == NULL)
+	if (strcmp(app.cfg.runtime, "swarm") == 0) {
+		/* The manager's engine and the nodes' agents. */
+		char *addr = xasprintf("%s?agents=%s&token_file=%s",
+		    app.cfg.docker_host, app.cfg.swarm_agents,
+		    app.cfg.agent_token_file);
+
+		app.rt = rt_new("swarm", addr);
+		free(addr);
+		if (app.rt == NULL)
+			fatal("runtime swarm: %s", err_msg());
+	} else if ((app.rt = rt_new("docker", app.cfg.docker_host)) == NULL)
 		fatal("bad docker_host '%s'", app.cfg.docker_host);
 	if (tmpl_reload(&app) != 0)
 		fatal("%s", err_msg());

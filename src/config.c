@@ -38,7 +38,13 @@ static const struct key keys[] = {
 	    "SQLite store, keys, host key" },
 	{ "config", S(config_file), "", "config file (key = value lines)" },
 	{ "docker_host", S(docker_host), "unix:///var/run/docker.sock",
-	    "Docker engine" },
+	    "Docker engine (with runtime swarm: a swarm manager's)" },
+	{ "runtime", S(runtime), "docker",
+	    "docker (this host) or swarm (docs/cluster.md)" },
+	{ "swarm_agents", S(swarm_agents), "",
+	    "runtime swarm: the nodes' berth agents, HOST:PORT,..." },
+	{ "agent_token_file", S(agent_token_file), "",
+	    "runtime swarm: the agents' join token (mode 600)" },
 	{ "public_host", S(public_host), "",
 	    "host name put into ssh commands and URLs" },
 	{ "nvml_lib", S(nvml_lib), "libnvidia-ml.so.1",
@@ -272,7 +278,11 @@ config_file_load(struct config *cfg, const char *path)
 static void
 usage(void)
 {
-	printf("usage: berthd [--flag value | --flag=value]...\n\n");
+	printf("usage: berthd [--flag value | --flag=value]...\n"
+	    "       berthd agent --listen HOST:PORT --token-file FILE "
+	    "[--engine URL] [--state DIR]\n"
+	    "       berthd agent --resources [--nvml-lib LIB]\n"
+	    "              (a cluster node's agent: docs/cluster.md)\n\n");
 	for (const struct key *k = keys; k->name != NULL; k++) {
 		char flag[64];
 		snprintf(flag, sizeof flag, "--%s", k->name);
@@ -362,6 +372,14 @@ config_load(struct config *cfg, int argc, char **argv)
 	    cfg->direct_port_min > cfg->direct_port_max)
 		return err_set(ERR_INVAL, "bad direct port range %d-%d",
 		    cfg->direct_port_min, cfg->direct_port_max);
+	if (strcmp(cfg->runtime, "docker") != 0 &&
+	    strcmp(cfg->runtime, "swarm") != 0)
+		return err_set(ERR_INVAL, "runtime must be docker or swarm, "
+		    "not '%s'", cfg->runtime);
+	if (strcmp(cfg->runtime, "swarm") == 0 &&
+	    (*cfg->swarm_agents == '\0' || *cfg->agent_token_file == '\0'))
+		return err_set(ERR_INVAL, "runtime swarm needs swarm_agents "
+		    "and agent_token_file");
 	if (strncmp(cfg->docker_host, "unix://", 7) != 0)
 		return err_set(ERR_INVAL, "docker_host must be unix:///path, "
 		    "not '%s'", cfg->docker_host);

@@ -13,6 +13,9 @@ struct config {
 	char	*state_dir;		/* /var/lib/berth */
 	char	*config_file;
 	char	*docker_host;		/* unix:///var/run/docker.sock */
+	char	*runtime;		/* docker | swarm */
+	char	*swarm_agents;		/* HOST:PORT,... */
+	char	*agent_token_file;
 	char	*public_host;		/* put into ssh commands and URLs */
 	char	*nvml_lib;		/* libnvidia-ml.so.1 */
 	char	*gpu_attach;		/* nvidia|env */

@@ -209,7 +209,10 @@ vol_ensure(struct app *app, struct db *db, const char *backend,
 	int r;
 
 	pthread_mutex_lock(&vol_lock);
-	if (gib <= 0 || !probe(app)) {
+	/* On a cluster a volume lives on the workspace's node, not in a
+	 * loop image here: its size is not enforced (docs/cluster.md). */
+	if (gib <= 0 || strcmp(rt_name(app->rt), "swarm") == 0 ||
+	    !probe(app)) {
 		r = rt_volume_create(app->rt, backend, labels);
 		goto out;
 	}

@@ -445,6 +445,42 @@ ws_create_check(struct app *app, const json_t *body)
 	return r;
 }
 
+struct gpu_sum {
+	int	n;
+};
+
+static void
+gpu_sum_add(void *arg, const struct ws *w)
+{
+	struct gpu_sum *g = arg;
+	char kind[32];
+	int n = 0;
+
+	if ((strcmp(w->state, "running") == 0 ||
+	    strcmp(w->state, "creating") == 0) &&
+	    ws_gpu_resource(w->gpu_request, kind, sizeof kind, &n) == 0)
+		g->n += n;
+}
+
+/* On a cluster: the GPUs the owner's running workspaces asked for, and
+ * gpu, within max (in the create's transaction: atomic). */
+static int
+cluster_gpu_quota(struct db *db, const char *owner, const char *gpu, int max)
+{
+	struct db_ws_filter f = { 0, owner, NULL, NULL };
+	struct gpu_sum g = { 0 };
+	char kind[32];
+	int n, r;
+
+	if ((r = ws_gpu_resource(gpu, kind, sizeof kind, &n)) != 0 ||
+	    (r = db_ws_each(db, &f, gpu_sum_add, &g)) != 0)
+		return r;
+	if (max >= 0 && g.n + n > max)
+		return err_set(ERR_QUOTA, "GPU quota: %d held, %d asked, %d "
+		    "allowed", g.n, n, max);
+	return 0;
+}
+
 int
 ws_create(struct app *app, struct db *db, const struct principal *who,
     const json_t *body, struct ws **out)
@@ -547,7 +583,11 @@ ws_create_ex(struct app *app, struct db *db, const struct principal *who,
 		    json_string_value(json_object_get(v, "volume_id")),
 		    json_string_value(json_object_get(v, "mount")))) != 0)
 			goto out;
-	if (*gpu != '\0') {
+	if (*gpu != '\0' && strcmp(rt_name(app->rt), "swarm") == 0) {
+		/* The engine places the GPU; the quota counts requests. */
+		if ((r = cluster_gpu_quota(db, who->user, gpu, q_gpu)) != 0)
+			goto out;
+	} else if (*gpu != '\0') {
 		if ((r = db_gpu_alloc(db, id, who->user, gpu, q_gpu, NULL,
 		    &gpus)) != 0)
 			goto out;

@@ -28,6 +28,12 @@ int	 ws_provision(struct app *, struct db *, struct ws *,
 /* The "create" transition, under the lock: provision a record left
  * "creating". On failure the record is dropped (wait: nothing was
  * promised yet) or marked failed with the reason. */
+/* A GPU request ("1", "2", "any", a MIG profile "1g.10gb") as a node
+ * resource kind and count, for backends that schedule GPUs themselves
+ * (*count 0: none); ERR_UNSAT for what such a backend cannot ask for (a
+ * model, a device uuid). */
+int	 ws_gpu_resource(const char *req, char *kind, size_t ksize,
+	    int *count);
 int	 ws_finish_create(struct app *, struct db *, const char *id,
 	    const char *actor, int wait);
 

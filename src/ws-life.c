@@ -83,13 +83,36 @@ tr_outcome(struct db *db, struct ws *w, const char *state, const char *error,
 	w->state = st;
 }
 
-/* Records a start that the engine made: once the workspace's supervisor
- * answers (or 2 s passed), the record says running. */
-static void
-tr_running(struct db *db, struct ws *w)
+/* What a workspace the record says is running waits for, in the error
+ * field ("pending: no suitable node…", "unavailable: node … is down"),
+ * when a scheduling backend (a cluster) has no place for it now; NULL
+ * when it runs. */
+static const char *
+waiting_for(struct app *app, struct ws *w, char *msg, size_t size)
 {
-	(void)sup_host_wait(w->id, 2000);
-	tr_outcome(db, w, "running", NULL, DB_WS_STARTED);
+	struct rt_state rs;
+
+	if (*w->container_id == '\0' ||
+	    rt_inspect(app->rt, w->container_id, &rs) != 0 ||
+	    (strcmp(rs.status, "pending") != 0 &&
+	    strcmp(rs.status, "unavailable") != 0))
+		return NULL;
+	snprintf(msg, size, "%s: %s", rs.status, rs.error);
+	return msg;
+}
+
+/* Records a start that the engine made: once the workspace's supervisor
+ * answers (or 2 s passed), the record says running (with what it waits
+ * for, when the engine has yet to place it). */
+static void
+tr_running(struct app *app, struct db *db, struct ws *w)
+{
+	char msg[300];
+	const char *wait = waiting_for(app, w, msg, sizeof msg);
+
+	if (wait == NULL)
+		(void)sup_host_wait(w->id, 2000);
+	tr_outcome(db, w, "running", wait, DB_WS_STARTED);
 }
 
 /* The engine failed the transition with r: the GPU goes back, and the
@@ -186,7 +209,7 @@ tr_start_as(struct app *app, struct db *db, struct ws *w, const char *actor,
 		r = ws_provision(app, db, w, actor);
 	if (r != 0)
 		return tr_failed(app, db, w, r);
-	tr_running(db, w);
+	tr_running(app, db, w);
 	return 0;
 fail:
 	err_save(&msg);
@@ -240,7 +263,7 @@ tr_restart(struct app *app, struct db *db, struct ws *w, const char *actor)
 		tr_outcome(db, w, "running", NULL, DB_WS_KEEP_ERROR);
 		return err_restore(r, &msg);
 	}
-	tr_running(db, w);
+	tr_running(app, db, w);
 	return 0;
 }
 
@@ -265,7 +288,7 @@ tr_redeploy(struct app *app, struct db *db, struct ws *w, const char *actor)
 		/* Keep the GPU: provision reads the current allocation. */
 		if ((r = ws_provision(app, db, w, actor)) != 0)
 			return tr_failed(app, db, w, r);
-		tr_running(db, w);
+		tr_running(app, db, w);
 		return 0;
 	}
 	return tr_start_as(app, db, w, actor, "redeploy");
@@ -378,7 +401,7 @@ ws_finish_create(struct app *app, struct db *db, const char *id,
 		free(name);
 	}
 	if ((r = ws_provision(app, db, w, actor)) == 0) {
-		tr_running(db, w);
+		tr_running(app, db, w);
 		db_event(db, actor, "workspace.start", id, "ok", "created");
 		goto out;
 	}
@@ -565,6 +588,25 @@ ws_mend(struct app *app, struct db *db, const char *id, int at_start)
 	}
 	if (r != 0)
 		goto out;
+	/* Waiting for a place or for its node: still meant to run. */
+	if (strcmp(w->state, "running") == 0 &&
+	    (strcmp(rs.status, "pending") == 0 ||
+	    strcmp(rs.status, "unavailable") == 0)) {
+		snprintf(msg, sizeof msg, "%s: %s", rs.status, rs.error);
+		if (strcmp(w->error, msg) != 0 &&
+		    db_ws_outcome(db, w->id, "running", msg, 0) == 0)
+			db_event(db, "berthd", "workspace.wait", id, "ok",
+			    msg);
+		goto out;
+	}
+	if (strcmp(w->state, "running") == 0 && rs.running &&
+	    (strncmp(w->error, "pending: ", 9) == 0 ||
+	    strncmp(w->error, "unavailable: ", 13) == 0)) {
+		if (db_ws_outcome(db, w->id, "running", "", 0) == 0)
+			db_event(db, "berthd", "workspace.back", id, "ok",
+			    "placed and running");
+		goto out;
+	}
 	if (strcmp(w->state, "running") == 0 && !rs.running &&
 	    redeploy_finish(app, db, w, op))
 		goto out;

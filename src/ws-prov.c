@@ -72,10 +72,48 @@ sup_attach(const struct ws *w, struct rt_spec *spec, struct rt_bind *binds,
 }
 
 /* Builds the container from the record and creates it (not started). */
+int
+ws_gpu_resource(const char *req, char *kind, size_t ksize, int *count)
+{
+	char *end;
+	long n;
+
+	*count = 0;
+	if (req == NULL || *req == '\0')
+		return 0;
+	if (strcmp(req, "any") == 0)
+		req = "1";
+	n = strtol(req, &end, 10);
+	if (*end == '\0' && n > 0 && n <= 16) {
+		snprintf(kind, ksize, "%s", RT_GPU_RESOURCE);
+		*count = (int)n;
+		return 0;
+	}
+	/* A MIG profile, "1g.10gb": node resource MIG_1g_10gb (the engine
+	 * hands it to the container as DOCKER_RESOURCE_MIG_1G_10GB; shells
+	 * drop names with '-' or '.'). */
+	if (strchr(req, 'g') != NULL && strchr(req, '.') != NULL &&
+	    strlen(req) < 24 && strspn(req, "0123456789gb.") ==
+	    strlen(req)) {
+		snprintf(kind, ksize, "MIG_%s", req);
+		for (char *p = kind; *p; p++)
+			if (*p == '.')
+				*p = '_';
+		*count = 1;
+		return 0;
+	}
+	return err_set(ERR_UNSAT, "gpu '%s': on a cluster ask for a count "
+	    "(\"1\", \"2\") or a MIG profile (\"1g.10gb\"); the engine "
+	    "picks the device", req);
+}
+
 static int
 ws_container_create(struct app *app, struct db *db, struct ws *w,
     json_t *gpus, char **cidp)
 {
+	char gkind[32];
+	int gcount = 0;
+
 	struct rt_spec spec;
 	struct rt_mount mounts[16];
 	struct rt_bind binds[2];
@@ -106,6 +144,15 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 		spec.gpu_uuids = gpu_uuids;
 		spec.gpu_attach = strcmp(app->cfg.gpu_attach, "nvidia") == 0 ?
 		    RT_GPU_RUNTIME : RT_GPU_ENV;
+	}
+	/* A scheduling backend places GPUs itself: ask for kind and count. */
+	if (strcmp(rt_name(app->rt), "swarm") == 0 &&
+	    (r = ws_gpu_resource(w->gpu_request, gkind, sizeof gkind,
+	    &gcount)) != 0)
+		return r;
+	if (gcount > 0) {
+		spec.gpu_resource = gkind;
+		spec.gpu_count = gcount;
 	}
 	env[nenv] = NULL;
 	spec.installation = app->instance;

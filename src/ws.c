@@ -214,6 +214,20 @@ listen_port(const char *addr)
 	return *end == '\0' && v > 0 && v < 65536 ? (int)v : 0;
 }
 
+/* A running workspace that a cluster has yet to place, or whose node is
+ * down, shows as "pending" or "unavailable" (error says why). */
+static const char *
+shown_state(const struct ws *w)
+{
+	if (strcmp(w->state, "running") != 0)
+		return w->state;
+	if (strncmp(w->error, "pending: ", 9) == 0)
+		return "pending";
+	if (strncmp(w->error, "unavailable: ", 13) == 0)
+		return "unavailable";
+	return w->state;
+}
+
 static json_t *
 time_json(int64_t t)
 {
@@ -316,7 +330,8 @@ ws_to_json(struct app *app, struct db *db, const struct ws *w)
 	    listen_port(app->cfg.listen), w->id);
 	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:f,s:s,s:I}",
 	    "id", w->id, "name", w->name, "owner", w->owner,
-	    "template", w->template, "image", w->image, "state", w->state,
+	    "template", w->template, "image", w->image, "state",
+	    shown_state(w),
 	    "error", w->error, "container_id", w->container_id,
 	    "gpu", gpu, "cpus", w->cpus, "memory", mem,
 	    "pids_limit", (json_int_t)w->pids_limit);
