@@ -21,7 +21,7 @@ ms() { date +%s%3N; }
 
 start_node() {
 	local i=$1
-	[ -f "$B/n$i.json" ] || printf '{"deprecated-key-path":"%s/n%s.key.json"}\n' \
+	[ -f "$B/n$i.json" ] || printf '{"icc":false,"deprecated-key-path":"%s/n%s.key.json"}\n' \
 	    "$B" "$i" >"$B/n$i.json"
 	# ip netns exec remounts /sys: the cgroup v1 hierarchies are mounted
 	# again inside.

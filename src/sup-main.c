@@ -801,6 +801,13 @@ main(int argc, char **argv)
 	if (sec != NULL && strlen(sec) == SUP_SECRET_LEN)
 		memcpy(secret, sec, SUP_SECRET_LEN + 1);
 	(void)unsetenv("BERTH_SUP_SECRET");
+	/* Nothing started from here gains privileges through exec (setuid,
+	 * file capabilities): what an engine that cannot say
+	 * no-new-privileges (a Swarm service) leaves to the supervisor. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		perror("berth-sup: PR_SET_NO_NEW_PRIVS");
+		return 1;
+	}
 	(void)signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);

@@ -245,65 +245,40 @@ swarm_volume_chown(struct rt *rt, const char *name, const char *user,
 	return 0;
 }
 
-/* ---- the workspace network: a swarm-scoped bridge from a per-node
- * config with inter-container traffic off ---- */
-
-static int
-net_call(struct dc *dc, json_t *body, const char *what)
-{
-	json_t *j = NULL;
-	long st = 0;
-	int r;
-
-	r = dc_request(dc, "POST", "/networks/create", body, 0, &st, &j,
-	    NULL);
-	if (r == 0 && st != 201 && st != 409 &&
-	    strstr(dc_message(j), "already exists") == NULL)
-		r = dc_error(st, j, what);
-	json_decref(j);
-	return r;
-}
+/* ---- the workspace network: each node's default bridge, which the
+ * admin sets to keep containers apart ("icc": false in daemon.json). A
+ * swarm-scoped bridge would do it per network, but one whose node's
+ * engine restarted fails every task there ("network … exists"), so a
+ * workspace could not come back with its node. ---- */
 
 int
 swarm_network_ensure(struct rt *rt, const char *name)
 {
 	struct swarm_rt *s = (struct swarm_rt *)rt;
-	json_t *body;
-	char *cfg, br[16];
-	unsigned h = 5381;
-	int r = 0, internal = strcmp(name, SWARM_NET_NONE) == 0;
+	json_t *j = NULL;
+	const char *icc;
+	long st = 0;
+	int r = 0;
 
-	if (strlen(name) > 64 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(name))
-		return err_set(ERR_INVAL, "bad network name '%s'", name);
-	pthread_mutex_lock(&s->lock);
-	if (internal && s->none_ready)
-		goto out;
-	for (const char *p = name; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	snprintf(br, sizeof br, "bsw%08x", h);
-	cfg = xasprintf("%s-nodecfg", name);
-	body = json_pack("{s:s, s:b, s:{s:s, s:s}}", "Name", cfg,
-	    "ConfigOnly", 1, "Options",
-	    "com.docker.network.bridge.enable_icc", "false",
-	    "com.docker.network.bridge.name", br);
-	for (size_t i = 0; r == 0 && i < s->nnodes; i++)
-		r = net_call(docker_rt_client(s->nodes[i].rt), body,
-		    "cannot make the workspace network's node config");
-	json_decref(body);
-	if (r == 0) {
-		body = json_pack("{s:s, s:s, s:s, s:b, s:b, s:{s:s}}",
-		    "Name", name, "Driver", "bridge", "Scope", "swarm",
-		    "Internal", internal, "CheckDuplicate", 1,
-		    "ConfigFrom", "Network", cfg);
-		r = net_call(s->dc, body, "cannot make the workspace network");
-		json_decref(body);
+	(void)name;
+	for (size_t i = 0; r == 0 && i < s->nnodes; i++) {
+		if (dc_request(docker_rt_client(s->nodes[i].rt), "GET",
+		    "/networks/bridge", NULL, 0, &st, &j, NULL) != 0 ||
+		    st != 200) {
+			json_decref(j);
+			j = NULL;
+			continue;	/* a node down: checked when back */
+		}
+		icc = json_string_value(json_object_get(json_object_get(j,
+		    "Options"), "com.docker.network.bridge.enable_icc"));
+		if (icc == NULL || strcmp(icc, "false") != 0)
+			r = err_set(ERR_UNSAT, "node %s lets containers on its "
+			    "default bridge reach each other: set \"icc\": "
+			    "false in its /etc/docker/daemon.json "
+			    "(docs/cluster.md)", s->nodes[i].agent);
+		json_decref(j);
+		j = NULL;
 	}
-	free(cfg);
-	if (r == 0 && internal)
-		s->none_ready = 1;
- out:
-	pthread_mutex_unlock(&s->lock);
 	return r;
 }
 

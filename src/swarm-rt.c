@@ -4,8 +4,7 @@
  * manager's engine. A service spec is the container body docker-rt.c
  * would send, translated: services cannot say no-new-privileges, so the
  * supervisor sets it for everything it starts (docs/cluster.md). Any
- * thread: the struct is read-only after swarm_rt_new but for the lock. */
-#include <pthread.h>
+ * thread: the struct is read-only after swarm_rt_new. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #define SWARM_START_MS		90000	/* scale 1 to a running task */
 #define SWARM_PENDING_MS	1500	/* unschedulable that long: pending */
 #define SWARM_STOP_EXTRA_MS	30000
+#define SWARM_START_TRIES	3
 
 static int
 safe_id(const char *id)
@@ -302,21 +302,65 @@ nap(int ms)
 	nanosleep(&ts, NULL);
 }
 
-static int
-swarm_start(struct rt *rt, const char *id)
+/* Adds "node.id==node" to spec's placement (the service's task template). */
+static void
+pin_to(json_t *spec, const char *node)
 {
-	struct swarm_rt *s = (struct swarm_rt *)rt;
-	struct rt_state st;
-	json_t *svc = NULL, *spec, *tt;
-	int64_t t0 = mono_ms(), pending_since = 0;
+	json_t *tt = json_object_get(spec, "TaskTemplate"), *pl, *cons;
+	char *c = xasprintf("node.id==%s", node);
+
+	if ((pl = json_object_get(tt, "Placement")) == NULL) {
+		pl = json_object();
+		json_object_set_new(tt, "Placement", pl);
+	}
+	if ((cons = json_object_get(pl, "Constraints")) == NULL) {
+		cons = json_array();
+		json_object_set_new(pl, "Constraints", cons);
+	}
+	json_array_append_new(cons, json_string(c));
+	free(c);
+}
+
+/* Pins a service that runs to its node, so that its volumes (there) are
+ * what it finds whenever it runs again: after its node was down, after a
+ * stop. The engine keeps a task whose node still meets a changed
+ * constraint: the running container is not replaced. */
+static int
+pin(struct swarm_rt *s, const char *id)
+{
+	json_t *svc = NULL, *tasks = NULL, *spec, *t;
 	int r;
 
-	if ((r = state_of(s, id, &svc, &st)) != 0)
+	if ((r = get_service(s, id, &svc)) != 0)
 		return r;
-	if (st.running) {
-		json_decref(svc);
-		return 0;
-	}
+	if (*pinned_node(svc) != '\0')
+		goto out;
+	if ((r = get_filtered(s, "/tasks", "service", jstr(svc, "ID"),
+	    &tasks)) != 0)
+		goto out;
+	t = current_task(tasks, jstr(svc, "ID"));
+	if (t == NULL || *jstr(t, "NodeID") == '\0')
+		goto out;
+	spec = json_deep_copy(json_object_get(svc, "Spec"));
+	pin_to(spec, jstr(t, "NodeID"));
+	r = update(s, svc, spec);
+	json_decref(spec);
+ out:
+	json_decref(svc);
+	json_decref(tasks);
+	return r;
+}
+
+/* Asks for one running task: scale 1, or a fresh task (ForceUpdate)
+ * when the service already wants one. */
+static int
+want_running(struct swarm_rt *s, const char *id)
+{
+	json_t *svc = NULL, *spec, *tt;
+	int r;
+
+	if ((r = get_service(s, id, &svc)) != 0)
+		return r;
 	spec = json_deep_copy(json_object_get(svc, "Spec"));
 	tt = json_object_get(spec, "TaskTemplate");
 	if (replicas(svc) > 0)	/* a task that ended: a fresh one */
@@ -328,14 +372,41 @@ swarm_start(struct rt *rt, const char *id)
 	r = update(s, svc, spec);
 	json_decref(spec);
 	json_decref(svc);
-	if (r != 0)
+	return r;
+}
+
+static int
+swarm_start(struct rt *rt, const char *id)
+{
+	struct swarm_rt *s = (struct swarm_rt *)rt;
+	struct rt_state st;
+	int64_t t0 = mono_ms(), pending_since = 0;
+	int r, tries = 1;
+
+	if ((r = state_of(s, id, NULL, &st)) != 0)
+		return r;
+	if (st.running)
+		return 0;
+	if ((r = want_running(s, id)) != 0)
 		return r;
 	for (;;) {
 		nap(100);
 		if ((r = state_of(s, id, NULL, &st)) != 0)
 			return r;
 		if (st.running)
-			return 0;
+			return pin(s, id);
+		/* A node just back can fail its first task (its networks
+		 * being set up again): a fresh task, twice at most. */
+		if (strcmp(st.status, "exited") == 0 && st.error[0] != '\0' &&
+		    tries < SWARM_START_TRIES) {
+			log_info("container '%s': %s; trying again", id,
+			    st.error);
+			tries++;
+			nap(500 * tries);
+			if ((r = want_running(s, id)) != 0)
+				return r;
+			continue;
+		}
 		if (strcmp(st.status, "exited") == 0 && st.error[0] != '\0')
 			return err_set(ERR_BACKEND, "container '%s' did not "
 			    "start: %s", id, st.error);
@@ -362,7 +433,7 @@ swarm_stop(struct rt *rt, const char *id, int timeout_s)
 {
 	struct swarm_rt *s = (struct swarm_rt *)rt;
 	struct rt_state st;
-	json_t *svc = NULL, *tasks = NULL, *spec, *tt, *t, *pl, *cons;
+	json_t *svc = NULL, *tasks = NULL, *spec, *tt, *t;
 	int64_t t0;
 	int r;
 
@@ -381,20 +452,8 @@ swarm_stop(struct rt *rt, const char *id, int timeout_s)
 	/* Pinned where it ran, so its volumes are there when it starts. */
 	t = current_task(tasks, jstr(svc, "ID"));
 	if (*pinned_node(svc) == '\0' && t != NULL &&
-	    *jstr(t, "Status.ContainerStatus.ContainerID") != '\0') {
-		char *c = xasprintf("node.id==%s", jstr(t, "NodeID"));
-
-		if ((pl = json_object_get(tt, "Placement")) == NULL) {
-			pl = json_object();
-			json_object_set_new(tt, "Placement", pl);
-		}
-		if ((cons = json_object_get(pl, "Constraints")) == NULL) {
-			cons = json_array();
-			json_object_set_new(pl, "Constraints", cons);
-		}
-		json_array_append_new(cons, json_string(c));
-		free(c);
-	}
+	    *jstr(t, "Status.ContainerStatus.ContainerID") != '\0')
+		pin_to(spec, jstr(t, "NodeID"));
 	r = update(s, svc, spec);
 	json_decref(spec);
 	if (r != 0)
@@ -562,7 +621,6 @@ static int
 service_spec(struct swarm_rt *s, const struct rt_spec *sp, json_t **out)
 {
 	json_t *c, *hc, *cs, *res, *lim, *tt, *spec, *img = NULL, *v, *cmd;
-	const char *net;
 	char *path;
 	int64_t ngpu = 0;
 	size_t i;
@@ -634,16 +692,15 @@ service_spec(struct swarm_rt *s, const struct rt_spec *sp, json_t **out)
 		    "DiscreteResourceSpec", "Kind", sp->gpu_resource != NULL &&
 		    sp->gpu_count > 0 ? sp->gpu_resource : RT_GPU_RESOURCE,
 		    "Value", (json_int_t)ngpu));
-	net = sp->network == NULL || strcmp(sp->network, "none") == 0 ?
-	    SWARM_NET_NONE : sp->network;
-	if ((r = swarm_network_ensure(&s->rt, net)) != 0)
+	/* Each node's default bridge, containers kept apart (no network
+	 * at all is not something a service can ask for). */
+	if ((r = swarm_network_ensure(&s->rt, sp->network)) != 0)
 		goto fail;
-	tt = json_pack("{s:o, s:o, s:{s:s}, s:{s:[]}, s:[{s:s}], s:{s:s, s:O}}",
+	tt = json_pack("{s:o, s:o, s:{s:s}, s:{s:[]}, s:{s:s, s:O}}",
 	    "ContainerSpec", cs,
 	    "Resources", res,
 	    "RestartPolicy", "Condition", "none",
 	    "Placement", "Constraints",
-	    "Networks", "Target", net,
 	    "LogDriver", "Name", "json-file", "Options",
 	    json_object_get(json_object_get(hc, "LogConfig"), "Config"));
 	spec = json_pack("{s:s, s:O, s:o, s:{s:{s:i}}, s:{s:s}}",
@@ -757,7 +814,6 @@ swarm_rt_free(struct rt *rt)
 			s->nodes[i].rt->ops->free(s->nodes[i].rt);
 	if (s->mgr != NULL)
 		s->mgr->ops->free(s->mgr);
-	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -827,7 +883,6 @@ swarm_rt_new(const char *address)
 	}
 	s = xcalloc(1, sizeof *s);
 	s->rt.ops = &swarm_rt_ops;
-	pthread_mutex_init(&s->lock, NULL);
 	if ((s->mgr = docker_rt_new(a)) == NULL)
 		goto fail;
 	s->dc = docker_rt_client(s->mgr);

@@ -7,7 +7,6 @@
 #ifndef BERTH_SWARM_RT_H
 #define BERTH_SWARM_RT_H
 
-#include <pthread.h>
 
 #include <jansson.h>
 
@@ -16,7 +15,6 @@
 struct dc;
 
 #define SWARM_NODES_MAX	64
-#define SWARM_NET_NONE	"berth-nonet"	/* "none": no way out, no peers */
 
 struct swarm_node {
 	char		 agent[128];	/* host:port of its berth agent */
@@ -31,8 +29,6 @@ struct swarm_rt {
 	struct dc		*dc;		/* its client (borrowed) */
 	struct swarm_node	 nodes[SWARM_NODES_MAX];
 	size_t			 nnodes;
-	pthread_mutex_t		 lock;		/* the network flags */
-	int			 none_ready;	/* the no-network net exists */
 };
 
 /* rt_new("swarm", address): address is the manager's engine and the

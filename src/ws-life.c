@@ -607,6 +607,20 @@ ws_mend(struct app *app, struct db *db, const char *id, int at_start)
 			    "placed and running");
 		goto out;
 	}
+	/* Its node is back, the container did not survive the engine's
+	 * restart: it runs again there, as it was meant to. */
+	if (strcmp(w->state, "running") == 0 && !rs.running &&
+	    strncmp(w->error, "unavailable: ", 13) == 0) {
+		r = rt_start(app->rt, w->container_id);
+		snprintf(msg, sizeof msg, "its node is back%s%s",
+		    r != 0 ? ": " : "", r != 0 ? err_msg() : "");
+		if (r == 0 && db_ws_outcome(db, w->id, "running", "", 0) == 0)
+			db_event(db, "berthd", "workspace.back", id, "ok", msg);
+		else if (r != 0)
+			mend_to(db, w, "failed", msg, 0, "workspace.fail",
+			    "error");
+		goto out;
+	}
 	if (strcmp(w->state, "running") == 0 && !rs.running &&
 	    redeploy_finish(app, db, w, op))
 		goto out;

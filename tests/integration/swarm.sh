@@ -13,39 +13,9 @@
 #   - an agent refuses a wrong token; nothing is left on any node.
 # Needs root, dockerd, ip and unshare; brings the cluster up and down.
 . "$(dirname "$0")/inside-lib/lib.sh"
+. "$(dirname "$0")/swarm/cluster.sh"
 
-[ "$(id -u)" = 0 ] || fail "needs root (network namespaces, dockerd)"
-for c in dockerd ip unshare; do
-	command -v "$c" >/dev/null || fail "$c not installed"
-done
-ip netns list | grep -q '^so-' &&
-	fail "another swarm test cluster is up (ip netns: so-*)"
-
-export SO_BASE=$WORK/c
-CLUSTER="$SRC_DIR/scripts/swarm-cluster.sh"
-AGENT_PIDS=
-IMG=berthtest/busybox:latest
-T0=$(date +%s)
-
-swarm_down() {
-	local p
-	for p in $AGENT_PIDS; do kill "$p" 2>/dev/null || true; done
-	bash "$CLUSTER" down 3 >/dev/null 2>&1 || true
-}
-trap 'rc=$?; swarm_down; (exit $rc); cleanup' EXIT
-
-m() { docker -H "unix://$SO_BASE/n1.sock" "$@"; }
-# node_of SERVICE: the node number that runs it (1..3), or "".
-node_of() {
-	local t n
-	t=$(m service ps -q --filter desired-state=running "$1" | head -n 1)
-	[ -n "$t" ] || return 0
-	n=$(m inspect -f '{{.NodeID}}' "$t")
-	[ -n "$n" ] || return 0
-	n=$(m node inspect -f '{{.Status.Addr}}' "$n")
-	echo "${n##*.}"
-}
-# ws_state ID KEY: state and error of a workspace, "state|error".
+# ws_state ID KEY: "state|error" of a workspace.
 ws_state() {
 	local b
 	b=$(api GET "/v1/workspaces/$1" "" "$2")
@@ -60,39 +30,8 @@ wait_state() {
 	return 1
 }
 
-# ---- the cluster, with each node's GPUs from its NVML machine file ----
-docker image inspect "$IMG" >/dev/null 2>&1 ||
-	"$BUILD_DIR/test-rt-contract" >/dev/null	# builds it
-docker save -o "$WORK/img.tar" "$IMG"
-mkdir -p "$SO_BASE"
-i=1
-for machine in plain-2gpu h100-mig-empty a100-80gb-ci; do
-	NVML_STANDIN_MACHINE=$SRC_DIR/tests/nvml/$machine.json \
-	    "$BERTHD" agent --resources \
-	    --nvml-lib "$BUILD_DIR/libnvml-standin.so" 2>/dev/null |
-		jq -c --arg k "$SO_BASE/n$i.key.json" '. + {"deprecated-key-path": $k}' \
-		>"$SO_BASE/n$i.json"
-	grep -q GPU- "$SO_BASE/n$i.json" || grep -q MIG- "$SO_BASE/n$i.json" ||
-		fail "no resources from the stand-in for $machine"
-	i=$((i + 1))
-done
-bash "$CLUSTER" up 3 "$WORK/img.tar" || fail "cluster did not come up"
+swarm_up
 ok "3-node swarm up ($(($(date +%s) - T0)) s), generic resources from NVML per node"
-
-head -c 32 /dev/urandom | base64 >"$WORK/token"
-chmod 600 "$WORK/token"
-mkdir -p "$WORK/state"
-for i in 1 2 3; do
-	ip netns exec "so-n$i" "$BERTHD" agent --listen "10.99.0.$i:7070" \
-	    --token-file "$WORK/token" --engine "unix://$SO_BASE/n$i.sock" \
-	    --state "$WORK/state" >>"$WORK/agent$i.log" 2>&1 &
-	AGENT_PIDS="$AGENT_PIDS $!"
-done
-for i in 1 2 3; do
-	wait_for bash -c "exec 3<>/dev/tcp/10.99.0.$i/7070" ||
-		fail "agent $i does not listen"
-done
-AGENTS=10.99.0.1:7070,10.99.0.2:7070,10.99.0.3:7070
 
 # An agent serves nothing before the token is proved.
 got=$(timeout 5 bash -c 'exec 3<>/dev/tcp/10.99.0.2/7070; head -c 14 <&3;
@@ -112,10 +51,7 @@ BERTH_CONTRACT_EXEC="bash $SRC_DIR/tests/integration/swarm/node-exec.sh" \
 ok "rt contract test passes with BERTH_RT_KIND=swarm"
 
 # ---- berthd on the cluster ----
-HTTP_PORT= SSH_PORT=
-berthd_start --runtime swarm --docker-host "unix://$SO_BASE/n1.sock" \
-    --swarm-agents "$AGENTS" --agent-token-file "$WORK/token" \
-    --default-image "$IMG" --allowed-images "$IMG"
+swarm_berthd --reconcile-interval 2
 A=$(mkuser alice)
 B=$(mkuser bob)
 vol() { echo "\"volumes\":[{\"name\":\"$1\",\"mount\":\"/data\"}]"; }
@@ -127,18 +63,24 @@ for w in "$W1" "$W2" "$W3"; do
 	NODE[$w]=$(node_of "$(ws_cid "$w" "$A")")
 	[ -n "${NODE[$w]}" ] || fail "workspace $w runs on no node"
 done
+# Pinned to its node once placed, without the engine replacing the task.
+assert_eq "$(m service ps -q "$(ws_cid "$W2" "$A")" | wc -l)" 1 \
+    "tasks of a workspace pinned after its first start"
 [ "$(printf '%s\n' "${NODE[@]}" | sort -u | wc -l)" -ge 2 ] ||
 	fail "three workspaces all on one node: ${NODE[*]}"
-ok "3 workspaces running, on nodes ${NODE[$W1]} ${NODE[$W2]} ${NODE[$W3]}"
+ok "3 workspaces running ($(($(date +%s) - T0)) s in), on nodes ${NODE[$W1]} ${NODE[$W2]} ${NODE[$W3]}"
 
 for w in "$W1" "$W2" "$W3"; do
-	xrun "$w" "$A" '{"argv":["sh","-c","id -u; echo $PPID"]}'
+	xrun "$w" "$A" '{"argv":["sh","-c","id -u; echo $PPID; grep NoNewPrivs /proc/self/status"]}'
 	assert_eq "$(jq -r .stdout "$WORK/x.json" | head -n 1)" 1000 \
 	    "exec on node ${NODE[$w]} runs as the workspace user"
 	# A child of the workspace's supervisor (reached through the
 	# agent), not of the engine's exec (parent 0).
 	[ "$(jq -r .stdout "$WORK/x.json" | sed -n 2p)" != 0 ] ||
 		fail "exec on node ${NODE[$w]} did not go through berth-sup"
+	# Services cannot say no-new-privileges: berth-sup sets it.
+	jq -r .stdout "$WORK/x.json" | grep -q 'NoNewPrivs:.*1' ||
+		fail "no-new-privileges not set on node ${NODE[$w]}: $(cat "$WORK/x.json")"
 	head -c 200000 /dev/urandom >"$WORK/f.$w"
 	st=$(files_put "$w" "$A" /data/f.bin "$WORK/f.$w")
 	[ "$st" = 200 ] || fail "upload to node ${NODE[$w]} -> $st"
@@ -150,7 +92,7 @@ for w in "$W1" "$W2" "$W3"; do
 	[ "$(files_get "$w" "$B" /data/f.bin "$WORK/b")" = 404 ] ||
 		fail "bob read alice's file"
 done
-ok "exec and files on every node through its agent; bob reaches none"
+ok "exec (berth-sup, no-new-privileges) and files on every node through its agent; bob reaches none"
 
 # stop/start: the volume's data stays (pinned to its node)
 st=$(files_put "$W1" "$A" /data/keep.txt "$WORK/f.$W1")
@@ -166,3 +108,89 @@ st=$(files_get "$W1" "$A" /data/keep.txt "$WORK/keep")
 [ "$st" = 200 ] && cmp -s "$WORK/f.$W1" "$WORK/keep" ||
 	fail "the volume's file after stop/start ($st)"
 ok "stop/start: back on node $n1 with the volume's data"
+
+# ---- GPUs and MIG slices, scheduled by the engine ----
+C=$(mkuser carol)
+expect 201 POST /v1/users '{"name":"dave","max_gpus":0}'
+D=$(api POST /v1/users/dave/api-keys '{}' | jq -r .key)
+expect 429 POST /v1/workspaces '{"name":"g","wait":true,"gpu":"1"}' "$D"
+expect 422 POST /v1/workspaces '{"name":"h","wait":true,"gpu":"H100"}' "$C"
+ok "GPU quota from the store on a cluster; asking by model is refused"
+gpu_ws() {	# NAME GPU: creates; prints id; the state is in $WORK/g.json
+	api POST /v1/workspaces "{\"name\":\"$1\",\"wait\":true,\"gpu\":\"$2\"}" "$C" >"$WORK/g.json"
+	[ "$(last_status)" = 201 ] || fail "create $1 ($2): $(cat "$WORK/g.json")"
+	jq -r .id "$WORK/g.json"
+}
+G=()
+for i in 1 2 3; do
+	G+=("$(gpu_ws g$i 1)")
+	assert_eq "$(jq -r .state "$WORK/g.json")" running "GPU workspace g$i"
+done
+# Three whole GPUs in the cluster (2 on node 1, 1 on node 2): a fourth waits.
+G4=$(gpu_ws g4 1)
+wait_state "$G4" "$C" pending 20 || fail "g4: $(ws_state "$G4" "$C")"
+case $(ws_state "$G4" "$C") in
+*"no suitable node"*) ;;
+*) fail "pending without the engine's reason: $(ws_state "$G4" "$C")" ;;
+esac
+ok "3 whole GPUs placed by the engine, a 4th pending: $(ws_state "$G4" "$C" | cut -d'|' -f2)"
+for g in "${G[@]}"; do
+	xrun "$g" "$C" '{"argv":["sh","-c","echo $DOCKER_RESOURCE_NVIDIA_GPU"]}'
+	u=$(jq -r .stdout "$WORK/x.json")
+	n=$(node_of "$(ws_cid "$g" "$C")")
+	grep -q "NVIDIA_GPU=$u\"" "$SO_BASE/n$n.json" ||
+		fail "GPU '$u' of $g is not one of node $n's"
+done
+ok "each GPU workspace is told a GPU of its own node (DOCKER_RESOURCE_NVIDIA_GPU)"
+expect 204 DELETE "/v1/workspaces/${G[0]}" '' "$C"
+wait_state "$G4" "$C" running 40 || fail "g4 after a GPU freed: $(ws_state "$G4" "$C")"
+ok "a GPU freed: the pending workspace runs by itself ($(($(date +%s) - T0)) s in)"
+
+# A MIG profile that only node 3 has, once.
+M1=$(gpu_ws m1 2g.20gb)
+assert_eq "$(jq -r .state "$WORK/g.json")" running "MIG workspace"
+assert_eq "$(node_of "$(ws_cid "$M1" "$C")")" 3 "node of the 2g.20gb slice"
+M2=$(gpu_ws m2 2g.20gb)
+wait_state "$M2" "$C" pending 20 || fail "m2: $(ws_state "$M2" "$C")"
+expect 200 POST "/v1/workspaces/$M1/stop" '' "$C"
+wait_state "$M2" "$C" running 40 || fail "m2 after m1 stopped: $(ws_state "$M2" "$C")"
+xrun "$M2" "$C" '{"argv":["sh","-c","echo $DOCKER_RESOURCE_MIG_2G_20GB"]}'
+grep -q "MIG_2g_20gb=$(jq -r .stdout "$WORK/x.json")\"" "$SO_BASE/n3.json" ||
+	fail "m2's slice: $(cat "$WORK/x.json")"
+ok "MIG 2g.20gb: placed on node 3, a second pending until the first stopped"
+
+# ---- a node's engine down: its workspaces unavailable, then back ----
+V=
+for w in "$W2" "$W3" "$W1"; do
+	n=$(node_of "$(ws_cid "$w" "$A")")
+	[ "$n" != 1 ] && [ -n "$n" ] && { V=$w; VN=$n; break; }
+done
+[ -n "$V" ] || fail "no workspace on a worker node"
+t=$(date +%s%N)
+bash "$CLUSTER" stop "$VN"
+wait_state "$V" "$A" unavailable 60 ||
+	fail "node $VN down: workspace shows $(ws_state "$V" "$A")"
+ok "node $VN's dockerd stopped: its workspace unavailable after $(( ($(date +%s%N) - t) / 1000000 )) ms ($(ws_state "$V" "$A" | cut -d'|' -f2))"
+bash "$CLUSTER" start "$VN" || fail "node $VN did not come back"
+wait_state "$V" "$A" running 90 ||
+	fail "node $VN back: workspace shows $(ws_state "$V" "$A")"
+assert_eq "$(node_of "$(ws_cid "$V" "$A")")" "$VN" "node after it came back"
+st=$(files_get "$V" "$A" /data/f.bin "$WORK/back")
+[ "$st" = 200 ] && cmp -s "$WORK/f.$V" "$WORK/back" ||
+	fail "the volume's file after the node came back ($st)"
+ok "node $VN back: the workspace runs there again with its volume"
+
+# ---- nothing left: every workspace deleted, no container, service,
+# volume or helper of this berthd on any node ----
+for id in $(api GET /v1/workspaces | jq -r '.[].id'); do
+	expect 204 DELETE "/v1/workspaces/$id"
+done
+for i in 1 2 3; do
+	left=$(docker -H "unix://$SO_BASE/n$i.sock" ps -aq \
+	    --filter "label=berth.instance=$INSTANCE")
+	[ -z "$left" ] || fail "containers left on node $i: $left"
+done
+[ -z "$(m service ls -q --filter "label=berth.instance=$INSTANCE")" ] ||
+	fail "services left"
+ok "all deleted: no service, container or helper left on any node"
+echo "swarm test took $(($(date +%s) - T0)) s"
