@@ -716,7 +716,7 @@ sup_listen(const char *dir, int kind, const char *host, int port,
 	int rc;
 
 	*pp = NULL;
-	if ((rc = dial(dir, &p, &uid, &gid)) != 0)
+	if ((rc = dial(dir, NULL, &p, &uid, &gid)) != 0)
 		return rc;
 	m = sup_put_begin(&p->wb, SUP_LISTEN);
 	sup_put_u32(&p->wb, (uint32_t)kind);
@@ -791,7 +791,7 @@ sup_attach(const char *dir, uint64_t id, struct proc **pp)
 	int rc;
 
 	*pp = NULL;
-	if ((rc = dial(dir, &p, &uid, &gid)) != 0)
+	if ((rc = dial(dir, NULL, &p, &uid, &gid)) != 0)
 		return rc > 0 ? err_set(ERR_NOTFOUND, "no supervisor") : rc;
 	m = sup_put_begin(&p->wb, SUP_ATTACH);
 	sup_put_u64(&p->wb, id);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <stddef.h>
+#include <string.h>
 
 #include "docker-exec.h"
 #include "err.h"
@@ -24,8 +25,11 @@ proc_start(struct rt *rt, const char *container_id,
 	int r;
 
 	*pp = NULL;
-	/* On a cluster, the engine and supervisor of the workspace's node. */
-	if ((r = rt_locate(rt, container_id, &w)) != 0)
+	/* On a cluster, the engine and supervisor of the workspace's node
+	 * (no backend: the supervisor only). */
+	memset(&w, 0, sizeof w);
+	w.rt = rt;
+	if (rt != NULL && (r = rt_locate(rt, container_id, &w)) != 0)
 		return r;
 	if (s != NULL && s->sup_dir != NULL) {
 		ls = *s;
@@ -35,7 +39,8 @@ proc_start(struct rt *rt, const char *container_id,
 		/* No supervisor there, or not for this user: fall back. */
 		log_debug("%s: Docker exec instead", err_msg());
 	}
-	return docker_proc_start(w.rt, w.id, s, pp);
+	return docker_proc_start(w.rt, rt != NULL ? w.id : container_id, s,
+	    pp);
 }
 
 const char *
