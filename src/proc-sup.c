@@ -914,7 +914,7 @@ sup_open_file(const char *dir, const char *path, int wr, unsigned mode,
 
 	*fdp = -1;
 	memset(o, 0, sizeof *o);
-	if ((rc = dial(dir, &p, &suid, &sgid)) != 0)
+	if ((rc = dial(dir, NULL, &p, &suid, &sgid)) != 0)
 		return rc;
 	if (suid != (uint32_t)uid || sgid != (uint32_t)gid) {
 		rc = 1;		/* not the user asked for: the caller's way */
