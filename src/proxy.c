@@ -517,6 +517,19 @@ prefix_len(const char *target)
 	return i;
 }
 
+/* Where the third segment ("ports" or "absolute") begins. */
+static size_t
+prefix_len_seg(const char *target)
+{
+	int slashes = 0;
+	size_t i;
+
+	for (i = 0; target[i] != '\0'; i++)
+		if (target[i] == '/' && ++slashes == 3)
+			return i;
+	return i;
+}
+
 static int
 h_proxy(struct req *r)
 {
@@ -592,7 +605,10 @@ h_proxy(struct req *r)
 	}
 	upgrade = up != NULL && req_header(r, "Connection") != NULL &&
 	    strcasestr(req_header(r, "Connection"), "upgrade") != NULL;
-	rest = target + plen;
+	/* .../ports/N/x reaches the server as /x; .../absolute/N/x as sent,
+	 * for apps told their base path (Jupyter's base_url). */
+	rest = strncmp(target + prefix_len_seg(target), "/absolute/", 10) == 0 ?
+	    target : target + plen;
 	x = xcalloc(1, sizeof *x);
 	x->prefix = xstrndup(target, plen);
 	strlcpy_b(x->ws_id, w->id, sizeof x->ws_id);
@@ -649,5 +665,12 @@ const struct route proxy_routes[] = {
 	{ "*", "/w/{id}/ports/{port}/*", h_proxy, ROUTE_NOTAPI |
 	    ROUTE_UPGRADE | ROUTE_NOCSRF | ROUTE_EXEC, "the port proxy: an "
 	    "HTTP server inside the workspace, WebSocket upgrades included" },
+	{ "*", "/w/{id}/absolute/{port}", h_proxy, ROUTE_NOTAPI |
+	    ROUTE_UPGRADE | ROUTE_NOCSRF | ROUTE_EXEC, "the port proxy, "
+	    "full path (redirects to .../)" },
+	{ "*", "/w/{id}/absolute/{port}/*", h_proxy, ROUTE_NOTAPI |
+	    ROUTE_UPGRADE | ROUTE_NOCSRF | ROUTE_EXEC, "the port proxy with "
+	    "the full path passed on, for apps told their base path "
+	    "(Jupyter's base_url, TensorBoard's path_prefix)" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

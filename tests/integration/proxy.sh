@@ -44,7 +44,11 @@ assert_eq "$loc" "302 $B/target" "a Location on the server, rewritten under the 
 head -c 1048576 /dev/urandom >big.bin
 got=$(pcurl -f --data-binary @big.bin -H 'Content-Type: application/octet-stream' "$B/echo" | sha256sum | cut -c1-64)
 assert_eq "$got" "$(sha256sum big.bin | cut -c1-64)" "1 MiB POST body echoed"
-ok "Location rewritten; a 1 MiB request body through and back"
+# The full-path form passes the whole path on (the test server knows
+# only /headers, so it answers its own 404).
+got=$(pcurl -sS -w ' %{http_code}' "$URL/w/p1/absolute/8000/headers" | tr -d '\n')
+assert_eq "$got" "not here 404" "/absolute/ passes the whole path"
+ok "Location rewritten; a 1 MiB request body through and back; /absolute/ keeps the path"
 
 echo=$(python3 "$P/wsclient.py" "ws://127.0.0.1:$HTTP_PORT/w/p1/ports/8000/echo" hello-ws "Authorization: Bearer $KEY") ||
 	fail "WebSocket through the proxy"

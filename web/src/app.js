@@ -435,7 +435,10 @@ function tabOverview(el, w) {
 		const show = () => {
 			const p = pf.port.value;
 			const href = `/w/${w.id}/ports/${p}/`;
-			$('#proxy-link').innerHTML = `<a href="${esc(href)}" target="_blank" rel="noopener noreferrer">${esc(location.origin + href)}</a>`;
+			const abs = `/w/${w.id}/absolute/${p}/`;
+			$('#proxy-link').innerHTML = `<a href="${esc(href)}" target="_blank" rel="noopener noreferrer">${esc(location.origin + href)}</a>
+			  <br><span class="muted">Apps told their base path (Jupyter: <code>--NotebookApp.base_url=${esc(abs)}</code>):</span>
+			  <a href="${esc(abs)}" target="_blank" rel="noopener noreferrer">${esc(location.origin + abs)}</a>`;
 			return href;
 		};
 		show();

@@ -141,7 +141,7 @@ async function main() {
 		await page.goto(`${BASE}/#/workspaces/${wsId}/overview`);
 		await page.getByRole('heading', { name: 'Web apps (port proxy)' }).waitFor();
 		await page.getByLabel('Port', { exact: true }).fill('8000');
-		const link = page.locator('#proxy-link a');
+		const link = page.locator('#proxy-link a').first();
 		must((await link.getAttribute('href')) === `/w/${wsId}/ports/8000/`, 'the proxy link');
 		const app = await ctx.newPage();
 		let loaded = false;
