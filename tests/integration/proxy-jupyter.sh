@@ -34,6 +34,7 @@ rm -rf "$WORK/img"
 ok "Jupyter test image $IMG ($(wc -l <"$WORK/need") packages over berth/workspace)"
 
 berthd_start --allowed-images "$IMG"
+cd "$WORK"
 KEY=$(mkuser tom)
 body=$(jq -n --arg img "$IMG" '{name:"nb",wait:true,image:$img,command:"python3 -m notebook --no-browser --ip=0.0.0.0 --port=8888 --NotebookApp.token= --NotebookApp.base_url=/w/nb/absolute/8888/"}')
 expect 201 POST /v1/workspaces "$body" "$KEY"
