@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include "buf.h"
@@ -728,6 +729,33 @@ docker_restart(struct rt *rt, const char *id, int timeout_s)
 	    timeout_s < 0 ? 0 : timeout_s);
 }
 
+#define REMOVE_WAIT_MS	30000
+
+/* Waits until container id is gone (0), or says it is still there. */
+static int
+remove_wait(struct rt *rt, const char *id)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	char *path = xasprintf("/containers/%s/json", id);
+	long st = 0;
+	int r = 0;
+
+	for (int waited = 0;; waited += 100) {
+		if ((r = dc_request(DC(rt), "GET", path, NULL, 0, &st, NULL,
+		    NULL)) != 0 || st == 404)
+			break;
+		if (waited >= REMOVE_WAIT_MS) {
+			r = err_set(ERR_BACKEND, "container '%s' is still "
+			    "being removed after %d s", id,
+			    REMOVE_WAIT_MS / 1000);
+			break;
+		}
+		(void)nanosleep(&ts, NULL);
+	}
+	free(path);
+	return r;
+}
+
 int
 docker_remove(struct rt *rt, const char *id, int force)
 {
@@ -743,9 +771,13 @@ docker_remove(struct rt *rt, const char *id, int force)
 	free(path);
 	if (r != 0 || st == 204 || st == 200 || st == 404)
 		goto out;
-	/* Another remove of the same container is already under way. */
-	if (st == 409 && strstr(dc_message(j), "already in progress") != NULL)
+	/* Another remove of the same container is already under way (one a
+	 * berthd killed meanwhile asked for): gone is what is promised, so
+	 * wait for it, or a new container of the same name would clash. */
+	if (st == 409 && strstr(dc_message(j), "already in progress") != NULL) {
+		r = remove_wait(rt, id);
 		goto out;
+	}
 	what = xasprintf("cannot remove container '%s'", id);
 	r = dc_error(st, j, what);
 	free(what);

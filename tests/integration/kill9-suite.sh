@@ -115,7 +115,8 @@ check() {
 		want=${EXPECT[$n]}
 		read -r _ st cid _ < <(grep "^$n " "$WORK/recs" || echo "$n absent - -")
 		if [[ " $want " != *" $st "* ]]; then
-			violation "$n is $st, allowed: $want"
+			violation "$n is $st, allowed: $want$(jget "$recs" \
+				".[] | select(.name == \"$n\") | \" (error: \(.error))\"")"
 			# Go on from what is there (a failed one is left alone:
 			# operations pick running and stopped ones).
 			if [ "$st" = absent ]; then unset "EXPECT[$n]"
