@@ -94,13 +94,9 @@ mcp_exec_http(void *arg, const struct mcp_http *rq, struct mcp_reply *rp)
 	rp->cut = out.cut;
 	rp->size = s.range_size;
 	snprintf(rp->ctype, sizeof rp->ctype, "%s", s.ctype);
-	if (s.status >= 300) {
-		rp->body = buf_steal(eb, &rp->len);
-		buf_free(out.b);
-	} else {
-		rp->body = buf_steal(out.b, &rp->len);
-		buf_free(eb);
-	}
+	rp->body = buf_steal(s.status >= 300 ? eb : out.b, &rp->len);
+	buf_free(out.b);
+	buf_free(eb);
 	return 0;
 }
 

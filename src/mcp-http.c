@@ -163,8 +163,16 @@ exec_sub(void *arg, const struct mcp_http *rq, struct mcp_reply *rp)
 	s.bodylen = rq->bodylen;
 	s.range = rq->range;
 	s.limit = rq->limit;
-	if ((rc = req_subcall(r, &s)) != 0)
-		return rc;
+	if ((rc = req_subcall(r, &s)) != 0) {
+		/* No such route: the API's own answer to it. */
+		json_t *e = json_pack("{s:{s:s,s:s}}", "error", "code",
+		    err_str(rc), "message", err_msg());
+		rp->status = err_http_status(rc);
+		rp->body = json_dumps(e, JSON_COMPACT);
+		rp->len = rp->body != NULL ? strlen(rp->body) : 0;
+		json_decref(e);
+		return rp->body != NULL ? 0 : rc;
+	}
 	rp->status = s.status;
 	rp->body = s.out;
 	rp->len = s.outlen;

@@ -20,6 +20,7 @@ mcp_path(const char *fmt, ...)
 	struct buf *b = buf_new(0);
 	va_list ap;
 	const char *p, *s;
+	char *out;
 
 	va_start(ap, fmt);
 	for (p = fmt; *p != '\0'; p++) {
@@ -49,7 +50,9 @@ mcp_path(const char *fmt, ...)
 	}
 	va_end(ap);
 	buf_putc(b, '\0');
-	return buf_steal(b, NULL);
+	out = buf_steal(b, NULL);
+	buf_free(b);
+	return out;
 }
 
 json_t *
