@@ -241,6 +241,33 @@ out:
 	return r;
 }
 
+int
+vol_chown_root(struct app *app, const char *backend, const char *user)
+{
+	char *mnt, *end;
+	unsigned long uid, gid;
+	int r;
+
+	uid = strtoul(user, &end, 10);
+	if (end == user || *end != ':' || end[1] == '\0')
+		return 1;	/* a name, not ids: the backend's way */
+	gid = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || uid > 65535 * 65536UL || gid > 65535 * 65536UL)
+		return 1;
+	mnt = xasprintf("%s/volumes/%s", app->cfg.state_dir, backend);
+	pthread_mutex_lock(&vol_lock);
+	if (!mounted(mnt))
+		r = 1;		/* an engine volume: the backend's way */
+	else if (lchown(mnt, (uid_t)uid, (gid_t)gid) != 0)
+		r = err_set(ERR_IO, "cannot chown %s: %s", mnt,
+		    strerror(errno));
+	else
+		r = 0;
+	pthread_mutex_unlock(&vol_lock);
+	free(mnt);
+	return r;
+}
+
 /* The loop device mounted on mnt, from /proc/self/mountinfo. */
 static char *
 loop_dev(const char *mnt)

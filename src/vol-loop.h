@@ -20,6 +20,11 @@ struct db;
  * idempotent. Its size comes from the store (volumes.backend_name). */
 int	vol_ensure(struct app *, struct db *, const char *backend,
 	    const char *const *labels);
+/* Gives the root of a loop-mounted volume to user ("uid:gid", numbers)
+ * here on the host, without a helper container: 0, 1 when the volume is
+ * not one (an engine volume, limits not enforced) or user is not numeric
+ * (the caller asks the backend), <0 on error. */
+int	vol_chown_root(struct app *, const char *backend, const char *user);
 /* Grows the volume's filesystem to gib GiB (online); ERR_CONFLICT for a
  * shrink. Without an image (limits not enforced) nothing to do. */
 int	vol_resize(struct app *, const char *backend, int64_t gib);

@@ -227,13 +227,19 @@ ws_volume_prepare(struct app *app, struct db *db, struct ws *w, json_t *v)
 {
 	const char *volid = json_string_value(json_object_get(v, "volume_id"));
 	const char *user = json_string_value(json_object_get(w->spec, "user"));
+	const char *backend = json_string_value(json_object_get(v,
+	    "backend"));
+	int r;
 
 	if (db_vol_prepared(db, volid) || user == NULL ||
 	    strcmp(user, "0") == 0 ||
 	    strncmp(user, "0:", 2) == 0)
 		return;
-	if (rt_volume_chown(app->rt, json_string_value(json_object_get(v,
-	    "backend")), user, w->image, app->instance, w->id) == 0)
+	/* A loop-mounted volume is a directory here: no helper needed. */
+	if ((r = vol_chown_root(app, backend, user)) == 1)
+		r = rt_volume_chown(app->rt, backend, user, w->image,
+		    app->instance, w->id);
+	if (r == 0)
 		db_vol_set_prepared(db, volid);
 	else
 		log_warn("volume %s: could not give its root to %s: %s", volid,
