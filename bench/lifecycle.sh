@@ -20,8 +20,11 @@
 # its init, then reaping) is printed for one, for scale: a real stop adds
 # about that much work per workspace, spread over the workers.
 #
+# Then REAL (50) workspaces with running containers, all due in the same
+# second, the same two ways: there each stop is Docker's real one.
+#
 # Usage: bench/lifecycle.sh   (N=1000, WORKERS=8, PATTERNS="spread burst",
-# BUILD_DIR). Starts its own berthd per round on free loopback ports;
+# REAL=50, BUILD_DIR). Starts its own berthd per round on free loopback ports;
 # removes the containers it made.
 set -euo pipefail
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
@@ -52,11 +55,11 @@ docker stop -t 10 "$rc" >/dev/null
 s1=$(now_ms)
 REALSTOP=$(awk -v a="$s0" -v b="$s1" 'BEGIN {printf "%.0f", b - a}')
 
-# round PATTERN WORKERS: prints "p50 p99 max stopped"
+# round PATTERN WORKERS [CIDS]: prints "p50 p99 max stopped"
 round() {
-	local pattern=$1 workers=$2 t now
+	local pattern=$1 workers=$2 cids=${3:-$WORK/cids} t now n
 	HTTP_PORT= SSH_PORT=
-	WORK_ROUND=$WORK/r-$pattern-$workers
+	WORK_ROUND=$WORK/r-$pattern-$workers-$(basename "$cids")
 	mkdir -p "$WORK_ROUND"
 	# A fresh berthd (state dir of its own) with reconcile far off: the
 	# records below point at containers that are not running.
@@ -67,7 +70,8 @@ round() {
 	sleep 2		# the first reconcile pass, at start, is over
 	now=$(date +%s)
 	t=$((now + 15))
-	awk -v t="$t" -v n="$N" -v p="$pattern" -v now="$now" '
+	n=$(wc -l <"$cids")
+	awk -v t="$t" -v n="$n" -v p="$pattern" -v now="$now" '
 	BEGIN { print ".timeout 10000"; print "BEGIN;" }
 	{
 		due = (p == "burst") ? t : t + int((NR - 1) * 60 / n)
@@ -79,7 +83,7 @@ round() {
 		    "\x27%s\x27, 1, 268435456, 1024, 60, %d, 0, %d, %d, %d);\n",
 		    NR, NR, NR, $1, due, now, now, now
 	}
-	END { print "COMMIT;" }' "$WORK/cids" | sqlite3 "$STATE/berth.db" ||
+	END { print "COMMIT;" }' "$cids" | sqlite3 "$STATE/berth.db" ||
 		fail "inserting records"
 	# Wait for every one to be stopped (at most 5 minutes past the last).
 	local left deadline=$((t + 60 + 300))
@@ -113,3 +117,22 @@ for pattern in $PATTERNS; do
 		"$(awk -v a="$b99" -v b="$w99" 'BEGIN {print (b > 0 ? a / b : 0)}')"
 done
 echo "  one real stop of a running container (docker stop, --init): $REALSTOP ms"
+
+# The same with REAL (50) running containers, all due in one second: the
+# engine's real stop in every one.
+REAL=${REAL:-50}
+if [ "$REAL" -gt 0 ]; then
+	seq "$REAL" | xargs -P 8 -I{} docker run -d --label "$TAG=1" --network none \
+		--init "$IMAGE" sleep 3600 >"$WORK/rcids"
+	[ "$(wc -l <"$WORK/rcids")" = "$REAL" ] || fail "started $(wc -l <"$WORK/rcids") of $REAL"
+	read -r b50 b99 bmax bn <<<"$(round burst 1 "$WORK/rcids")"
+	# Started again for the second round.
+	xargs -r docker start <"$WORK/rcids" >/dev/null
+	read -r w50 w99 wmax wn <<<"$(round burst "$WORKERS" "$WORK/rcids")"
+	[ "$bn" = "$REAL" ] && [ "$wn" = "$REAL" ] || fail "stopped $bn / $wn of $REAL"
+	echo "$REAL running workspaces (real docker stops), all due in the same second:"
+	printf '  burst  workers=1 (baseline): p50 %6d  p99 %6d  max %6d\n' "$b50" "$b99" "$bmax"
+	printf '  burst  workers=%-2d           : p50 %6d  p99 %6d  max %6d  (p99 %.1fx lower)\n' \
+		"$WORKERS" "$w50" "$w99" "$wmax" \
+		"$(awk -v a="$b99" -v b="$w99" 'BEGIN {print (b > 0 ? a / b : 0)}')"
+fi
