@@ -328,10 +328,10 @@ proc_start_dc(struct dc *dc, const char *container_id,
  fail:
 	/* A started exec whose stream we lost must not run on unseen. */
 	if (p->exec_id[0] != '\0') {
-		char saved[1024];
-		strlcpy_b(saved, err_msg(), sizeof saved);
+		struct err_saved msg;
+		err_save(&msg);
 		proc_free(p);
-		err_set(r, "%s", saved);
+		err_restore(r, &msg);
 	} else {
 		free(p->user);
 		free(p);

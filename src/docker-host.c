@@ -74,13 +74,13 @@ docker_volume_chown(struct rt *rt, const char *volume, const char *user,
 			    rs.running ? "timed out" : "failed");
 	}
 	if (cid != NULL) {
-		char saved[1024];
-		strlcpy_b(saved, err_msg(), sizeof saved);
+		struct err_saved msg;
+		err_save(&msg);
 		if (docker_remove(rt, cid, 1) != 0)
 			log_warn("helper container %.12s not removed yet (the "
 			    "reconciler will): %s", cid, err_msg());
 		if (r != 0)
-			err_set(r, "%s", saved);
+			err_restore(r, &msg);
 	}
 	free(cid);
 	free(name);

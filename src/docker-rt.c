@@ -551,14 +551,15 @@ entry_wrap(struct rt *rt, const struct rt_spec *s, json_t *body)
 static void
 create_cleanup(struct rt *rt, const struct rt_spec *s)
 {
-	char saved[1024], *path;
+	struct err_saved msg;
+	char *path;
 	json_t *j = NULL, *labels, *want;
 	const char *k;
 	json_t *v;
 	long st = 0;
 	int same = 1;
 
-	strlcpy_b(saved, err_msg(), sizeof saved);
+	err_save(&msg);
 	path = xasprintf("/containers/%s/json", s->name);
 	if (dc_request(DC(rt), "GET", path, NULL, 0, &st, &j, NULL) != 0 ||
 	    st != 200)
@@ -581,7 +582,7 @@ create_cleanup(struct rt *rt, const struct rt_spec *s)
  out:
 	json_decref(j);
 	free(path);
-	err_set(ERR_BACKEND, "%s", saved);
+	err_restore(ERR_BACKEND, &msg);
 }
 
 int
