@@ -41,7 +41,7 @@
 #include "xmalloc.h"
 
 #define RELAY_MAX	1024		/* relays at once; more: 503 */
-#define RELAY_BUF	(256 * 1024)	/* per direction, in a pipe */
+#define RELAY_BUF	(1024 * 1024)	/* per direction, in a pipe */
 #define CONNECT_MS	3000
 #define IDLE_S		3600		/* a relay with no byte either way */
 #define UP_HEAD_MAX	(64 * 1024)	/* the request head to the server */
@@ -309,6 +309,7 @@ struct pipe_dir {
 	int	 from, to;
 	int	 p[2];		/* the pipe */
 	size_t	 len;		/* bytes in it */
+	size_t	 cap;		/* its size */
 	int	 eof;		/* from has ended */
 	int	 shut;		/* to was shut for writing */
 };
@@ -316,6 +317,8 @@ struct pipe_dir {
 static int
 pipe_init(struct pipe_dir *d, int from, int to)
 {
+	int n;
+
 	memset(d, 0, sizeof *d);
 	d->from = from;
 	d->to = to;
@@ -323,7 +326,10 @@ pipe_init(struct pipe_dir *d, int from, int to)
 		d->p[0] = d->p[1] = -1;
 		return -1;
 	}
+	/* As large as allowed (pipe-max-size), what it is when not. */
 	fcntl(d->p[1], F_SETPIPE_SZ, RELAY_BUF);
+	n = fcntl(d->p[1], F_GETPIPE_SZ);
+	d->cap = n > 0 ? (size_t)n : 65536;
 	return 0;
 }
 
@@ -343,9 +349,9 @@ pipe_step(struct pipe_dir *d, short rev_from, short rev_to, int64_t *moved)
 {
 	ssize_t n;
 
-	if (d->len < RELAY_BUF && !d->eof && (rev_from & (POLLIN | POLLHUP |
+	if (d->len < d->cap && !d->eof && (rev_from & (POLLIN | POLLHUP |
 	    POLLERR))) {
-		n = splice(d->from, NULL, d->p[1], NULL, RELAY_BUF - d->len,
+		n = splice(d->from, NULL, d->p[1], NULL, d->cap - d->len,
 		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		if (n > 0)
 			d->len += (size_t)n;
@@ -451,12 +457,12 @@ relay_main(void *arg)
 		goto out;
 	for (;;) {
 		pf[0].fd = x->cfd;
-		pf[0].events = (c2u.len < RELAY_BUF && !c2u.eof ? POLLIN : 0) |
+		pf[0].events = (c2u.len < c2u.cap && !c2u.eof ? POLLIN : 0) |
 		    (u2c.len > 0 ? POLLOUT : 0);
 		pf[1].fd = x->ufd;
 		/* Until the response head is through, any byte from the
 		 * server is the head's. */
-		pf[1].events = ((u2c.len < RELAY_BUF && !u2c.eof) ||
+		pf[1].events = ((u2c.len < u2c.cap && !u2c.eof) ||
 		    !head_done ?
 		    POLLIN : 0) | (c2u.len > 0 ? POLLOUT : 0);
 		if (poll(pf, 2, 1000) < 0 && errno != EINTR)
