@@ -25,6 +25,9 @@ for mode in http stdio; do
 	WSNAME=mcp-$mode node "$T/client.mjs" "$mode" e2e ||
 		fail "MCP over $mode"
 done
+# berth mcp through libcurl (what an https:// API URL takes).
+BERTH_USE_CURL=1 WSNAME=mcp-curl node "$T/client.mjs" stdio e2e ||
+	fail "MCP over stdio with libcurl"
 
 # Scoped keys (auth.h): the tools are refused what the key may not do.
 expect 201 POST /v1/workspaces '{"name":"sa","wait":true}' "$KEY"

@@ -31,7 +31,9 @@ async function connect(key) {
 		transport = new StdioClientTransport({
 			command: BERTH, args: ['mcp'],
 			env: { PATH: process.env.PATH, HOME: process.env.HOME,
-			    BERTH_API_URL: url, BERTH_API_KEY: key },
+			    BERTH_API_URL: url, BERTH_API_KEY: key,
+			    ...(process.env.BERTH_USE_CURL ?
+			    { BERTH_USE_CURL: '1' } : {}) },
 			stderr: 'inherit',
 		});
 	}
