@@ -71,6 +71,20 @@ static const struct opdoc docs[] = {
 	    "@text/plain", "409" },
 	{ "GET", "/v1/workspaces/{id}/stats", NULL, NULL, 200, "Stats",
 	    "409" },
+	/* Tasks (api-tasks.c, docs/tasks.md). */
+	{ "GET", "/v1/workspaces/{id}/tasks", NULL, NULL, 200, "[]Task",
+	    NULL },
+	{ "POST", "/v1/workspaces/{id}/tasks", NULL, "TaskCreate", 201,
+	    "Task", "409,413,415,429,503" },
+	{ "GET", "/v1/workspaces/{id}/tasks/{tid}", NULL, NULL, 200, "Task",
+	    NULL },
+	{ "DELETE", "/v1/workspaces/{id}/tasks/{tid}", "signal:string", NULL,
+	    200, "Task", "409,503,504" },
+	{ "GET", "/v1/workspaces/{id}/tasks/{tid}/output", "offset:integer,"
+	    "tail:integer,follow:boolean,format:string,limit:integer", NULL,
+	    200, "@application/octet-stream", "409,503" },
+	{ "POST", "/v1/workspaces/{id}/tasks/{tid}/input", NULL, "TaskInput",
+	    200, "Task", "409,413,415,503" },
 	/* The terminal (api-terminal.c, docs/terminal.md). */
 	{ "POST", "/v1/workspaces/{id}/terminal", NULL, NULL, 201, "Object",
 	    "409" },
@@ -232,6 +246,29 @@ static const char components[] =
 " \"additionalProperties\":true,\"description\":\"With ?stream=1 (or "
 " Accept: application/x-ndjson) the answer is NDJSON, one object a "
 " line.\"},"
+"\"Task\":{\"type\":\"object\",\"required\":[\"id\",\"state\"],"
+" \"properties\":{\"id\":{\"type\":\"string\"},\"name\":{\"type\":"
+" \"string\"},\"argv\":{\"type\":\"array\",\"items\":{\"type\":"
+" \"string\"}},\"state\":{\"type\":\"string\",\"enum\":[\"running\","
+" \"exited\",\"killed\",\"lost\"]},\"exit_code\":{\"type\":"
+" \"integer\",\"nullable\":true},\"signal\":{\"type\":\"integer\","
+" \"nullable\":true},\"started_at\":{\"type\":\"string\"},"
+" \"ended_at\":{\"type\":\"string\",\"nullable\":true},\"output\":"
+" {\"type\":\"object\",\"properties\":{\"start\":{\"type\":"
+" \"integer\"},\"end\":{\"type\":\"integer\"}}}},"
+" \"additionalProperties\":true},"
+"\"TaskCreate\":{\"type\":\"object\",\"properties\":{\"command\":"
+" {\"type\":\"string\",\"example\":\"python train.py\"},\"argv\":"
+" {\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"name\":"
+" {\"type\":\"string\"},\"env\":{\"type\":\"object\","
+" \"additionalProperties\":{\"type\":\"string\"}},\"workdir\":"
+" {\"type\":\"string\"},\"tty\":{\"type\":\"boolean\"},\"rows\":"
+" {\"type\":\"integer\"},\"cols\":{\"type\":\"integer\"},"
+" \"output_max\":{\"type\":\"integer\"}}},"
+"\"TaskInput\":{\"type\":\"object\",\"properties\":{\"data\":"
+" {\"type\":\"string\"},\"encoding\":{\"type\":\"string\","
+" \"enum\":[\"utf-8\",\"base64\"]},\"eof\":{\"type\":"
+" \"boolean\"}}},"
 "\"FileWritten\":{\"type\":\"object\",\"properties\":{\"path\":"
 " {\"type\":\"string\"},\"bytes\":{\"type\":\"integer\"}},"
 " \"additionalProperties\":true},"

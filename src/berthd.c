@@ -30,6 +30,7 @@
 #include "term.h"
 #include "timeutil.h"
 #include "sup-host.h"
+#include "task.h"
 #include "tmpl.h"
 #include "vol-loop.h"
 #include "xmalloc.h"
@@ -258,6 +259,8 @@ main(int argc, char **argv)
 	free(hostkey);
 	if (life_start(&app) != 0)
 		fatal("%s", err_msg());
+	if (task_watch_start(&app) != 0)
+		fatal("%s", err_msg());
 	log_info("berthd %s listening on http://%s (ssh %s), state %s",
 	    BERTH_VERSION, app.cfg.listen, app.cfg.ssh_listen,
 	    app.cfg.state_dir);
@@ -279,6 +282,7 @@ main(int argc, char **argv)
 	http_stop();
 	term_stop();
 	life_stop();
+	task_watch_stop();
 	rt_free(app.rt);
 	log_info("stopped");
 	config_free(&app.cfg);

@@ -100,13 +100,22 @@ static const struct cli_opt opts_exec[] = {
 static const struct cli_opt opts_run[] = {
 	{ "detach", 'd', OPT_FLAG, NULL, "print the task id and return" },
 	{ "name", 0, OPT_VALUE, "NAME", "a name for the task" },
+	{ "tty", 't', OPT_FLAG, NULL, "run it on a terminal (for "
+	    "'berth attach')" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
 static const struct cli_opt opts_task_output[] = {
 	{ "follow", 'f', OPT_FLAG, NULL, "keep streaming until the task "
 	    "ends" },
-	{ "tail", 'n', OPT_VALUE, "N", "only the last N lines" },
+	{ "offset", 0, OPT_VALUE, "N", "from byte N of the output" },
+	{ "tail", 'n', OPT_VALUE, "N", "only the last N bytes" },
+	{ NULL, 0, 0, NULL, NULL }
+};
+
+static const struct cli_opt opts_task_kill[] = {
+	{ "signal", 's', OPT_VALUE, "SIG", "send SIG (TERM, INT, ...) to the "
+	    "tree instead of killing it" },
 	{ NULL, 0, 0, NULL, NULL }
 };
 
@@ -227,24 +236,36 @@ const struct cli_cmd cli_cmds[] = {
 	  "berth cp train:/workspace/out ./out\n"
 	  "berth cp train:/etc/os-release -",
 	  NULL, 2, 2, -1, 0, cmd_cp },
-	/* Tasks (run, tasks): hidden until berthd serves the tasks API
-	 * (SPEC 3): the server answers them 404 today. */
 	{ "run", "ID [--] CMD...", "Run a command as a task (detached "
 	  "command)",
-	  "Starts a task and follows its output until it ends, exiting with "
-	  "its exit code; --detach prints the task id and returns.",
+	  "Starts a task under the workspace's supervisor: it outlives this "
+	  "command, the connection and a berthd restart. Follows its output "
+	  "(stdout and stderr as one stream) until it ends and exits with its "
+	  "exit code; --detach prints the task id and returns.",
 	  "berth run train -- python train.py\n"
-	  "berth run -d train -- ./long-job.sh",
-	  opts_run, 1, -1, 1, CMD_WS | CMD_HIDDEN, cmd_run },
-	{ "tasks output", "ID TASK", "Show a task's output", NULL,
-	  "berth tasks output train 7\nberth tasks output -f train 7",
-	  opts_task_output, 2, 2, -1, CMD_HIDDEN, cmd_tasks_output },
-	{ "tasks kill", "ID TASK", "Kill a task", NULL,
-	  "berth tasks kill train 7", NULL, 2, 2, -1, CMD_HIDDEN,
-	  cmd_tasks_kill },
+	  "berth run -d --name train1 train -- ./long-job.sh",
+	  opts_run, 1, -1, 1, CMD_WS, cmd_run },
+	{ "tasks output", "ID TASK", "Show a task's output",
+	  "The output is kept in the workspace (the last 64 MiB) with byte "
+	  "offsets: --offset N starts at byte N, --tail N shows the last N "
+	  "bytes, --follow streams until the task ends (resuming after a "
+	  "dropped connection).",
+	  "berth tasks output train 3f2a9c01d4e5b6a7\n"
+	  "berth tasks output -f --offset 1048576 train train1",
+	  opts_task_output, 2, 2, -1, CMD_WS, cmd_tasks_output },
+	{ "tasks kill", "ID TASK", "Kill a task and every process it started",
+	  "Waits until no process of the task's tree is left; --signal sends "
+	  "another signal instead and returns.",
+	  "berth tasks kill train train1\nberth tasks kill -s INT train "
+	  "train1", opts_task_kill, 2, 2, -1, CMD_WS, cmd_tasks_kill },
 	{ "tasks", "ID", "List a workspace's tasks", NULL,
-	  "berth tasks train", NULL, 1, 1, -1, CMD_WS | CMD_HIDDEN,
-	  cmd_tasks },
+	  "berth tasks train", NULL, 1, 1, -1, CMD_WS, cmd_tasks },
+	{ "attach", "ID TASK", "Attach the terminal to a running task",
+	  "Shows the task's recent output, then what it writes; keys go to "
+	  "its stdin. Several viewers may attach at once. Detach with "
+	  "Ctrl-], which leaves the task running.",
+	  "berth attach train train1", NULL, 2, 2, -1, CMD_WS | CMD_HIDDEN,
+	  cmd_attach },
 	{ "ssh", "ID", "Open a shell in a workspace",
 	  "Opens a terminal through berthd's WebSocket terminal (no SSH key "
 	  "needed): raw mode, window resizes follow, and the shell's exit "

@@ -263,6 +263,8 @@ handshake(int fd, const char *hostport, const char *path, struct buf *rest)
 
 struct sess {
 	int	 fd;
+	int	 detach;	/* Ctrl-] ends it (berth attach) */
+	int	 detached;
 	int	 closed;	/* the server's CLOSE came */
 	int	 code;
 	char	 reason[128];
@@ -337,6 +339,14 @@ relay(int fd, struct buf *rest, struct sess *s)
 		}
 		if (pf[1].revents & (POLLIN | POLLHUP)) {
 			n = read(STDIN_FILENO, b, sizeof b);
+			if (n > 0 && s->detach && memchr(b, 0x1d,
+			    (size_t)n) != NULL) {
+				n = (uint8_t *)memchr(b, 0x1d, (size_t)n) - b;
+				if (n > 0)
+					send_msg(fd, '0', b, (size_t)n);
+				s->detached = 1;
+				break;
+			}
 			if (n > 0)
 				send_msg(fd, '0', b, (size_t)n);
 			else if (n == 0 || errno != EINTR)
@@ -358,11 +368,11 @@ out:
 	return 0;
 }
 
-int
-cmd_term(struct cli *cli)
+/* The terminal of ref, with query ("?session=..", "?task=..") on the
+ * WebSocket's path; attach: Ctrl-] detaches. */
+static int
+term_open(struct cli *cli, const char *ref, const char *query, int attach)
 {
-	const char *ref = cli_args_pos(cli->args, 0);
-	const char *name = cli_args_get(cli->args, "session");
 	json_t *t = NULL;
 	struct buf *rest = NULL;
 	struct sess s;
@@ -370,10 +380,6 @@ cmd_term(struct cli *cli)
 	unsigned rows, cols;
 	int fd = -1, r, status = EXIT_FAIL;
 
-	if (cli_args_count(cli->args, "print"))
-		return cmd_ssh(cli);
-	if (name != NULL && *name == '\0')
-		name = NULL;
 	if ((r = cli_auth_load(cli)) != 0)
 		return EXIT_FAIL;
 	p = cli_path("/v1/workspaces/%s/terminal", ref);
@@ -382,13 +388,7 @@ cmd_term(struct cli *cli)
 	if (r != 0)
 		return EXIT_FAIL;
 	p = cli_path("/v1/workspaces/%s/terminal/ws", ref);
-	if (name != NULL) {
-		char *q = cli_path("?session=%s", name);
-
-		path = xasprintf("%s%s", p, q);
-		free(q);
-	} else
-		path = xstrdup(p);
+	path = xasprintf("%s%s", p, query != NULL ? query : "");
 	free(p);
 	rest = buf_new(0);
 	if ((fd = dial(cli->api_url, hostport, sizeof hostport)) < 0 ||
@@ -419,9 +419,15 @@ cmd_term(struct cli *cli)
 	if (isatty(STDIN_FILENO))
 		raw_enter();
 	memset(&s, 0, sizeof s);
+	s.detach = attach;
 	relay(fd, rest, &s);
 	raw_restore();
-	if (!s.closed) {
+	if (s.detached) {
+		if (!cli->quiet)
+			fprintf(stderr, "\r\nberth: detached; the task runs "
+			    "on\n");
+		status = EXIT_OK;
+	} else if (!s.closed) {
 		cli_err(cli, "io", "connection to the terminal lost");
 		status = 255;
 	} else if (s.code == TERM_WS_NORMAL &&
@@ -438,4 +444,30 @@ out:
 	free(path);
 	json_decref(t);
 	return status;
+}
+
+int
+cmd_term(struct cli *cli)
+{
+	const char *name = cli_args_get(cli->args, "session");
+	char *q = NULL;
+	int r;
+
+	if (cli_args_count(cli->args, "print"))
+		return cmd_ssh(cli);
+	if (name != NULL && *name != '\0')
+		q = cli_path("?session=%s", name);
+	r = term_open(cli, cli_args_pos(cli->args, 0), q, 0);
+	free(q);
+	return r;
+}
+
+int
+cmd_attach(struct cli *cli)
+{
+	char *q = cli_path("?task=%s", cli_args_pos(cli->args, 1));
+	int r = term_open(cli, cli_args_pos(cli->args, 0), q, 1);
+
+	free(q);
+	return r;
 }

@@ -161,6 +161,7 @@ int	cmd_tasks_output(struct cli *);
 int	cmd_tasks_kill(struct cli *);
 int	cmd_ssh(struct cli *);
 int	cmd_term(struct cli *);
+int	cmd_attach(struct cli *);
 int	cmd_ssh_config(struct cli *);
 int	cmd_auth_login(struct cli *);
 int	cmd_auth_logout(struct cli *);

@@ -134,6 +134,25 @@ static const char *const migrations[] = {
 	"  source TEXT NOT NULL,"
 	"  last_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (workspace_id, source));",
+	/* 6: tasks (db-tasks.c): what berthd knows of each; the supervisor
+	 * in the workspace holds the live state and the output. */
+	"CREATE TABLE tasks ("
+	"  id TEXT PRIMARY KEY,"
+	"  workspace_id TEXT NOT NULL REFERENCES workspaces(id)"
+	"    ON DELETE CASCADE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  argv TEXT NOT NULL,"
+	"  tty INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL,"
+	"  exit_code INTEGER NOT NULL DEFAULT -1,"
+	"  signal INTEGER NOT NULL DEFAULT 0,"
+	"  pid INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL,"
+	"  started_at INTEGER NOT NULL DEFAULT 0,"
+	"  ended_at INTEGER NOT NULL DEFAULT 0,"
+	"  out_start INTEGER NOT NULL DEFAULT 0,"
+	"  out_end INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX tasks_ws ON tasks(workspace_id, created_at);",
 };
 
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

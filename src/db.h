@@ -115,6 +115,40 @@ int		 db_sshkey_delete(struct db *, const char *user,
  * limited API key: the gateway holds those to the key's limits). */
 int		 db_sshkey_lines(struct db *, const char *user, char **out);
 
+/* ---- db-tasks.c: tasks (the supervisor holds their live state) ---- */
+
+struct db_task {
+	char	 id[33];
+	char	*ws_id;
+	char	*name;
+	char	*argv;		/* JSON array */
+	int	 tty;
+	char	 state[16];	/* running|exited|killed|lost */
+	int	 exit_code;	/* -1: none yet */
+	int	 signal;
+	int	 pid;
+	int64_t	 created_at, started_at, ended_at;	/* epoch ms */
+	int64_t	 out_start, out_end;
+};
+
+void		 db_task_clear(struct db_task *);
+int		 db_task_insert(struct db *, const struct db_task *);
+/* Writes state, exit_code, signal, pid, times and offsets. */
+int		 db_task_update(struct db *, const struct db_task *);
+/* The task of workspace ws_id whose id is ref, else the newest one named
+ * ref. ERR_NOTFOUND. */
+int		 db_task_get(struct db *, const char *ws_id, const char *ref,
+		    struct db_task *out);
+/* ws_id's tasks, oldest first (*out: n entries, db_task_clear each, then
+ * free). */
+int		 db_task_list(struct db *, const char *ws_id,
+		    struct db_task **out, size_t *n);
+/* Tasks of ws_id recorded as running. */
+int64_t		 db_task_running(struct db *, const char *ws_id);
+/* The workspaces with a task recorded as running (*ids: n strings,
+ * free each and the array). */
+int		 db_task_running_ws(struct db *, char ***ids, size_t *n);
+
 /* ---- db-tmpl.c: templates made through the API ---- */
 
 json_t		*db_template_get(struct db *, const char *name);

@@ -32,5 +32,6 @@ const struct route *const http_route_tables[] = {
 	web_session_routes,
 	proxy_routes,
 	api_mcp_routes,
+	api_tasks_routes,
 	NULL
 };

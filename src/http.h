@@ -193,5 +193,6 @@ extern const struct route api_terminal_routes[];
 extern const struct route web_session_routes[];
 extern const struct route proxy_routes[];
 extern const struct route api_mcp_routes[];
+extern const struct route api_tasks_routes[];
 
 #endif

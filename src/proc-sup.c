@@ -394,7 +394,8 @@ sup_free(struct proc *p)
 	    1) != 0)
 		log_warn("supervisor: cannot kill process %d: %s", p->pid,
 		    err_msg());
-	close(p->fd);
+	if (p->fd >= 0)
+		close(p->fd);
 	free(p->rb);
 	sup_wbuf_clear(&p->wb);
 	free(p);
@@ -973,4 +974,22 @@ sup_open_file(const char *dir, const char *path, int wr, unsigned mode,
 	p->lost = 1;	/* no SIGNAL on free: nothing was started */
 	sup_free(p);
 	return rc;
+}
+
+int
+sup_dial_fd(const char *dir, int *fdp)
+{
+	struct proc *p = NULL;
+	uint32_t uid, gid;
+	int rc;
+
+	*fdp = -1;
+	if ((rc = dial(dir, &p, &uid, &gid)) != 0)
+		return rc;
+	/* Nothing follows READY until asked: the socket is all there is. */
+	*fdp = p->fd;
+	p->fd = -1;
+	p->lost = 1;
+	sup_free(p);
+	return 0;
 }

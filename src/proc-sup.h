@@ -28,6 +28,10 @@ struct sup_ps {
 int	sup_list(const char *dir, struct sup_ps **, size_t *n);
 /* Signals the tree of process id (from sup_list). */
 int	sup_kill(const char *dir, uint64_t id, int sig);
+/* A connection to the supervisor in dir after HELLO/READY, for other
+ * frames (tasks, task-sup.c): 0 with *fd (blocking, the caller's), 1 when
+ * none answers there (err_msg() says why), <0 on an error. */
+int	sup_dial_fd(const char *dir, int *fd);
 
 /* A file opened by the supervisor as the workspace's user (OPEN,
  * sup-open.c). */

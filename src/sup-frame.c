@@ -30,6 +30,9 @@ sup_frame_parse(const uint8_t *buf, size_t len, struct sup_frame *f)
 	if ((buf[4] == SUP_STDIN || buf[4] == SUP_STDOUT ||
 	    buf[4] == SUP_STDERR) && n - 1 > SUP_DATA_MAX)
 		return -1;
+	if ((buf[4] == SUP_TASK_DATA || buf[4] == SUP_TASK_INPUT) &&
+	    n - 1 > SUP_DATA_MAX + 64)
+		return -1;
 	if (len - 4 < n)
 		return 0;
 	f->type = buf[4];

@@ -39,6 +39,21 @@ enum sup_type {
 			 * (epoch s), u32 timeout_ms, u32 flags, str argv0} */
 	SUP_KILL,	/* b->s: u64 id, u32 signal (a process from LIST) */
 
+	/* Tasks (sup-tframe.h, sup-task.c): numbered from 32. */
+	SUP_TASK_START = 32,	/* b->s: str tid, u64 max output, str START
+				 * payload -> TASK_INFO */
+	SUP_TASK_INFO = 33,	/* s->b: one task (struct sup_tinfo) */
+	SUP_TASK_LIST = 34,	/* b->s: str tid ("": all) -> TASKS */
+	SUP_TASKS = 35,		/* s->b: u32 n, n x task */
+	SUP_TASK_READ = 36,	/* b->s: str tid, u64 offset, u32 flags,
+				 * u64 replay -> DATA..., END */
+	SUP_TASK_DATA = 37,	/* s->b: u64 offset, bytes */
+	SUP_TASK_END = 38,	/* s->b: task (reading ended) */
+	SUP_TASK_INPUT = 39,	/* b->s: str tid, u32 flags, str bytes */
+	SUP_TASK_RESIZE = 40,	/* b->s: str tid, u32 rows, u32 cols */
+	SUP_TASK_KILL = 41,	/* b->s: str tid, u32 signal -> TASK_INFO */
+	SUP_TASK_MAX = 42,	/* past the tasks' range */
+
 	/* 48 and up: forwarding into the workspace (sup-fwd.c). A LISTEN
 	 * connection holds a listener; each connection made to it is
 	 * announced there and taken by a connection of its own (ATTACH),

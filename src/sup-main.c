@@ -32,6 +32,7 @@
 #include "sup-open.h"
 #include "sup-put.h"
 #include "sup-spawn.h"
+#include "sup-task.h"
 #include "sup-tree.h"
 
 #define SOCK_NAME	"sup.sock"
@@ -54,6 +55,7 @@ struct conn {
 	struct sproc	*p;
 	int		 had_proc;
 	struct sup_fwd	*fwd;		/* a forward's listener or stream */
+	struct stask_reader *tr;	/* a task's output being read */
 	struct conn	*next;
 };
 
@@ -153,6 +155,7 @@ conn_free(struct conn *c)
 			*pp = c->next;
 			break;
 		}
+	stask_reader_free(c->tr);
 	close(c->fd);
 	free(c->rb);
 	sup_wbuf_clear(&c->wb);
@@ -425,6 +428,13 @@ handle(struct conn *c, const struct sup_frame *f)
 			return -1;
 		c->closing = 1;
 		return sup_open_frame(c->fd, f);
+	}
+	if (f->type >= SUP_TASK_START && f->type < SUP_TASK_MAX) {
+		int tr = stask_frame(f, &c->wb, &c->tr);
+
+		if (tr > 0)
+			c->closing = 1;
+		return tr < 0 ? -1 : 0;
 	}
 	switch (f->type) {
 	case SUP_START:
@@ -828,6 +838,8 @@ main(int argc, char **argv)
 	else if ((lfd = listen_on(dir)) < 0)
 		say("cannot listen in the run directory; not serving",
 		    errno);
+	else
+		stask_init(dir);
 	if (ai < argc) {
 		if ((child = fork()) < 0) {
 			say("fork", errno);
@@ -850,6 +862,7 @@ main(int argc, char **argv)
 
 		for (p = procs; p != NULL; p = p->next)
 			want += 4;
+		want += (size_t)stask_npoll();
 		if (want > npf) {
 			npf = want * 2;
 			if ((pf = realloc(pf, npf * sizeof *pf)) == NULL)
@@ -879,8 +892,17 @@ main(int argc, char **argv)
 		}
 		nf = n;
 		n += sup_fwd_poll(pf + nf, now, &wake);
+		{
+			int tn = (int)n;
+
+			stask_poll_fill(pf, &tn);
+			n = (size_t)tn;
+		}
 		timeout = wake < 0 ? -1 : wake <= now ? 0 :
 		    (int)(wake - now > 60000 ? 60000 : wake - now);
+		if (stask_timeout() >= 0 && (timeout < 0 ||
+		    timeout > stask_timeout()))
+			timeout = stask_timeout();
 		if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR) {
 			say("poll", errno);
 			return 1;
@@ -917,10 +939,20 @@ main(int argc, char **argv)
 			(void)proc_finish(p);
 		}
 		sup_fwd_run(pf + nf, now);
+		stask_service(now);
+		/* Task readers: queue, write, queue what fits again (it
+		 * goes out when the socket takes it: POLLOUT). */
 		for (c = conns; c != NULL; c = cn) {
 			cn = c->next;
-			if ((c->wb.len > 0 || c->closing) && conn_flush(c) != 0)
+			if (c->tr != NULL && !c->closing)
+				stask_reader_pump(c->tr, &c->wb);
+			if ((c->wb.len > 0 || c->closing) &&
+			    conn_flush(c) != 0) {
 				conn_free(c);
+				continue;
+			}
+			if (c->tr != NULL && !c->closing)
+				stask_reader_pump(c->tr, &c->wb);
 		}
 	}
 }

@@ -1,11 +1,14 @@
 /* fuzz-sup-frame: the berth-sup frame codec over untrusted bytes: frames
  * split off a stream, each payload read with the START decoder and the
- * field reader; a decoded START is encoded again and must decode the same. */
+ * field reader; a decoded START is encoded again and must decode the same.
+ * Task frames too (sup-tframe.h): TASK_START and the task records berthd
+ * reads from a supervisor, which runs inside the workspace. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sup-frame.h"
+#include "sup-tframe.h"
 
 static void
 same_start(const struct sup_start *a)
@@ -50,6 +53,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sup_start_decode(&f, &s) == 0) {
 			same_start(&s);
 			sup_start_clear(&s);
+		}
+		{
+			struct sup_tinfo ti;
+			char tid[SUP_TID_MAX + 1];
+			uint64_t max;
+
+			if (sup_tstart_decode(&f, tid, &max, &s) == 0) {
+				if (!sup_tid_ok(tid, strlen(tid)))
+					abort();
+				sup_start_clear(&s);
+			}
+			sup_rd_init(&r, &f);
+			while (!r.bad && r.off < r.len &&
+			    sup_tinfo_get(&r, &ti) == 0)
+				if (ti.out_start > ti.out_end ||
+				    !sup_tid_ok(ti.id, strlen(ti.id)))
+					abort();
 		}
 		sup_rd_init(&r, &f);
 		while (!r.bad && r.off < r.len) {

@@ -12,6 +12,7 @@
 #include "cli-exec.c"
 #include "cli-account.c"
 #include "cli-term.c"
+#include "cli-tasks.c"
 #include "cli-net.c"
 #include "cli-mcp.c"
 
