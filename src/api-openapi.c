@@ -89,7 +89,7 @@ static const struct opdoc docs[] = {
 	{ "POST", "/v1/workspaces/{id}/terminal", NULL, NULL, 201, "Object",
 	    "409" },
 	{ "GET", "/v1/workspaces/{id}/terminal/ws", "token:string,"
-	    "session:string", NULL, 101, NULL, "403" },
+	    "session:string,task:string", NULL, 101, NULL, "403" },
 	/* The dashboard's session (web-session.c, docs/dashboard.md). */
 	{ "POST", "/v1/session", NULL, "SessionLogin", 201, "Session",
 	    "403,415" },

@@ -110,6 +110,7 @@ h_ws(struct req *r)
 	const char *ver = req_header(r, "Sec-WebSocket-Version");
 	const char *protos = req_header(r, "Sec-WebSocket-Protocol");
 	const char *session = req_query(r, "session");
+	const char *task = req_query(r, "task");
 	const char *token = req_query(r, "token");
 	const char *ref = req_param(r, "id");
 	struct term_grant g;
@@ -141,6 +142,11 @@ h_ws(struct req *r)
 		    "[A-Za-z0-9._-]");
 	if (token == NULL)	/* GPULab's route has it in the path */
 		token = req_param(r, "token");
+	if (task != NULL && (*task == '\0' || strlen(task) > 64 ||
+	    !term_session_name_ok(task)))
+		return err_set(ERR_INVAL, "task must be a task's id or name");
+	if (task != NULL && session != NULL)
+		return err_set(ERR_INVAL, "give session or task, not both");
 	if (token != NULL && *token != '\0') {
 		if (term_token_take(token, &g) == 0 &&
 		    term_grant_matches(&g, ref))
@@ -159,6 +165,7 @@ h_ws(struct req *r)
 	o.prelen = prelen;
 	o.ws_ref = ref;
 	o.session = session;
+	o.task = task;
 	o.grant = have ? &g : NULL;
 	o.bad_token = bad;
 	o.addr = req_remote_addr(r);
@@ -177,8 +184,9 @@ const struct route api_terminal_routes[] = {
 	    "WebSocket, ttyd's protocol (subprotocol tty): the first "
 	    "message is {\"AuthToken\",\"columns\",\"rows\"}, or the token "
 	    "comes as ?token=; ?session=NAME attaches to a session that "
-	    "outlives the socket and replays its last 1 MiB. Closes 1000 "
-	    "with \"exit status N\" when the shell exits, 1008 on a bad "
-	    "token" },
+	    "outlives the socket and replays its last 1 MiB; ?task=TID "
+	    "attaches to a running task (docs/tasks.md), several viewers "
+	    "at once. Closes 1000 with \"exit status N\" when the shell "
+	    "exits, 1008 on a bad token" },
 	{ NULL, NULL, NULL, 0, NULL }
 };

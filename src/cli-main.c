@@ -264,8 +264,7 @@ const struct cli_cmd cli_cmds[] = {
 	  "Shows the task's recent output, then what it writes; keys go to "
 	  "its stdin. Several viewers may attach at once. Detach with "
 	  "Ctrl-], which leaves the task running.",
-	  "berth attach train train1", NULL, 2, 2, -1, CMD_WS | CMD_HIDDEN,
-	  cmd_attach },
+	  "berth attach train train1", NULL, 2, 2, -1, CMD_WS, cmd_attach },
 	{ "ssh", "ID", "Open a shell in a workspace",
 	  "Opens a terminal through berthd's WebSocket terminal (no SSH key "
 	  "needed): raw mode, window resizes follow, and the shell's exit "

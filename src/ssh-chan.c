@@ -18,12 +18,14 @@
 
 #include "app.h"
 #include "auth.h"
+#include "db.h"
 #include "err.h"
 #include "log.h"
 #include "proc.h"
 #include "sup-frame.h"
 #include "sup-host.h"
 #include "ssh-conn.h"
+#include "task.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
@@ -315,6 +317,7 @@ on_exec(ssh_session s, ssh_channel ch, const char *cmd, void *ud)
 	struct chan *k = ud;
 
 	const char *av[] = { "/bin/sh", "-c", cmd, NULL };
+	size_t n;
 
 	if (cmd == NULL)
 		return -1;
@@ -322,6 +325,18 @@ on_exec(ssh_session s, ssh_channel ch, const char *cmd, void *ud)
 	if (!chan_scope_ok(k->c, ch, cmd_is_copy(cmd) ? AUTH_FILES :
 	    AUTH_EXEC))
 		return -1;
+	/* "attach TID": a viewer of that task (docs/tasks.md). */
+	if (strncmp(cmd, "attach ", 7) == 0 && k->attach == NULL) {
+		const char *t = cmd + 7;
+
+		while (*t == ' ')
+			t++;
+		n = strcspn(t, " \t\r\n");
+		if (n > 0 && n <= 64 && t[n + strspn(t + n, " \t\r\n")] ==
+		    '\0' && strspn(t, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n)
+			k->attach = xstrndup(t, n);
+	}
 	return set_command(k, argv_dup(av), 0);
 }
 
@@ -728,6 +743,16 @@ chan_start(struct chan *k)
 	k->start_pending = 0;
 	if ((r = conn_prepare(c, k->ch)) != 0)
 		goto fail;
+	if (k->attach != NULL) {
+		struct db *db = db_thread();
+
+		r = db == NULL ? err_set(ERR_INTERNAL, "store unavailable") :
+		    task_attach(db, c->ws_id, k->attach, k->rows, k->cols,
+		    &k->p);
+		if (r != 0)
+			goto fail;
+		goto started;
+	}
 	for (i = 0; i < k->nenv; i++) {
 		if (strncmp(k->env[i], "TERM=", 5) == 0) {
 			if (k->tty && k->term != NULL)
@@ -780,6 +805,7 @@ chan_start(struct chan *k)
 	free(argv);
 	if (r != 0)
 		goto fail;
+ started:
 	proc_set_nonblock(k->p, 1);
 	chan_pumps_init(k);
 	k->pfd = -1;
@@ -866,6 +892,7 @@ chan_free(struct chan *k)
 		ssh_channel_free(k->ch);
 	}
 	argv_free(k->argv);
+	free(k->attach);
 	free(k->term);
 	free(k->o_host);
 	__atomic_sub_fetch(&chans_open, 1, __ATOMIC_RELAXED);

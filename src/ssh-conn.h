@@ -85,6 +85,7 @@ struct chan {
 	char			*env[16];
 	int			 nenv;
 	char			**argv;		/* by shell/exec/subsystem */
+	char			*attach;	/* exec "attach TID": a task */
 	int			 login_shell;	/* banner first */
 	int			 agent;		/* auth-agent-req came */
 	/* A channel the gateway opens (ssh-fwd.c): its kind until open. */

@@ -15,6 +15,7 @@
 struct app;
 struct db;
 struct db_task;
+struct proc;
 struct ws;
 
 #define TASK_OUTPUT_MAX		(64ll << 20)	/* kept per task, default */
@@ -42,6 +43,14 @@ int	 task_input(struct db *, const struct ws *, const char *ref,
 json_t	*task_json(const struct db_task *);
 /* A signal by name ("KILL", "SIGTERM") or number; 0 when unknown. */
 int	 task_signal_parse(const char *);
+
+/* A viewer of the running task ref (id or name) of workspace ws_id as a
+ * proc.h process (task-attach.c): the task's recent output then what it
+ * writes, input to its stdin, resizes to its pty, its exit status;
+ * proc_free detaches and the task runs on. ERR_CONFLICT when it is not
+ * running. */
+int	 task_attach(struct db *, const char *ws_id, const char *ref,
+	    unsigned rows, unsigned cols, struct proc **pp);
 
 /* The watcher: every few seconds, the workspaces with running tasks get
  * their records refreshed and their activity bumped. */

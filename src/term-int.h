@@ -58,6 +58,7 @@ struct session {
 	struct viewer	*viewers;
 	int		 nviewers;	/* under the registry lock */
 	char		 ws_id[40], ws_name[64], user[64], name[65];
+	char		 task[65];	/* attached to this task, or "" */
 	int		 state;
 	int		 status;	/* exit status when S_DONE */
 	int		 eof, ended, jobs, again;
@@ -82,7 +83,7 @@ struct viewer {
 	uint64_t	 pos;		/* next ring byte to send */
 	unsigned	 rows, cols;
 	struct term_grant g;
-	char		 ref[80], sname[65], addr[64];
+	char		 ref[80], sname[65], addr[64], task[65];
 	int64_t		 born, deadline, stuck_since;
 };
 
@@ -108,13 +109,15 @@ enum { TJ_START, TJ_WAIT, TJ_FREE, TJ_TOUCH };
 
 /* A blocking step, on a job thread:
  * TJ_START: loads ws_id, checks it runs, starts its shell as the
- *   workspace's user with a pty of rows x cols: *p, or *rc != 0 and msg;
+ *   workspace's user with a pty of rows x cols (or attaches to task when
+ *   not NULL): *p, or *rc != 0 and msg;
  * TJ_WAIT: reaps *p: *rc, *status;
  * TJ_FREE: kills and frees *p;
  * TJ_TOUCH: records activity on ids[], and their expires_at into
  *   expires[]. */
 void	 term_job_run(struct app *, int type, const char *ws_id,
-	    const struct term_grant *, unsigned rows, unsigned cols,
+	    const char *task, const struct term_grant *, unsigned rows,
+	    unsigned cols,
 	    struct proc **p, int *rc, int *status, char *msg, size_t msgsz,
 	    char **ids, int64_t *expires, size_t nids);
 

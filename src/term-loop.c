@@ -100,7 +100,8 @@ job_main(void *arg)
 
 	term_job_run(app, j->type == J_START ? TJ_START : j->type == J_WAIT ?
 	    TJ_WAIT : j->type == J_FREE ? TJ_FREE : TJ_TOUCH, j->s != NULL ?
-	    j->s->ws_id : NULL, &j->g, j->rows, j->cols, &j->p, &j->rc,
+	    j->s->ws_id : NULL, j->s != NULL && j->s->task[0] != '\0' ?
+	    j->s->task : NULL, &j->g, j->rows, j->cols, &j->p, &j->rc,
 	    &j->status, j->msg, sizeof j->msg, j->ids, j->expires, j->nids);
 	post(j);
 	return NULL;
@@ -400,7 +401,7 @@ viewer_begin(struct viewer *v)
 {
 	struct session *s = NULL;
 
-	if (v->sname[0] != '\0')
+	if (v->sname[0] != '\0' && v->task[0] == '\0')
 		for (s = sessions; s != NULL; s = s->next)
 			if (!s->ended && s->state != S_DONE &&
 			    s->state != S_EXITING &&
@@ -421,7 +422,8 @@ viewer_begin(struct viewer *v)
 			    "open; close some first");
 			return;
 		}
-		s = sess_new(&v->g, v->sname);
+		s = sess_new(&v->g, v->task[0] != '\0' ? "" : v->sname);
+		snprintf(s->task, sizeof s->task, "%s", v->task);
 		s->rows = v->rows;
 		s->cols = v->cols;
 		sess_start(s, &v->g);
@@ -889,6 +891,8 @@ term_open(const struct term_open *o)
 	    "-");
 	snprintf(v->sname, sizeof v->sname, "%s", o->session != NULL ?
 	    o->session : "");
+	snprintf(v->task, sizeof v->task, "%s", o->task != NULL ? o->task :
+	    "");
 	if ((fl = fcntl(v->fd, F_GETFL)) >= 0)
 		fcntl(v->fd, F_SETFL, fl | O_NONBLOCK);
 	if (o->prelen > 0) {

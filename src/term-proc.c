@@ -16,6 +16,7 @@
 #include "log.h"
 #include "proc.h"
 #include "sup-host.h"
+#include "task.h"
 #include "term-int.h"
 #include "term.h"
 #include "timeutil.h"
@@ -200,8 +201,8 @@ spec_str(const struct ws *w, const char *key)
 }
 
 static int
-job_start(struct app *app, const char *ws_id, unsigned rows, unsigned cols,
-    struct proc **pp)
+job_start(struct app *app, const char *ws_id, const char *task,
+    unsigned rows, unsigned cols, struct proc **pp)
 {
 	struct db *db;
 	struct ws *w = NULL;
@@ -219,6 +220,14 @@ job_start(struct app *app, const char *ws_id, unsigned rows, unsigned cols,
 	if (strcmp(w->state, "running") != 0 || *w->container_id == '\0') {
 		r = err_set(ERR_CONFLICT, "workspace '%s' is %s; start it "
 		    "first", w->name, w->state);
+		goto out;
+	}
+	if (task != NULL) {
+		/* A viewer of a task (docs/tasks.md), not a shell. */
+		if ((r = task_attach(db, ws_id, task, rows, cols, pp)) != 0)
+			goto out;
+		proc_set_nonblock(*pp, 1);
+		ws_touch(db, ws_id);
 		goto out;
 	}
 	memset(&ps, 0, sizeof ps);
@@ -255,7 +264,7 @@ out:
 }
 
 void
-term_job_run(struct app *app, int type, const char *ws_id,
+term_job_run(struct app *app, int type, const char *ws_id, const char *task,
     const struct term_grant *g, unsigned rows, unsigned cols,
     struct proc **p, int *rc, int *status, char *msg, size_t msgsz,
     char **ids, int64_t *expires, size_t nids)
@@ -269,7 +278,7 @@ term_job_run(struct app *app, int type, const char *ws_id,
 	switch (type) {
 	case TJ_START:
 		*p = NULL;
-		if ((*rc = job_start(app, ws_id, rows, cols, p)) != 0)
+		if ((*rc = job_start(app, ws_id, task, rows, cols, p)) != 0)
 			snprintf(msg, msgsz, "%s", *err_msg() != '\0' ?
 			    err_msg() : "cannot start a shell");
 		break;

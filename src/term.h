@@ -24,6 +24,7 @@ struct term_open {
 	size_t			 prelen;
 	const char		*ws_ref;	/* the route's {id} */
 	const char		*session;	/* ?session=NAME or NULL */
+	const char		*task;		/* ?task=TID: attach to it */
 	/* The URL's token, already taken: the terminal starts without
 	 * waiting for a JSON first message. NULL: the first message must
 	 * carry {"AuthToken"}. */
