@@ -365,24 +365,26 @@ h_output(struct req *r)
 }
 
 const struct route api_tasks_routes[] = {
-	{ "GET", "/v1/workspaces/{id}/tasks", h_list, 0, "the workspace's "
-	    "tasks, oldest first" },
-	{ "POST", "/v1/workspaces/{id}/tasks", h_create, 0, "starts a task "
-	    "under the workspace's supervisor: {argv:[...]} or {command:"
-	    "\"...\"}, name, env {K:V}, workdir, tty, rows, cols, output_max "
-	    "(bytes kept, 64 KiB to 64 MiB)" },
-	{ "GET", "/v1/workspaces/{id}/tasks/{tid}", h_get, 0, "one task (id "
-	    "or name): state running|exited|killed|lost, exit_code, signal, "
-	    "times, output offsets" },
-	{ "DELETE", "/v1/workspaces/{id}/tasks/{tid}", h_kill, 0, "kills the "
-	    "task's whole tree (?signal=KILL, the default, waits until no "
-	    "process of it is left; another signal is only sent)" },
-	{ "GET", "/v1/workspaces/{id}/tasks/{tid}/output", h_output, 0,
-	    "the task's output (stdout and stderr as one stream) from "
-	    "?offset=N bytes, or the last ?tail=N bytes; follow=1 streams "
-	    "until the task ends; format=json answers one piece {offset, "
-	    "next_offset, data, encoding, eof} of at most limit bytes" },
-	{ "POST", "/v1/workspaces/{id}/tasks/{tid}/input", h_input, 0,
-	    "writes {data, encoding: utf-8|base64, eof} to the task's stdin" },
+	{ "GET", "/v1/workspaces/{id}/tasks", h_list, ROUTE_READ,
+	    "the workspace's tasks, oldest first" },
+	{ "POST", "/v1/workspaces/{id}/tasks", h_create, ROUTE_EXEC,
+	    "starts a task under the workspace's supervisor: {argv:[...]} or "
+	    "{command:\"...\"}, name, env {K:V}, workdir, tty, rows, cols, "
+	    "output_max (bytes kept, 64 KiB to 64 MiB)" },
+	{ "GET", "/v1/workspaces/{id}/tasks/{tid}", h_get, ROUTE_READ,
+	    "one task (id or name): state running|exited|killed|lost, "
+	    "exit_code, signal, times, output offsets" },
+	{ "DELETE", "/v1/workspaces/{id}/tasks/{tid}", h_kill, ROUTE_EXEC,
+	    "kills the task's whole tree (?signal=KILL, the default, waits "
+	    "until no process of it is left; another signal is only sent)" },
+	{ "GET", "/v1/workspaces/{id}/tasks/{tid}/output", h_output,
+	    ROUTE_READ, "the task's output (stdout and stderr as one stream) "
+	    "from ?offset=N bytes, or the last ?tail=N bytes; follow=1 "
+	    "streams until the task ends; format=json answers one piece "
+	    "{offset, next_offset, data, encoding, eof} of at most limit "
+	    "bytes" },
+	{ "POST", "/v1/workspaces/{id}/tasks/{tid}/input", h_input,
+	    ROUTE_EXEC, "writes {data, encoding: utf-8|base64, eof} to the "
+	    "task's stdin" },
 	{ NULL, NULL, NULL, 0, NULL }
 };
