@@ -109,6 +109,16 @@ grep -q "no process left" "$WORK/kill" || fail "berth tasks kill: $(cat "$WORK/k
 assert_eq "$("$BERTH" "${B[@]}" --json tasks tk1 | jq -r ".[] | select(.id == \"$TID\") | .state")" killed "state after kill"
 ok "berth run (exit status), run --detach, tasks, tasks output, tasks kill"
 
+# --- scoped keys: read may look, not start, type or kill
+RK=$(api POST /v1/api-keys '{"name":"ro","scopes":["read"]}' "$K" | jq -r .key)
+[ "$(last_status)" = 201 ] || fail "scoped key"
+expect 200 GET "$T" "" "$RK"
+expect 200 GET "$T/j1/output" "" "$RK"
+expect 403 POST "$T" '{"command":"true"}' "$RK"
+expect 403 POST "$T/j1/input" '{"data":"x"}' "$RK"
+expect 403 DELETE "$T/j1" "" "$RK"
+ok "a read-only key lists and reads tasks but cannot start, type or kill"
+
 # --- another user sees nothing
 K2=$(mkuser bob)
 expect 404 GET "$T" "" "$K2"
