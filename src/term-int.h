@@ -110,7 +110,7 @@ enum { TJ_START, TJ_WAIT, TJ_FREE, TJ_TOUCH };
 /* A blocking step, on a job thread:
  * TJ_START: loads ws_id, checks it runs, starts its shell as the
  *   workspace's user with a pty of rows x cols (or attaches to task when
- *   not NULL): *p, or *rc != 0 and msg;
+ *   neither NULL nor ""): *p, or *rc != 0 and msg;
  * TJ_WAIT: reaps *p: *rc, *status;
  * TJ_FREE: kills and frees *p;
  * TJ_TOUCH: records activity on ids[], and their expires_at into

@@ -99,10 +99,10 @@ job_main(void *arg)
 	struct job *j = arg;
 
 	term_job_run(app, j->type == J_START ? TJ_START : j->type == J_WAIT ?
-	    TJ_WAIT : j->type == J_FREE ? TJ_FREE : TJ_TOUCH, j->s != NULL ?
-	    j->s->ws_id : NULL, j->s != NULL && j->s->task[0] != '\0' ?
-	    j->s->task : NULL, &j->g, j->rows, j->cols, &j->p, &j->rc,
-	    &j->status, j->msg, sizeof j->msg, j->ids, j->expires, j->nids);
+	    TJ_WAIT : j->type == J_FREE ? TJ_FREE : TJ_TOUCH, j->s ? j->s->ws_id
+	    : NULL, j->s ? j->s->task : NULL, &j->g, j->rows, j->cols, &j->p,
+	    &j->rc, &j->status, j->msg, sizeof j->msg, j->ids, j->expires,
+	    j->nids);
 	post(j);
 	return NULL;
 }
@@ -322,8 +322,7 @@ viewer_update(struct viewer *v)
 
 	if (v->fd < 0)
 		return;
-	if (v->state != V_LIVE || v->s == NULL ||
-	    buf_len(v->s->in) < IN_HIGH)
+	if (v->state != V_LIVE || v->s == NULL || buf_len(v->s->in) < IN_HIGH)
 		want |= EPOLLIN;
 	if (buf_len(v->out) > 0)
 		want |= EPOLLOUT;
@@ -401,7 +400,7 @@ viewer_begin(struct viewer *v)
 {
 	struct session *s = NULL;
 
-	if (v->sname[0] != '\0' && v->task[0] == '\0')
+	if (v->sname[0] != '\0')
 		for (s = sessions; s != NULL; s = s->next)
 			if (!s->ended && s->state != S_DONE &&
 			    s->state != S_EXITING &&
@@ -422,7 +421,7 @@ viewer_begin(struct viewer *v)
 			    "open; close some first");
 			return;
 		}
-		s = sess_new(&v->g, v->task[0] != '\0' ? "" : v->sname);
+		s = sess_new(&v->g, v->sname);	/* "" for a task's viewer */
 		snprintf(s->task, sizeof s->task, "%s", v->task);
 		s->rows = v->rows;
 		s->cols = v->cols;
@@ -887,12 +886,9 @@ term_open(const struct term_open *o)
 	v->out = buf_new(OUT_CAP);
 	v->born = mono_ms();
 	snprintf(v->ref, sizeof v->ref, "%s", o->ws_ref);
-	snprintf(v->addr, sizeof v->addr, "%s", o->addr != NULL ? o->addr :
-	    "-");
-	snprintf(v->sname, sizeof v->sname, "%s", o->session != NULL ?
-	    o->session : "");
-	snprintf(v->task, sizeof v->task, "%s", o->task != NULL ? o->task :
-	    "");
+	snprintf(v->addr, sizeof v->addr, "%s", o->addr ? o->addr : "-");
+	snprintf(v->sname, sizeof v->sname, "%s", o->session ? o->session : "");
+	snprintf(v->task, sizeof v->task, "%s", o->task ? o->task : "");
 	if ((fl = fcntl(v->fd, F_GETFL)) >= 0)
 		fcntl(v->fd, F_SETFL, fl | O_NONBLOCK);
 	if (o->prelen > 0) {

@@ -222,7 +222,7 @@ job_start(struct app *app, const char *ws_id, const char *task,
 		    "first", w->name, w->state);
 		goto out;
 	}
-	if (task != NULL) {
+	if (task != NULL && *task != '\0') {
 		/* A viewer of a task (docs/tasks.md), not a shell. */
 		if ((r = task_attach(db, ws_id, task, rows, cols, pp)) != 0)
 			goto out;

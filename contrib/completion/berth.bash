@@ -25,6 +25,11 @@ _berth() {
 	"stats") flags=" --watch -w --interval --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
 	"exec") flags=" --timeout -T --interactive -i --workdir -w --env -e --user -u --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
 	"cp") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
+	"run") flags=" --detach -d --name --tty -t --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
+	"tasks output") flags=" --follow -f --offset --tail -n --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
+	"tasks kill") flags=" --signal -s --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
+	"tasks") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
+	"attach") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
 	"ssh") flags=" --print --session --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=1 ;;
 	"ssh-config") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
 	"mcp") flags=" --json --quiet -q --no-color --api-key --api-url --debug --timeout --help -h"; ws=0 ;;
@@ -84,7 +89,8 @@ _berth() {
 }
 _berth_subs() {
 	case $1 in
-	"") echo "auth auth auth auth deploy ls inspect stop start restart redeploy rm logs stats exec cp ssh ssh-config mcp templates volumes users api-keys ssh-keys gpus version completion help" ;;
+	"") echo "auth auth auth auth deploy ls inspect stop start restart redeploy rm logs stats exec cp run tasks tasks tasks attach ssh ssh-config mcp templates volumes users api-keys ssh-keys gpus version completion help" ;;
+	"tasks") echo "output kill" ;;
 	"templates") echo "info" ;;
 	"volumes") echo "create info resize rm" ;;
 	"users") echo "create rm key" ;;
