@@ -984,7 +984,7 @@ sup_dial_fd(const char *dir, int *fdp)
 	int rc;
 
 	*fdp = -1;
-	if ((rc = dial(dir, &p, &uid, &gid)) != 0)
+	if ((rc = dial(dir, NULL, &p, &uid, &gid)) != 0)
 		return rc;
 	/* Nothing follows READY until asked: the socket is all there is. */
 	*fdp = p->fd;
