@@ -168,8 +168,10 @@ relay(int a, int b)
 static void *
 link_main(void *arg)
 {
-	int fd = (int)(intptr_t)arg, tfd = -1;
+	int fd = (int)(intptr_t)arg, tfd = -1, one = 1;
 
+	/* Supervisor frames are small: no Nagle wait on them. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (agent_link_accept(fd, token, AGENT_AUTH_MS, open_target, NULL,
 	    &tfd) == 0)
 		relay(fd, tfd);

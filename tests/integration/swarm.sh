@@ -94,6 +94,30 @@ for w in "$W1" "$W2" "$W3"; do
 done
 ok "exec (berth-sup, no-new-privileges) and files on every node through its agent; bob reaches none"
 
+# SSH through the gateway (the stock client) into each node's workspace.
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/ida" && ssh-keygen -q -t ed25519 -N '' -f "$WORK/idb"
+for u in a b; do
+	k=$A; [ $u = b ] && k=$B
+	expect 201 POST /v1/ssh-keys "$(jq -n --arg k "$(cat "$WORK/id$u.pub")" \
+	    '{name: "laptop", public_key: $k}')" "$k"
+done
+gssh() {	# KEYFILE LOGIN CMD
+	ssh -F /dev/null -i "$1" -o IdentitiesOnly=yes -o BatchMode=yes \
+	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	    -o LogLevel=ERROR -o ConnectTimeout=20 -p "$SSH_PORT" \
+	    "$2@127.0.0.1" "$3"
+}
+for n in 1 2 3; do
+	w=$(eval echo "\$W$n")
+	out=$(gssh "$WORK/ida" "w$n" 'id -u; md5sum </data/f.bin') ||
+		fail "ssh into w$n (node ${NODE[$w]}): $?"
+	assert_eq "$out" "1000
+$(md5sum <"$WORK/f.$w")" "ssh into w$n on node ${NODE[$w]}"
+	! gssh "$WORK/idb" "w$n" true 2>/dev/null ||
+		fail "bob's key logged into alice's w$n"
+done
+ok "SSH through the gateway into the workspace on each node; bob's key gets none"
+
 # stop/start: the volume's data stays (pinned to its node)
 st=$(files_put "$W1" "$A" /data/keep.txt "$WORK/f.$W1")
 [ "$st" = 200 ] || fail "upload into the volume -> $st"
@@ -108,6 +132,16 @@ st=$(files_get "$W1" "$A" /data/keep.txt "$WORK/keep")
 [ "$st" = 200 ] && cmp -s "$WORK/f.$W1" "$WORK/keep" ||
 	fail "the volume's file after stop/start ($st)"
 ok "stop/start: back on node $n1 with the volume's data"
+
+# The manager killed: nothing lost, the workspaces still run where they ran.
+berthd_kill9
+swarm_berthd --reconcile-interval 2
+for w in "$W1" "$W2" "$W3"; do
+	assert_eq "$(ws_state "$w" "$A" | cut -d'|' -f1)" running "after kill -9"
+	xrun "$w" "$A" '{"argv":["cat","/data/f.bin"]}'
+done
+assert_eq "$(node_of "$(ws_cid "$W3" "$A")")" "${NODE[$W3]}" "node after kill -9"
+ok "berthd kill -9 and restart: every workspace running, on its node, reachable"
 
 # ---- GPUs and MIG slices, scheduled by the engine ----
 C=$(mkuser carol)
