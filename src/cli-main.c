@@ -283,7 +283,7 @@ const struct cli_cmd cli_cmds[] = {
 	{ "mcp", "", "Serve the Model Context Protocol on stdin/stdout",
 	  "An MCP server for AI agents (Claude Desktop, Claude Code, any MCP "
 	  "client): newline-delimited JSON-RPC on stdin and stdout. Its tools "
-	  "(workspaces, exec, files, GPUs, logs) call berthd with this "
+	  "(workspaces, exec, files, tasks, GPUs, logs) call berthd with this "
 	  "CLI's API URL and key, so they can do what the key can. "
 	  "docs/mcp.md has client configurations.",
 	  "claude mcp add berth -- berth mcp\n"

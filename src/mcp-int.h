@@ -42,6 +42,10 @@ int	 mcp_args_only(const json_t *args, const char *const *allowed);
 /* The required "workspace" argument. */
 int	 mcp_arg_ws(const json_t *args, const char **ws);
 
+/* mcp-tasks.c: start_task, list_tasks, task_output, task_input,
+ * kill_task. */
+extern const struct mcp_tool mcp_task_tools[];
+
 /* mcp-files.c */
 int	 mcp_b_read(const json_t *, struct mcp_http *);
 json_t	*mcp_s_read(const json_t *, const struct mcp_reply *, json_t *);

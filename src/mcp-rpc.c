@@ -132,10 +132,13 @@ static const char instructions[] =
     "by default, so it is running when the call returns); exec runs a "
     "command and returns its stdout, stderr and exit code; read_file, "
     "write_file and list_files reach its files; logs shows its output; "
-    "gpus_available shows the GPUs free now. A workspace is named by its "
-    "name, its id or an id prefix. A stopped workspace must be started "
-    "(start_workspace) before exec and files. Tool errors carry berth's "
-    "error code and message (e.g. not_found, conflict, forbidden).";
+    "gpus_available shows the GPUs free now; start_task runs a long "
+    "command in the background (read it with task_output from the "
+    "next_offset you last got, stop it with kill_task). A workspace is "
+    "named by its name, its id or an id prefix. A stopped workspace must "
+    "be started (start_workspace) before exec and files. Tool errors "
+    "carry berth's error code and message (e.g. not_found, conflict, "
+    "forbidden).";
 
 static json_t *
 do_initialize(struct mcp *s, const json_t *params)

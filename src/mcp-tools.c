@@ -440,6 +440,9 @@ tool_find(const char *name)
 	for (const struct mcp_tool *t = tools; t->name != NULL; t++)
 		if (strcmp(t->name, name) == 0)
 			return t;
+	for (const struct mcp_tool *t = mcp_task_tools; t->name != NULL; t++)
+		if (strcmp(t->name, name) == 0)
+			return t;
 	return NULL;
 }
 
@@ -462,6 +465,8 @@ mcp_tools_list(void)
 	json_t *arr = json_array();
 
 	for (const struct mcp_tool *t = tools; t->name != NULL; t++)
+		json_array_append_new(arr, tool_json(t));
+	for (const struct mcp_tool *t = mcp_task_tools; t->name != NULL; t++)
 		json_array_append_new(arr, tool_json(t));
 	return arr;
 }

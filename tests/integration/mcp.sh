@@ -4,10 +4,12 @@
 # HTTP at /mcp and `berth mcp` on stdio. Each run makes a workspace, execs
 # (full result, timeout, signal), writes, reads and lists files, reads
 # logs and the free GPUs, gets the API's errors as tool errors, is refused
-# another user's workspace, stops, starts and deletes it; scoped keys get
-# the API's refusals (a read-only key, a key for one workspace). Then the HTTP
-# transport's rules with curl: auth, sessions (bound to the user, ended by
-# DELETE), protocol version, Origin, GET, parse errors, notifications.
+# another user's workspace, stops, starts and deletes it; then runs tasks
+# (output read from offsets, stdin, a tree killed with nothing left).
+# Scoped keys get the API's refusals (a read-only key, a key for one
+# workspace). Then the HTTP transport's rules with curl: auth, sessions
+# (bound to the user, ended by DELETE), protocol version, Origin, GET,
+# parse errors, notifications.
 . "$(dirname "$0")/lib.sh"
 T=$SRC_DIR/tests/integration/mcp
 if [ ! -d "$T/node_modules/@modelcontextprotocol/sdk" ]; then
@@ -24,6 +26,8 @@ export URL KEY KEY2 BERTH
 for mode in http stdio; do
 	WSNAME=mcp-$mode node "$T/client.mjs" "$mode" e2e ||
 		fail "MCP over $mode"
+	WSNAME=mcpt-$mode node "$T/client.mjs" "$mode" tasks ||
+		fail "MCP task tools over $mode"
 done
 # berth mcp through libcurl (what an https:// API URL takes).
 BERTH_USE_CURL=1 WSNAME=mcp-curl node "$T/client.mjs" stdio e2e ||

@@ -74,7 +74,9 @@ async function endToEnd() {
 	const names = tools.map(t => t.name).sort();
 	for (const want of ['list_workspaces', 'create_workspace',
 	    'start_workspace', 'stop_workspace', 'delete_workspace', 'exec',
-	    'read_file', 'write_file', 'list_files', 'gpus_available', 'logs'])
+	    'read_file', 'write_file', 'list_files', 'gpus_available', 'logs',
+	    'start_task', 'list_tasks', 'task_output', 'task_input',
+	    'kill_task'])
 		assert.ok(names.includes(want), `tool ${want} in ${names}`);
 	for (const t of tools)
 		assert.equal(t.inputSchema.type, 'object', t.name);
@@ -251,6 +253,80 @@ async function scoped() {
 	ok('a key for one workspace: exec and files there, nothing elsewhere');
 }
 
+// Reads a task's whole output through task_output, limit bytes a call,
+// from offset 0 until eof: the pieces must follow each other exactly.
+async function readAll(c, ws, task, limit) {
+	let off = 0, text = '';
+	for (let i = 0; i < 400; i++) {
+		const o = await call(c, 'task_output', { workspace: ws, task,
+		    offset: off, limit });
+		assert.equal(o.offset, off, 'pieces follow each other');
+		const d = o.encoding === 'base64' ?
+		    Buffer.from(o.data, 'base64').toString() : o.data;
+		assert.equal(o.next_offset, off + Buffer.byteLength(d));
+		text += d;
+		off = o.next_offset;
+		if (o.eof)
+			return text;
+		if (d.length === 0)
+			await new Promise(r => setTimeout(r, 100));
+	}
+	throw new Error(`task ${task} never reached eof: ${text}`);
+}
+
+async function tasks() {
+	const ws = WSNAME;
+	const { client: c } = await connect(KEY);
+	await call(c, 'create_workspace', { name: ws });
+	let t = await call(c, 'start_task', { workspace: ws, name: 'count',
+	    command: 'for i in 1 2 3; do echo line$i; sleep 0.2; done; ' +
+	    'echo done >&2' });
+	assert.equal(t.state, 'running');
+	assert.match(t.id, /^[0-9a-f]{16}$/);
+	const out = await readAll(c, ws, t.id, 4);
+	assert.equal(out, 'line1\nline2\nline3\ndone\n');
+	const tail = await call(c, 'task_output', { workspace: ws,
+	    task: 'count', tail: 5 });
+	assert.equal(tail.data, 'done\n');
+	let l = await call(c, 'list_tasks', { workspace: ws });
+	let mine = l.tasks.find(x => x.id === t.id);
+	assert.equal(mine.state, 'exited');
+	assert.equal(mine.exit_code, 0);
+	ok('start_task, task_output from offsets in 4-byte pieces and tail, ' +
+	    'list_tasks: exited 0');
+
+	t = await call(c, 'start_task', { workspace: ws,
+	    command: 'read x; echo got:$x' });
+	await call(c, 'task_input', { workspace: ws, task: t.id,
+	    data: 'hello\n' });
+	assert.equal(await readAll(c, ws, t.id, 65536), 'got:hello\n');
+	ok('task_input reaches its stdin');
+
+	t = await call(c, 'start_task', { workspace: ws, name: 'tree',
+	    command: 'sleep 301 & (setsid sleep 302 &); sleep 303' });
+	await new Promise(r => setTimeout(r, 500));
+	let x = await call(c, 'exec', { workspace: ws,
+	    command: 'ps -eo args | grep -c "^sleep 30[123]" || true' });
+	assert.equal(x.stdout.trim(), '3');
+	const k = await call(c, 'kill_task', { workspace: ws, task: 'tree' });
+	assert.equal(k.state, 'killed');
+	x = await call(c, 'exec', { workspace: ws,
+	    command: 'ps -eo args | grep -c "^sleep 30[123]" || true' });
+	assert.equal(x.stdout.trim(), '0');
+	ok('kill_task kills the whole tree (setsid included): no process left');
+
+	await callErr(c, 'task_output', { workspace: ws, task: 'nope' },
+	    'not_found');
+	await callErr(c, 'start_task', { workspace: ws }, 'invalid_argument');
+	const { client: c2 } = await connect(KEY2);
+	await callErr(c2, 'kill_task', { workspace: ws, task: t.id },
+	    'not_found');
+	await c2.close();
+	ok('task tool errors: not_found, invalid_argument, another user');
+	await call(c, 'delete_workspace', { workspace: ws });
+	await c.close();
+}
+
 async function main() {
 	switch (scenario) {
 	case 'e2e':
@@ -258,6 +334,9 @@ async function main() {
 		break;
 	case 'scoped':
 		await scoped();
+		break;
+	case 'tasks':
+		await tasks();
 		break;
 	default:
 		throw new Error(`no scenario ${scenario}`);
