@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "activity.h"
 #include "app.h"
 #include "auth.h"
 #include "db.h"
@@ -409,7 +410,7 @@ task_start(struct app *app, struct db *db, const struct ws *w,
 	}
 	(void)apply(&t, &info);
 	(void)db_task_update(db, &t);
-	ws_touch(db, w->id);
+	ws_activity(w->id, "task");
 	*out = task_json(&t);
  out:
 	free(dir);
@@ -544,7 +545,7 @@ task_input(struct db *db, const struct ws *w, const char *ref,
 	if ((rc = tsup_input(dir, t.id, b, n, eof, &info)) != 0)
 		goto out;
 	(void)apply(&t, &info);
-	ws_touch(db, w->id);
+	ws_activity(w->id, "task");
 	*out = task_json(&t);
  out:
 	free(dir);
@@ -582,7 +583,7 @@ watch_once(struct db *db)
 			}
 			/* A running task is activity (SPEC section 7). */
 			if (busy)
-				ws_touch(db, w->id);
+				ws_activity(w->id, "task");
 		}
 		free(v);
 		ws_free(w);

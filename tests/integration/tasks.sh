@@ -91,6 +91,19 @@ assert_eq "$(jget "$BODY" .state)" killed "a second kill"
 expect 404 DELETE "$T/nosuchtask" "" "$K"
 ok "kill: no process of the tree left (setsid and double fork included)"
 
+# --- a running task is activity: noted at its start, and again by the
+# watcher (every 10 s) while it runs
+expect 201 POST "$T" '{"command":"sleep 30","name":"busy"}' "$K"
+w=$(api GET "/v1/workspaces/$ID" "" "$K")
+assert_eq "$(jget "$w" .activity.source)" task "activity source after a task start"
+t0=$(jget "$w" .activity.last_at)
+sleep 12
+w=$(api GET "/v1/workspaces/$ID" "" "$K")
+assert_eq "$(jget "$w" .activity.source)" task "activity source while it runs"
+[[ "$(jget "$w" .activity.last_at)" > "$t0" ]] || fail "activity not renewed: $t0 -> $(jget "$w" .activity)"
+expect 200 DELETE "$T/busy" "" "$K"
+ok "a running task is activity (at its start, then every 10 s)"
+
 # --- the CLI
 set +e
 "$BERTH" "${B[@]}" run tk1 -- sh -c 'echo via-cli; exit 7' >"$WORK/run.out" 2>&1
