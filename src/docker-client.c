@@ -146,7 +146,7 @@ static int
 transport_error(struct dc *dc, int r, const char *method, const char *path,
     long timeout_ms)
 {
-	char m[1024];
+	struct err_saved m;
 
 	if (r == ERR_TIMEOUT)
 		return err_set(ERR_TIMEOUT, "docker engine at %s did not "
@@ -154,9 +154,9 @@ transport_error(struct dc *dc, int r, const char *method, const char *path,
 		    timeout_ms);
 	if (strncmp(err_msg(), "docker engine not reachable", 27) == 0)
 		return r;
-	strlcpy_b(m, err_msg(), sizeof m);
+	err_save(&m);
 	return err_set(ERR_BACKEND, "docker engine at %s: %s %s failed: %s",
-	    dc->host, method, path, m);
+	    dc->host, method, path, m.msg);
 }
 
 static int

@@ -617,11 +617,12 @@ sup_proc_start(const struct proc_spec *s, struct proc **pp)
 	if ((rc = put_all(p, mono_ms() + SUP_CONNECT_MS)) != 0 ||
 	    (rc = expect(p, SUP_STARTED, &f, mono_ms() + SUP_CONNECT_MS)) !=
 	    0) {
-		char saved[512];
-		strlcpy_b(saved, err_msg(), sizeof saved);
+		struct err_saved msg;
+
+		err_save(&msg);
 		p->lost = 1;
 		sup_free(p);
-		return err_set(rc, "%s", saved);
+		return err_restore(rc, &msg);
 	}
 	sup_rd_init(&r, &f);
 	p->pid = (int)sup_get_u32(&r);
@@ -726,12 +727,12 @@ sup_listen(const char *dir, int kind, const char *host, int port,
 	sup_put_end(&p->wb, m);
 	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
 	    (rc = expect(p, SUP_LISTENING, &f, mono_ms() + SUP_IO_MS)) != 0) {
-		char saved[512];
+		struct err_saved msg;
 
-		strlcpy_b(saved, err_msg(), sizeof saved);
+		err_save(&msg);
 		p->lost = 1;
 		sup_free(p);
-		return err_set(rc, "%s", saved);
+		return err_restore(rc, &msg);
 	}
 	sup_rd_init(&r, &f);
 	w = sup_get_str(&r, &n);
@@ -799,12 +800,12 @@ sup_attach(const char *dir, uint64_t id, struct proc **pp)
 	sup_put_end(&p->wb, m);
 	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
 	    (rc = expect(p, SUP_STARTED, &f, mono_ms() + SUP_IO_MS)) != 0) {
-		char saved[512];
+		struct err_saved msg;
 
-		strlcpy_b(saved, err_msg(), sizeof saved);
+		err_save(&msg);
 		p->lost = 1;
 		sup_free(p);
-		return err_set(rc, "%s", saved);
+		return err_restore(rc, &msg);
 	}
 	p->id = id;
 	*pp = p;
