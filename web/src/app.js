@@ -347,7 +347,7 @@ async function fillCreate() {
 
 /* ---------- one workspace ---------- */
 
-const TABS = [['overview', 'Overview'], ['terminal', 'Terminal'], ['metrics', 'Metrics'], ['logs', 'Logs'], ['events', 'Events']];
+const TABS = [['overview', 'Overview'], ['terminal', 'Terminal'], ['tasks', 'Tasks'], ['metrics', 'Metrics'], ['logs', 'Logs'], ['events', 'Events']];
 
 async function viewWorkspace(main, id, tab, q) {
 	const my = S.seq;
@@ -382,6 +382,7 @@ async function viewWorkspace(main, id, tab, q) {
 	});
 	const el = $('#tab');
 	if (tab === 'terminal') return tabTerminal(el, w, q);
+	if (tab === 'tasks') return tabTasks(el, w, q);
 	if (tab === 'metrics') return tabMetrics(el, w);
 	if (tab === 'logs') return tabLogs(el, w);
 	if (tab === 'events') return tabEvents(el, w);
@@ -641,6 +642,92 @@ function tabLogs(el, w) {
 			if (e.name !== 'AbortError') $('#log-status').textContent = e.message;
 		}
 	})();
+}
+
+/* Tasks: detached commands under the supervisor (docs/tasks.md): start
+ * one, see them all, read one's output from its offsets while it runs,
+ * kill one's whole tree. */
+function tabTasks(el, w, q) {
+	el.innerHTML = `
+	<section class="panel"><h2>Start a task</h2>
+	  <form id="tf" class="row">
+	    <label style="flex:3">Command <input id="t-cmd" required placeholder="python train.py" autocomplete="off"></label>
+	    <label style="flex:1">Name <input id="t-name" placeholder="train" autocomplete="off"></label>
+	    <button type="submit" class="primary" ${w.state === 'running' ? '' : 'disabled'}>Start</button>
+	  </form></section>
+	<section class="panel"><table class="ws"><thead><tr><th>Task</th><th>Command</th><th>State</th><th>Started</th><th>Actions</th></tr></thead><tbody id="tl"></tbody></table></section>
+	<section class="panel" id="to-panel" hidden><h2 id="to-title">Output</h2><span class="muted" id="to-status" role="status"></span>
+	  <pre class="logs" id="to" tabindex="0" aria-label="Task output"></pre></section>`;
+	const base = `/v1/workspaces/${w.id}/tasks`;
+	let shown = null;
+	let stop = false;
+	S.cleanups.push(() => { stop = true; });
+	const state = (t) => t.state === 'exited' ? `exited ${t.exit_code}` :
+		(t.state === 'killed' && t.signal ? `killed (${t.signal})` : t.state);
+	const load = async () => {
+		try {
+			const ts = await api('GET', base);
+			$('#tl').innerHTML = ts.reverse().map((t) => `<tr>
+			  <td data-label="Task">${esc(t.name || t.id)}</td>
+			  <td data-label="Command"><code>${esc(t.argv.join(' '))}</code></td>
+			  <td data-label="State"><span class="badge ${t.state === 'running' ? 'running' : 'stopped'}">${esc(state(t))}</span></td>
+			  <td data-label="Started" title="${esc(t.started_at || '')}">${t.started_at ? ago(t.started_at) + ' ago' : '–'}</td>
+			  <td><button type="button" class="small" data-out="${esc(t.id)}" data-label="${esc(t.name || t.id)}" aria-label="Output of ${esc(t.name || t.id)}">Output</button>
+			  ${t.state === 'running' ? `<button type="button" class="small danger" data-kill="${esc(t.id)}" aria-label="Kill ${esc(t.name || t.id)}">Kill</button>` : ''}</td></tr>`).join('') ||
+				'<tr><td colspan="5" class="empty">No tasks yet</td></tr>';
+		} catch (e) { fail(e); }
+	};
+	// Reads the task's output piece by piece from its byte offsets, and
+	// keeps reading while it runs.
+	const follow = async (tid, label) => {
+		shown = tid;
+		$('#to-panel').hidden = false;
+		$('#to-title').textContent = `Output of ${label || tid}`;
+		const pre = $('#to');
+		pre.textContent = '';
+		let off = 0;
+		while (!stop && shown === tid) {
+			let p;
+			try {
+				p = await api('GET', `${base}/${tid}/output?format=json&offset=${off}`);
+			} catch (e) {
+				$('#to-status').textContent = e.message;
+				return;
+			}
+			if (shown !== tid) return;
+			pre.append(p.encoding === 'base64' ? atob(p.data) : p.data);
+			if (pre.textContent.length > 1000000) pre.textContent = pre.textContent.slice(-500000);
+			pre.scrollTop = pre.scrollHeight;
+			off = p.next_offset;
+			$('#to-status').textContent = p.eof ? `ended: ${state(p.task)}` : 'running';
+			if (p.eof) return;
+			if (p.next_offset === p.offset) await new Promise((r) => setTimeout(r, 700));
+		}
+	};
+	$('#tf').addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		const body = { command: $('#t-cmd').value };
+		if ($('#t-name').value) body.name = $('#t-name').value;
+		try {
+			const t = await api('POST', base, body);
+			toast(`Task ${t.name || t.id} started`);
+			$('#t-cmd').value = '';
+			$('#t-name').value = '';
+			await load();
+			follow(t.id, t.name);
+		} catch (e) { fail(e); }
+	});
+	$('#tl').addEventListener('click', async (ev) => {
+		const b = ev.target.closest('button');
+		if (!b) return;
+		if (b.dataset.out) follow(b.dataset.out, b.dataset.label);
+		else if (b.dataset.kill && await confirmDo(`Kill task ${b.dataset.kill}?`, 'Every process it started is killed.', 'Kill')) {
+			try { await api('DELETE', `${base}/${b.dataset.kill}`); toast('Killed'); } catch (e) { fail(e); }
+			load();
+		}
+	});
+	every(3000, load);
+	if (q && q.get && q.get('task')) follow(q.get('task'));
 }
 
 async function tabEvents(el, w) {

@@ -81,7 +81,7 @@ async function main() {
 
 		step = 'create';
 		await page.getByRole('button', { name: 'New workspace' }).click();
-		await page.getByLabel('Name').fill('web1');
+		await page.getByLabel('Name', { exact: true }).fill('web1');
 		const gpu = page.getByLabel('GPU');
 		const opts = await gpu.locator('option').allTextContents();
 		if (opts.some((o) => o.includes('1g.10gb'))) await gpu.selectOption('1g.10gb');
@@ -156,6 +156,22 @@ async function main() {
 		await shot(app, '06-proxied-page');
 		await app.close();
 		ok('a page served inside the workspace loads through the port proxy, and its WebSocket echo works');
+
+		step = 'tasks';
+		await page.getByRole('tab', { name: 'Tasks' }).click();
+		await page.getByLabel('Command', { exact: true }).fill('echo task-out-$((40+2)); sleep 300');
+		await page.getByLabel('Name', { exact: true }).fill('t1');
+		await page.getByRole('button', { name: 'Start', exact: true }).click();
+		await page.locator('#to').filter({ hasText: 'task-out-42' }).waitFor();
+		await page.locator('#tl td', { hasText: 'running' }).first().waitFor();
+		await shot(page, '06b-task');
+		await page.getByRole('button', { name: 'Kill t1' }).click();
+		await page.getByRole('dialog').getByRole('button', { name: 'Kill' }).click();
+		await page.locator('#tl td', { hasText: 'killed' }).first().waitFor({ timeout: 20000 });
+		await page.locator('#to-status').filter({ hasText: 'ended: killed' }).waitFor({ timeout: 20000 });
+		const tk = await page.evaluate(async (id) => (await (await fetch(`/v1/workspaces/${id}/tasks/t1`)).json()).state, wsId);
+		must(tk === 'killed', 'task state after Kill: ' + tk);
+		ok('tasks tab: a task started, its output followed, killed after a confirmation');
 
 		step = 'metrics';
 		await page.getByRole('tab', { name: 'Metrics' }).click();
