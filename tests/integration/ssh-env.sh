@@ -41,7 +41,8 @@ ok "~$WSA expands to $h"
 
 # Ansible (Debian's ansible-core), whose default remote tmp is
 # ~LOGIN/.ansible/tmp: the script module sends a file there and runs it;
-# the copy module runs Python there.
+# the copy module runs Python there. Its stdin is /dev/null: Ansible
+# refuses a non-blocking stdin, which a parallel ctest run may leave it.
 command -v ansible >/dev/null || fail "ansible is not installed (scripts/deps.sh: ansible-core)"
 if :; then
 	printf '#!/bin/sh\necho "from-script $(id -un)"\n' >"$T_TMP/s.sh"
@@ -51,7 +52,8 @@ if :; then
 	    ansible all -i "127.0.0.1," -u "$WSA" \
 	    -e "ansible_port=$SSH_PORT" --private-key "$IDA" \
 	    --ssh-extra-args="-o UserKnownHostsFile=$T_TMP/known_hosts -o IdentitiesOnly=yes" \
-	    -m script -a "$T_TMP/s.sh" 2>&1) || fail "ansible script: $out"
+	    -m script -a "$T_TMP/s.sh" </dev/null 2>&1) ||
+	    fail "ansible script: $out"
 	grep -q "from-script $u" <<<"$out" || fail "ansible script output: $out"
 	gssh "$IDA" "$WSA" "test -d $h/.ansible/tmp && ! test -e \"\$HOME/~$WSA\"" ||
 	    fail "ansible's remote tmp is not under $h"
@@ -65,7 +67,7 @@ if :; then
 	    ansible all -i "127.0.0.1," -u "$WSA" \
 	    -e "ansible_port=$SSH_PORT" --private-key "$IDA" \
 	    --ssh-extra-args="-o UserKnownHostsFile=$T_TMP/known_hosts -o IdentitiesOnly=yes" \
-	    -m copy -a "src=$T_TMP/c.txt dest=/tmp/c.txt" 2>&1) ||
+	    -m copy -a "src=$T_TMP/c.txt dest=/tmp/c.txt" </dev/null 2>&1) ||
 	    fail "ansible copy: $out"
 	[ "$(gssh "$IDA" "$WSA" cat /tmp/c.txt)" = ansible-copied ] ||
 	    fail "ansible copy: the file did not arrive: $out"
