@@ -3,9 +3,11 @@
 # berth agent per node (berthd agent) with a join token, GPUs and MIG
 # slices published per node from the NVML stand-in's machine files:
 #   - the rt contract test passes with BERTH_RT_KIND=swarm;
-#   - berthd with runtime swarm: workspaces land on different nodes; exec
-#     and files reach each through its node's agent; another user reaches
-#     none of them; stop/start keeps the volume's data;
+#   - berthd with runtime swarm: workspaces land on different nodes; exec,
+#     files, SSH through the gateway and the WebSocket terminal (berth ssh)
+#     reach each through its node's agent; another user reaches none of
+#     them; stop/start keeps the volume's data; berthd kill -9 loses
+#     nothing;
 #   - GPU and MIG workspaces until one is pending with the engine's
 #     reason, then one freed and the pending one runs;
 #   - one node's dockerd stopped: its workspace shows unavailable, and is
@@ -54,7 +56,9 @@ ok "rt contract test passes with BERTH_RT_KIND=swarm"
 swarm_berthd --reconcile-interval 2
 A=$(mkuser alice)
 B=$(mkuser bob)
-vol() { echo "\"volumes\":[{\"name\":\"$1\",\"mount\":\"/data\"}]"; }
+# The test image has no bash: a template whose shell is sh.
+expect 201 POST /v1/templates "{\"name\":\"bb\",\"image\":\"$IMG\",\"shell\":\"/bin/sh\"}"
+vol() { echo "\"template\":\"bb\",\"volumes\":[{\"name\":\"$1\",\"mount\":\"/data\"}]"; }
 W1=$(ws_new w1 "$A" "$(vol d1)")
 W2=$(ws_new w2 "$A" "$(vol d2)")
 W3=$(ws_new w3 "$A" "$(vol d3)")
@@ -117,6 +121,35 @@ $(md5sum <"$WORK/f.$w")" "ssh into w$n on node ${NODE[$w]}"
 		fail "bob's key logged into alice's w$n"
 done
 ok "SSH through the gateway into the workspace on each node; bob's key gets none"
+
+# The WebSocket terminal (berth ssh, under a pty) into each node's workspace.
+for n in 1 2 3; do
+	BERTH_API_KEY=$A BERTH_CONFIG=$WORK/none.json python3 - "$BERTH" "w$n" <<'PY' ||
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "ssh", sys.argv[2]])
+out, sent, end = b"", False, time.time() + 30
+while time.time() < end:
+    r, _, _ = select.select([fd], [], [], 0.2)
+    if r:
+        try:
+            b = os.read(fd, 65536)
+        except OSError:
+            break
+        if not b:
+            break
+        out += b
+    if not sent and (b"$" in out or time.time() > end - 25):
+        os.write(fd, b"echo term-$(id -u)-ok; exit 5\r")
+        sent = True
+_, st = os.waitpid(pid, 0)
+ok = b"term-1000-ok" in out and os.WEXITSTATUS(st) == 5
+sys.exit(0 if ok else print(out[-500:], os.WEXITSTATUS(st)) or 1)
+PY
+		fail "berth ssh (terminal) into w$n"
+done
+ok "the WebSocket terminal (berth ssh) into the workspace on each node"
 
 # stop/start: the volume's data stays (pinned to its node)
 st=$(files_put "$W1" "$A" /data/keep.txt "$WORK/f.$W1")
