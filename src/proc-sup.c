@@ -577,6 +577,18 @@ same_user(const char *user, uint32_t uid, uint32_t gid)
 	return *end == '\0' && g == gid;
 }
 
+/* Ends connection p after a failure, keeping rc's message. */
+static int
+drop(struct proc *p, int rc)
+{
+	struct err_saved msg;
+
+	err_save(&msg);
+	p->lost = 1;
+	sup_free(p);
+	return err_restore(rc, &msg);
+}
+
 int
 sup_proc_start(const struct proc_spec *s, struct proc **pp)
 {
@@ -616,20 +628,15 @@ sup_proc_start(const struct proc_spec *s, struct proc **pp)
 	p->tty = s->tty != 0;
 	if ((rc = put_all(p, mono_ms() + SUP_CONNECT_MS)) != 0 ||
 	    (rc = expect(p, SUP_STARTED, &f, mono_ms() + SUP_CONNECT_MS)) !=
-	    0) {
-		struct err_saved msg;
-
-		err_save(&msg);
-		p->lost = 1;
-		sup_free(p);
-		return err_restore(rc, &msg);
-	}
+	    0)
+		return drop(p, rc);
 	sup_rd_init(&r, &f);
 	p->pid = (int)sup_get_u32(&r);
 	p->id = sup_get_u64(&r);
 	*pp = p;
 	return 0;
 }
+
 
 int
 sup_list(const char *dir, struct sup_ps **psp, size_t *np)
@@ -726,14 +733,8 @@ sup_listen(const char *dir, int kind, const char *host, int port,
 	sup_put_u32(&p->wb, (uint32_t)port);
 	sup_put_end(&p->wb, m);
 	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
-	    (rc = expect(p, SUP_LISTENING, &f, mono_ms() + SUP_IO_MS)) != 0) {
-		struct err_saved msg;
-
-		err_save(&msg);
-		p->lost = 1;
-		sup_free(p);
-		return err_restore(rc, &msg);
-	}
+	    (rc = expect(p, SUP_LISTENING, &f, mono_ms() + SUP_IO_MS)) != 0)
+		return drop(p, rc);
 	sup_rd_init(&r, &f);
 	w = sup_get_str(&r, &n);
 	*bport = (int)sup_get_u32(&r);
@@ -799,14 +800,8 @@ sup_attach(const char *dir, uint64_t id, struct proc **pp)
 	sup_put_u64(&p->wb, id);
 	sup_put_end(&p->wb, m);
 	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
-	    (rc = expect(p, SUP_STARTED, &f, mono_ms() + SUP_IO_MS)) != 0) {
-		struct err_saved msg;
-
-		err_save(&msg);
-		p->lost = 1;
-		sup_free(p);
-		return err_restore(rc, &msg);
-	}
+	    (rc = expect(p, SUP_STARTED, &f, mono_ms() + SUP_IO_MS)) != 0)
+		return drop(p, rc);
 	p->id = id;
 	*pp = p;
 	return 0;
@@ -878,11 +873,12 @@ recv_frame_fd(struct proc *p, struct sup_frame *f, int *fdp,
 	}
 }
 
-/* The error for status st of --put/--get (sup-put.c, sup-get.c). */
-static int
-open_error(int st, int wr, const char *path, const char *why)
+int
+sup_status_error(int st, int wr, const char *path, const char *why)
 {
 	switch (st) {
+	case 0:
+		return 0;
 	case 2:
 		return err_set(ERR_NOTFOUND, "no such file or directory: %s",
 		    path);
@@ -894,9 +890,11 @@ open_error(int st, int wr, const char *path, const char *why)
 	case 5:
 		return err_set(ERR_FORBIDDEN, "%s", why);
 	case 7:
+	case 8:
 		return err_set(ERR_INVAL, "%s", why);
 	default:
-		return err_set(ERR_IO, "%s", *why ? why : "the open failed");
+		return err_set(ERR_IO, "%s (status %d)", *why ? why :
+		    wr ? "the write failed" : "the read failed", st);
 	}
 }
 
@@ -948,7 +946,7 @@ sup_open_file(const char *dir, const char *path, int wr, unsigned mode,
 	snprintf(cause, sizeof cause, "%.*s", (int)(wn > 500 ? 500 : wn),
 	    why != NULL ? (const char *)why : "");
 	if (status != 0) {
-		rc = open_error((int)status, wr, path, cause);
+		rc = sup_status_error((int)status, wr, path, cause);
 		goto out;
 	}
 	if (o->is_dir) {

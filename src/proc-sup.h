@@ -41,6 +41,10 @@ struct sup_opened {
 	unsigned mode;
 	int64_t	 mtime;
 };
+/* The error for exit status st of berth-sup's file modes (--put, --get,
+ * --untar, OPEN; sup-put.h), writing (wr 1) or reading, with the cause
+ * it gave in why; 0 for 0. */
+int	sup_status_error(int st, int wr, const char *path, const char *why);
 /* Opens path in the workspace through the supervisor in dir, as its
  * user, for reading (wr 0) or to write it anew (wr 1: created or
  * truncated, missing parents made, mode set), with the files API's checks

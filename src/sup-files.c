@@ -183,22 +183,7 @@ sup_put_close(struct sup_put *u)
 	while (u->nerr > 0 && u->errbuf[u->nerr - 1] == '\n')
 		u->nerr--;
 	u->errbuf[u->nerr] = '\0';
-	switch (status) {
-	case 0:
-		return u->rc = 0;
-	case 3:
-		return u->rc = err_set(ERR_FORBIDDEN, "the workspace user "
-		    "may not write there: %s", u->errbuf);
-	case 5:
-		return u->rc = err_set(ERR_FORBIDDEN, "%s", u->errbuf);
-	case 4:
-		return u->rc = err_set(ERR_CONFLICT, "%s", u->errbuf);
-	case 8:
-		return u->rc = err_set(ERR_INVAL, "%s", u->errbuf);
-	default:
-		return u->rc = err_set(ERR_IO, "%s (status %d)",
-		    u->nerr ? u->errbuf : "the write failed", status);
-	}
+	return u->rc = sup_status_error(status, 1, u->path, u->errbuf);
 }
 
 void
@@ -272,23 +257,7 @@ get_status(struct sup_get *g, const char *path)
 		return r;
 	while (g->nerr > 0 && g->errbuf[g->nerr - 1] == '\n')
 		g->errbuf[--g->nerr] = '\0';
-	switch (status) {
-	case 0:
-		return 0;
-	case 2:
-		return err_set(ERR_NOTFOUND, "no such file or directory: %s",
-		    path);
-	case 3:
-		return err_set(ERR_FORBIDDEN, "the workspace user may not "
-		    "read it: %s", g->errbuf);
-	case 5:
-		return err_set(ERR_FORBIDDEN, "%s", g->errbuf);
-	case 7:
-		return err_set(ERR_INVAL, "%s", g->errbuf);
-	default:
-		return err_set(ERR_IO, "%s (status %d)", g->nerr ? g->errbuf :
-		    "the read failed", status);
-	}
+	return sup_status_error(status, 0, path, g->errbuf);
 }
 
 int

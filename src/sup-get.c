@@ -32,32 +32,17 @@
 static char	iob[65536];
 
 static int
-status_of(int e)
-{
-	switch (e) {
-	case ENOENT:
-	case ENOTDIR:
-		return 2;
-	case EACCES:
-	case EPERM:
-		return 3;
-	default:
-		return 1;
-	}
-}
-
-static int
 fail(const char *what, const char *path, int e)
 {
 	fprintf(stderr, "cannot %s %s: %s\n", what, path, strerror(e));
-	return status_of(e);
+	return sup_errno_status(e, 0);
 }
 
 static int
 fail_why(char *why, size_t wsz, const char *what, const char *path, int e)
 {
 	snprintf(why, wsz, "cannot %s %s: %s", what, path, strerror(e));
-	return status_of(e);
+	return sup_errno_status(e, 0);
 }
 
 static int
@@ -74,20 +59,6 @@ write_all(const void *b, size_t n)
 		}
 		c += w;
 		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* 1 when p is /proc, /sys or below them. */
-static int
-refused(const char *p)
-{
-	static const char *const no[] = { "/proc", "/sys" };
-
-	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
-		size_t n = strlen(no[i]);
-		if (strncmp(p, no[i], n) == 0 && (p[n] == '\0' || p[n] == '/'))
-			return 1;
 	}
 	return 0;
 }
@@ -340,7 +311,7 @@ sup_get_prepare(const char *path, int *fdp, struct stat *st, char *why,
 	int fd;
 
 	*fdp = -1;
-	if (path[0] != '/' || refused(path)) {
+	if (path[0] != '/' || sup_path_refused(path)) {
 		snprintf(why, wsz, "%s: /proc and /sys are not read through "
 		    "the files API", path);
 		return path[0] != '/' ? 1 : 5;
@@ -348,7 +319,7 @@ sup_get_prepare(const char *path, int *fdp, struct stat *st, char *why,
 	/* Where it really is (a symlink may point into /proc). */
 	if (realpath(path, real) == NULL)
 		return fail_why(why, wsz, "read", path, errno);
-	if (refused(real)) {
+	if (sup_path_refused(real)) {
 		snprintf(why, wsz, "%s: /proc and /sys are not read through "
 		    "the files API", path);
 		return 5;

@@ -17,45 +17,10 @@
 #include "sup-put.h"
 
 static int
-status_of(int e)
-{
-	switch (e) {
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return 3;
-	case EISDIR:
-	case ENOTDIR:
-	case EEXIST:
-		return 4;
-	case ENOSPC:
-	case EDQUOT:
-	case EFBIG:
-		return 6;
-	default:
-		return 1;
-	}
-}
-
-static int
 fail(char *why, size_t wsz, const char *what, const char *path, int e)
 {
 	snprintf(why, wsz, "cannot %s %s: %s", what, path, strerror(e));
-	return status_of(e);
-}
-
-/* 1 when p is /proc, /sys or below them. */
-static int
-refused(const char *p)
-{
-	static const char *const no[] = { "/proc", "/sys" };
-
-	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
-		size_t n = strlen(no[i]);
-		if (strncmp(p, no[i], n) == 0 && (p[n] == '\0' || p[n] == '/'))
-			return 1;
-	}
-	return 0;
+	return sup_errno_status(e, 1);
 }
 
 int
@@ -71,7 +36,7 @@ sup_put_prepare(const char *path, unsigned mode, int *fdp, char *why,
 		snprintf(why, wsz, "bad path %s", path);
 		return 1;
 	}
-	if (refused(path)) {
+	if (sup_path_refused(path)) {
 		snprintf(why, wsz, "%s: /proc and /sys are not written "
 		    "through the files API", path);
 		return 5;
@@ -90,7 +55,8 @@ sup_put_prepare(const char *path, unsigned mode, int *fdp, char *why,
 		*slash = '\0';
 	if (realpath(dir[0] ? dir : "/", real) == NULL)
 		return fail(why, wsz, "resolve", dir[0] ? dir : "/", errno);
-	if (refused(real) || (realpath(path, dir) != NULL && refused(dir))) {
+	if (sup_path_refused(real) || (realpath(path, dir) != NULL &&
+	    sup_path_refused(dir))) {
 		snprintf(why, wsz, "%s: /proc and /sys are not written "
 		    "through the files API", path);
 		return 5;

@@ -9,6 +9,12 @@
 /* Writes stdin to path (mode octal, mtime epoch seconds or 0); returns
  * the exit status (sup-put.c). */
 int	sup_put_main(const char *path, const char *mode, const char *mtime);
+/* 1 when path is /proc, /sys or below them (sup-path.c). */
+int	sup_path_refused(const char *path);
+/* The exit status for errno e, reading (wr 0) or writing (wr 1): 2 no
+ * such file, 3 not permitted, 4 something in the way, 6 no space, 1
+ * anything else (sup-path.c). */
+int	sup_errno_status(int e, int wr);
 /* The checks and the open of --put (parents made, /proc and /sys
  * refused, a regular file, mode set): 0 with *fd, else the exit status
  * and the cause in why. */

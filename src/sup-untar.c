@@ -38,32 +38,10 @@ struct untar {
 };
 
 static int
-status_of(int e)
-{
-	switch (e) {
-	case EACCES:
-	case EPERM:
-	case EROFS:
-		return 3;
-	case EISDIR:
-	case ENOTDIR:
-	case EEXIST:
-	case ENOTEMPTY:
-		return 4;
-	case ENOSPC:
-	case EDQUOT:
-	case EFBIG:
-		return 6;
-	default:
-		return 1;
-	}
-}
-
-static int
 fail(struct untar *u, const char *what, const char *name, int e)
 {
 	fprintf(stderr, "cannot %s %s: %s\n", what, name, strerror(e));
-	u->status = status_of(e);
+	u->status = sup_errno_status(e, 1);
 	return -1;
 }
 
@@ -264,20 +242,6 @@ on_end(void *arg)
 	return 0;
 }
 
-/* 1 when p is /proc, /sys or below them. */
-static int
-refused(const char *p)
-{
-	static const char *const no[] = { "/proc", "/sys" };
-
-	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
-		size_t n = strlen(no[i]);
-		if (strncmp(p, no[i], n) == 0 && (p[n] == '\0' || p[n] == '/'))
-			return 1;
-	}
-	return 0;
-}
-
 int
 sup_untar_main(const char *dir)
 {
@@ -296,7 +260,7 @@ sup_untar_main(const char *dir)
 		fprintf(stderr, "bad path %s\n", dir);
 		return 1;
 	}
-	if (refused(dir)) {
+	if (sup_path_refused(dir)) {
 		fprintf(stderr, "%s: /proc and /sys are not written through "
 		    "the files API\n", dir);
 		return 5;
@@ -313,7 +277,7 @@ sup_untar_main(const char *dir)
 		return fail(&u, "create directory", dir, errno), u.status;
 	if (realpath(dir, real) == NULL)
 		return fail(&u, "resolve", dir, errno), u.status;
-	if (refused(real)) {
+	if (sup_path_refused(real)) {
 		fprintf(stderr, "%s: /proc and /sys are not written through "
 		    "the files API\n", dir);
 		return 5;
