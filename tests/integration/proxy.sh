@@ -124,7 +124,13 @@ grep -q '<title>502' closed.html || fail "502 is not an HTML page"
 [ "$ms" -lt 4000 ] || fail "502 took $ms ms"
 ok "a closed port: a 502 page in $ms ms"
 
-a1=$(sqlite3 "$STATE/berth.db" "SELECT last_activity_at FROM workspaces WHERE id='$WS'")
+# Activity is noted in memory and written to the store by the lifecycle
+# thread at least every 5 s (activity.h).
+for _ in $(seq 40); do
+	a1=$(sqlite3 "$STATE/berth.db" "SELECT last_activity_at FROM workspaces WHERE id='$WS'")
+	[ "$a1" -gt "$a0" ] && break
+	sleep 0.25
+done
 [ "$a1" -gt "$a0" ] || fail "no activity recorded by proxied requests ($a0 -> $a1)"
 ok "proxied requests count as activity ($a0 -> $a1)"
 
