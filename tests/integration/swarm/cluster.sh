@@ -23,7 +23,7 @@ swarm_down() {
 	for p in $AGENT_PIDS; do kill "$p" 2>/dev/null || true; done
 	bash "$CLUSTER" down 3 >/dev/null 2>&1 || true
 }
-trap 'rc=$?; swarm_down; (exit $rc); cleanup' EXIT
+trap 'rc=$?; swarm_down; set +e; (exit $rc); cleanup' EXIT
 
 m() { docker -H "unix://$SO_BASE/n1.sock" "$@"; }
 # node_of SERVICE: the node number that runs it (1..3), or "".
