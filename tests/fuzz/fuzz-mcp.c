@@ -35,7 +35,8 @@ exec_canned(void *arg, const struct mcp_http *rq, struct mcp_reply *rp)
 		return -1;	/* berthd unreachable */
 	rp->status = statuses[c->status % 9];
 	rp->body = xmalloc(c->n + 1);
-	memcpy(rp->body, c->p, c->n);
+	if (c->n > 0)	/* c->p is NULL for an empty canned body */
+		memcpy(rp->body, c->p, c->n);
 	rp->body[c->n] = '\0';
 	rp->len = c->n;
 	rp->cut = (c->status & 0x20) != 0;
