@@ -583,15 +583,16 @@ ws_mend(struct app *app, struct db *db, const char *id, int at_start)
 		    strcmp(op, "start") == 0) {
 			/* A start a crash cut off had removed the container
 			 * to make one for another GPU: stopped it stays, and
-			 * the next start makes its container anew. */
+			 * the next start makes its container anew. One it
+			 * made but did not record would take the name. */
 			char *name = ws_container_name(w->id);
-			/* One it made but did not record would take the name. */
 			rt_remove(app->rt, name, 1);
 			free(name);
 			db_ws_set_container(db, w->id, "");
-			db_event(db, "berthd", "workspace.start", w->id, "error",
-			    "interrupted by a berthd restart after its old "
-			    "container went; the next start makes a new one");
+			db_event(db, "berthd", "workspace.start", w->id,
+			    "error", "interrupted by a berthd restart after "
+			    "its old container went; the next start makes a "
+			    "new one");
 			goto out;
 		}
 		log_warn("workspace %s: container %.12s vanished", w->id,
