@@ -31,9 +31,18 @@ mcp_version_ok(const char *v)
 static json_t *
 rpc_error(const json_t *id, int code, const char *msg)
 {
+	char clean[512];
+	size_t i;
+
+	/* A parse error quotes the input, which may not be UTF-8: the
+	 * message must be, or there is no answer at all. */
+	for (i = 0; msg[i] != '\0' && i < sizeof clean - 1; i++)
+		clean[i] = (unsigned char)msg[i] < 0x20 ||
+		    (unsigned char)msg[i] > 0x7e ? '?' : msg[i];
+	clean[i] = '\0';
 	return json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
 	    id != NULL ? id : json_null(), "error", "code", code, "message",
-	    msg);
+	    clean);
 }
 
 static json_t *
