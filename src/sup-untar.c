@@ -21,7 +21,8 @@
 #include "sup-put.h"
 #include "sup-tar.h"
 
-#define DIRS_MAX	65536	/* directories whose mtime is set at the end */
+#define DIRS_MAX	65536	/* directories whose mode and mtime are set at
+				 * the end */
 
 struct untar {
 	int		 dfd;		/* the target directory */
@@ -31,8 +32,9 @@ struct untar {
 	int64_t		 mtime;
 	int		 status;	/* the exit status of a failure */
 	struct dmt {
-		char	*name;
-		int64_t	 mtime;
+		char	 *name;
+		unsigned  mode;
+		int64_t	  mtime;
 	}		*dirs;
 	size_t		 ndirs;
 };
@@ -158,9 +160,12 @@ on_entry(void *arg, const struct tar_entry *e)
 				return fail(u, "create directory", u->name,
 				    ENOTDIR);
 		}
-		if (fchmodat(u->dfd, u->name, e->mode, 0) != 0)
-			return fail(u, "chmod", u->name, errno);
-		if (u->ndirs < DIRS_MAX && e->mtime > 0) {
+		/* Its mode and mtime at the end, as tar does: a mode
+		 * without write (0555) would refuse the entries inside. */
+		if (u->ndirs >= DIRS_MAX) {
+			if (fchmodat(u->dfd, u->name, e->mode, 0) != 0)
+				return fail(u, "chmod", u->name, errno);
+		} else {
 			if (u->ndirs % 256 == 0) {
 				struct dmt *nd = realloc(u->dirs,
 				    (u->ndirs + 256) * sizeof *nd);
@@ -170,6 +175,7 @@ on_entry(void *arg, const struct tar_entry *e)
 				u->dirs = nd;
 			}
 			u->dirs[u->ndirs].name = strdup(u->name);
+			u->dirs[u->ndirs].mode = e->mode;
 			u->dirs[u->ndirs++].mtime = e->mtime;
 		}
 		return 0;
@@ -310,8 +316,10 @@ sup_untar_main(const char *dir)
 	/* Directories last: their entries changed their mtimes. */
 	for (size_t i = u.ndirs; i > 0; i--) {
 		struct dmt *d = &u.dirs[i - 1];
-		if (r == 0)
+		if (r == 0 && d->name != NULL) {
+			(void)fchmodat(u.dfd, d->name, d->mode, 0);
 			set_time(&u, d->name, d->mtime, 0);
+		}
 		free(d->name);
 	}
 	free(u.dirs);

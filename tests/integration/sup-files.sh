@@ -94,6 +94,8 @@ with tarfile.open(w + "/ok.tar", "w", format=tarfile.PAX_FORMAT) as t:
     f(t, "d/" + "n" * 180, b"long name")
     l = tarfile.TarInfo("d/l"); l.type = tarfile.SYMTYPE; l.linkname = "a.txt"; t.addfile(l)
     h = tarfile.TarInfo("d/h"); h.type = tarfile.LNKTYPE; h.linkname = "d/a.txt"; t.addfile(h)
+    r = tarfile.TarInfo("ro"); r.type = tarfile.DIRTYPE; r.mode = 0o555; t.addfile(r)
+    f(t, "ro/in-readonly", b"ro-ok")
 with tarfile.open(w + "/escape.tar", "w") as t:
     l = tarfile.TarInfo("etc"); l.type = tarfile.SYMTYPE; l.linkname = "/etc"; t.addfile(l)
     f(t, "etc/berth-owned", b"root?")
@@ -118,4 +120,6 @@ st=$(files_put "$ID" "$K" /etc/berth-tar "$WORK/ok.tar" application/x-tar)
 assert_eq "$st" 403 "a tar into a root-owned place"
 st=$(files_put "$ID" "$K" /proc/berth "$WORK/ok.tar" application/x-tar)
 assert_eq "$st" 403 "a tar into /proc"
+assert_eq "$(dexec "$C" 'stat -c %a /home/dev/tx/ro; cat /home/dev/tx/ro/in-readonly')" "555
+ro-ok" "a read-only directory gets its mode after its entries"
 ok "tar uploads as the workspace user: entries kept (modes, mtimes, links, long names), no way into root's places, '..' refused"
