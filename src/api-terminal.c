@@ -44,26 +44,6 @@ list_has(const char *list, const char *word)
 	return 0;
 }
 
-/* A browser may open a terminal from an allowed CORS origin or from the
- * page berthd serves itself; a client that sends no Origin is not a
- * browser and is let through (the token is what authenticates). */
-static int
-origin_ok(struct req *r)
-{
-	const char *o = req_header(r, "Origin"), *host, *p;
-
-	if (o == NULL)
-		return 1;
-	if (list_has(req_app(r)->cfg.cors_origins, o))
-		return 1;
-	host = req_header(r, "Host");
-	if (host == NULL)
-		return 0;
-	if ((p = strstr(o, "://")) == NULL)
-		return 0;
-	return strcasecmp(p + 3, host) == 0;
-}
-
 static int
 h_token(struct req *r)
 {
@@ -129,7 +109,7 @@ h_ws(struct req *r)
 		    "be 13");
 	if (term_ws_accept(req_header(r, "Sec-WebSocket-Key"), accept) != 0)
 		return ERR_INVAL;
-	if (!origin_ok(r)) {
+	if (!req_origin_ok(r, 0)) {
 		log_info("terminal: origin %s refused", req_header(r,
 		    "Origin"));
 		return err_set(ERR_FORBIDDEN, "origin '%s' is not allowed "

@@ -66,6 +66,10 @@ const char	*req_param(const struct req *, const char *name);
  * request's lifetime. */
 const char	*req_query(struct req *, const char *name);
 const char	*req_header(const struct req *, const char *name);
+/* 1 when a browser's request may come from its Origin: none sent (not a
+ * browser), this host's own pages, or an origin in cors_origins ("*"
+ * counts only with any). http-origin.c. */
+int		 req_origin_ok(struct req *, int any);
 const char	*req_remote_addr(const struct req *);
 const struct principal *req_who(const struct req *);
 /* 1 when the caller was authenticated by the dashboard's session cookie

@@ -88,43 +88,6 @@ sess_find(const char *id, const char *user, char *version, int drop)
 	return rc;
 }
 
-/* 1 when the comma-separated list holds word, or "*". */
-static int
-list_has(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ' || *p == ',' || *p == '\t')
-			p++;
-		if ((strncasecmp(p, word, n) == 0 && (p[n] == '\0' ||
-		    p[n] == ',' || p[n] == ' ')) || (p[0] == '*' &&
-		    (p[1] == '\0' || p[1] == ',' || p[1] == ' ')))
-			return 1;
-		p = strchr(p, ',');
-	}
-	return 0;
-}
-
-/* DNS rebinding (the spec's "MUST validate Origin"): a browser's request
- * comes from an allowed CORS origin or from berthd's own pages; a client
- * that sends no Origin is not a browser. */
-static int
-origin_ok(struct req *r)
-{
-	const char *o = req_header(r, "Origin"), *host, *p;
-
-	if (o == NULL)
-		return 1;
-	if (list_has(req_app(r)->cfg.cors_origins, o))
-		return 1;
-	if ((host = req_header(r, "Host")) == NULL ||
-	    (p = strstr(o, "://")) == NULL)
-		return 0;
-	return strcasecmp(p + 3, host) == 0;
-}
-
 /* A JSON-RPC error as an HTTP reply (a transport-level refusal). */
 static int
 rpc_refuse(struct req *r, int status, int code, const char *msg)
@@ -241,7 +204,8 @@ h_post(struct req *r)
 	char hdr[80], id[40];
 	int rc;
 
-	if (!origin_ok(r))
+	/* DNS rebinding (the spec's "MUST validate Origin"). */
+	if (!req_origin_ok(r, 1))
 		return rpc_refuse(r, 403, MCP_INVALID_REQUEST, "Origin not "
 		    "allowed (cors_origins)");
 	if (!accept_ok(r))
@@ -295,7 +259,8 @@ h_post(struct req *r)
 static int
 h_delete(struct req *r)
 {
-	if (!origin_ok(r))
+	/* DNS rebinding (the spec's "MUST validate Origin"). */
+	if (!req_origin_ok(r, 1))
 		return rpc_refuse(r, 403, MCP_INVALID_REQUEST, "Origin not "
 		    "allowed (cors_origins)");
 	if (sess_find(req_header(r, "Mcp-Session-Id"), req_who(r)->user, NULL,

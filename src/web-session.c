@@ -149,31 +149,6 @@ web_session_csrf_ok(struct req *r)
 	return 0;
 }
 
-/* A browser's Origin, when it sends one, must be this host's or an
- * allowed one: no other site can log a browser in. */
-static int
-origin_ok(struct req *r)
-{
-	const char *o = req_header(r, "Origin"), *host = req_header(r,
-	    "Host"), *p, *list = req_app(r)->cfg.cors_origins;
-	size_t n;
-
-	if (o == NULL)
-		return 1;
-	if ((p = strstr(o, "://")) != NULL && host != NULL &&
-	    strcasecmp(p + 3, host) == 0)
-		return 1;
-	n = strlen(o);
-	for (p = list; p != NULL && *p != '\0'; p = strchr(p, ',')) {
-		while (*p == ',' || *p == ' ')
-			p++;
-		if (strncmp(p, o, n) == 0 && (p[n] == '\0' || p[n] == ',' ||
-		    p[n] == ' '))
-			return 1;
-	}
-	return 0;
-}
-
 static void
 cookie_header(struct req *r, const char *val, int maxage, char *out,
     size_t outsz)
@@ -211,7 +186,7 @@ h_login(struct req *r)
 	char *txt;
 	int rc, slot = -1;
 
-	if (!origin_ok(r)) {
+	if (!req_origin_ok(r, 0)) {
 		rc = err_set(ERR_FORBIDDEN, "log in from the dashboard's own "
 		    "page (origin '%s' is not allowed)", req_header(r,
 		    "Origin"));
