@@ -196,31 +196,6 @@ proc_free(struct sproc *p)
 	free(p);
 }
 
-static int
-set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
-static int
-read_full(int fd, void *b, size_t n)
-{
-	size_t off = 0;
-	ssize_t r;
-
-	while (off < n) {
-		r = read(fd, (char *)b + off, n - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		off += (size_t)r;
-	}
-	return 0;
-}
-
 static void
 start_proc(struct conn *c, struct sup_start *st)
 {
@@ -295,7 +270,7 @@ start_proc(struct conn *c, struct sup_start *st)
 		    perr[1], pst[1]);
 	close(pst[1]);
 	pst[1] = -1;
-	if (read_full(pst[0], &pid, sizeof pid) != 0) {
+	if (sup_read_full(pst[0], &pid, sizeof pid) != 0) {
 		e = EIO;
 		(void)waitpid(k, NULL, 0);
 		goto fail;
@@ -321,10 +296,10 @@ start_proc(struct conn *c, struct sup_start *st)
 	}
 	for (int i = 1; i <= 2; i++)
 		if (p->out_fd[i] >= 0)
-			(void)set_nonblock(p->out_fd[i]);
+			(void)sup_set_nonblock(p->out_fd[i]);
 	if (p->in_fd >= 0 && !p->tty)
-		(void)set_nonblock(p->in_fd);
-	(void)set_nonblock(p->status_fd);
+		(void)sup_set_nonblock(p->in_fd);
+	(void)sup_set_nonblock(p->status_fd);
 	p->credit[1] = p->credit[2] = SUP_WINDOW;
 	p->flags = st->flags;
 	p->timeout_ms = st->timeout_ms;

@@ -165,3 +165,28 @@ sup_keeper(const struct sup_start *st, char **env, const char *slave, int in,
 	}
 	_exit(0);
 }
+
+int
+sup_read_full(int fd, void *b, size_t n)
+{
+	size_t off = 0;
+	ssize_t r;
+
+	while (off < n) {
+		r = read(fd, (char *)b + off, n - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+int
+sup_set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}

@@ -2,6 +2,8 @@
 #ifndef BERTH_SUP_SPAWN_H
 #define BERTH_SUP_SPAWN_H
 
+#include <stddef.h>
+
 struct sup_start;
 
 /* Closes every fd from lo to hi. */
@@ -16,5 +18,10 @@ char	**sup_make_env(const struct sup_start *st);
  * writes its pid and then its wait status to sw, reaps the rest, exits. */
 void	 sup_keeper(const struct sup_start *st, char **env, const char *slave,
 	    int in, int out, int err, int sw) __attribute__((noreturn));
+
+/* Reads exactly n bytes (0), or -1 at an error or the end. */
+int	 sup_read_full(int fd, void *b, size_t n);
+/* Sets O_NONBLOCK on fd: 0, or -1. */
+int	 sup_set_nonblock(int fd);
 
 #endif

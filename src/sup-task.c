@@ -382,32 +382,6 @@ stask_init(const char *rundir)
 
 /* ---- starting one ---------------------------------------------------- */
 
-static int
-read_full(int fd, void *b, size_t n)
-{
-	size_t off = 0;
-	ssize_t r;
-
-	while (off < n) {
-		r = read(fd, (char *)b + off, n - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		off += (size_t)r;
-	}
-	return 0;
-}
-
-static void
-nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl >= 0)
-		(void)fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
 /* Starts it: 0, or an errno with *what naming the step. */
 static int
 spawn(struct stask *t, struct sup_start *st, const char **what)
@@ -459,7 +433,7 @@ spawn(struct stask *t, struct sup_start *st, const char **what)
 		    pout[1], pout[1], pst[1]);
 	close(pst[1]);
 	pst[1] = -1;
-	if (read_full(pst[0], &pid, sizeof pid) != 0) {
+	if (sup_read_full(pst[0], &pid, sizeof pid) != 0) {
 		e = EIO;
 		(void)waitpid(k, NULL, 0);
 		goto fail;
@@ -475,10 +449,10 @@ spawn(struct stask *t, struct sup_start *st, const char **what)
 		close(pout[1]);
 		t->in_fd = pin[1];
 		t->out_fd = pout[0];
-		nonblock(t->in_fd);
+		(void)sup_set_nonblock(t->in_fd);
 	}
-	nonblock(t->out_fd);
-	nonblock(t->status_fd);
+	(void)sup_set_nonblock(t->out_fd);
+	(void)sup_set_nonblock(t->status_fd);
 	free(env);
 	return 0;
  fail:
