@@ -241,55 +241,67 @@ tcp_connect(const char *hostport, int64_t deadline, int *fdp)
 }
 
 int
-agent_dial(const char *hostport, const char *target, int timeout_ms,
-    int *fdp)
+agent_link_connect(int fd, const char *tok, const char *peer,
+    const char *target, int timeout_ms)
 {
 	char line[AGENT_LINE_MAX], snonce[NONCE_HEX + 1], cnonce[NONCE_HEX + 1];
 	char mac[MAC_HEX + 1], *msg = NULL;
 	int64_t deadline = mono_ms() + timeout_ms;
-	int fd = -1, r;
+	int r;
 
-	*fdp = -1;
-	if (client_token[0] == '\0')
-		return err_set(ERR_INVAL, "no agent token configured");
-	if ((r = tcp_connect(hostport, deadline, &fd)) != 0)
-		return r;
 	if ((r = get_line(fd, line, sizeof line, deadline)) != 0)
 		goto out;
 	if (strncmp(line, "BERTH-AGENT/1 ", 14) != 0 ||
 	    strlen(line + 14) != NONCE_HEX) {
-		r = err_set(ERR_BACKEND, "%s is not a berth agent", hostport);
+		r = err_set(ERR_BACKEND, "%s is not a berth agent", peer);
 		goto out;
 	}
 	memcpy(snonce, line + 14, sizeof snonce);
 	if ((r = nonce(cnonce)) != 0)
 		goto out;
-	proof(client_token, "manager", snonce, cnonce, target, mac);
+	proof(tok, "manager", snonce, cnonce, target, mac);
 	msg = xasprintf("AUTH %s %s %s\n", cnonce, mac, target);
 	if ((r = put_line(fd, msg, deadline)) != 0 ||
 	    (r = get_line(fd, line, sizeof line, deadline)) != 0)
 		goto out;
 	if (strncmp(line, "NO ", 3) == 0) {
 		r = err_set(strstr(line, "token") != NULL ? ERR_UNAUTH :
-		    ERR_NOTFOUND, "berth agent at %s: %s", hostport,
-		    line + 3);
+		    ERR_NOTFOUND, "berth agent at %s: %s", peer, line + 3);
 		goto out;
 	}
-	proof(client_token, "agent", cnonce, snonce, target, mac);
+	proof(tok, "agent", cnonce, snonce, target, mac);
 	if (strncmp(line, "OK ", 3) != 0 || strlen(line + 3) != MAC_HEX ||
 	    CRYPTO_memcmp(line + 3, mac, MAC_HEX) != 0) {
 		r = err_set(ERR_UNAUTH, "berth agent at %s did not prove the "
-		    "join token", hostport);
+		    "join token", peer);
 		goto out;
 	}
-	*fdp = fd;
-	fd = -1;
 	r = 0;
  out:
 	free(msg);
-	if (fd >= 0)
-		close(fd);
 	return r;
+}
+
+int
+agent_dial(const char *hostport, const char *target, int timeout_ms,
+    int *fdp)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	int fd = -1, r, left;
+
+	*fdp = -1;
+	if (client_token[0] == '\0')
+		return err_set(ERR_INVAL, "no agent token configured");
+	if ((r = tcp_connect(hostport, deadline, &fd)) != 0)
+		return r;
+	left = (int)(deadline - mono_ms());
+	if ((r = agent_link_connect(fd, client_token, hostport, target,
+	    left > 0 ? left : 1)) != 0) {
+		close(fd);
+		return r;
+	}
+	*fdp = fd;
+	return 0;
 }
 
 int

@@ -31,6 +31,11 @@ int	agent_link_init(const char *token_file);
  * target, ERR_TIMEOUT past timeout_ms. */
 int	agent_dial(const char *hostport, const char *target, int timeout_ms,
 	    int *fdp);
+/* The manager's side of the handshake on a connected socket fd to the
+ * agent named peer (for messages), with the join token tok; the same
+ * errors as agent_dial. fd is left open either way. */
+int	agent_link_connect(int fd, const char *tok, const char *peer,
+	    const char *target, int timeout_ms);
 /* The agent's side on an accepted connection fd: challenge, check the
  * manager's proof with tok, then open_target(target, arg, tfdp) for the
  * target asked for (its error message goes back to the manager), and
