@@ -20,6 +20,7 @@ docker_rt_free(struct rt *rt)
 
 static const struct rt_ops docker_rt_ops = {
 	.kind = "docker",
+	.caps = RT_CAP_LOCAL_VOLUMES | RT_CAP_PUBLISHES_PORTS,
 	.free = docker_rt_free,
 	.ping = docker_ping,
 	.image_exists = docker_image_exists,

@@ -597,6 +597,12 @@ docker_create(struct rt *rt, const struct rt_spec *s, char **idp)
 	*idp = NULL;
 	if ((r = spec_check(s)) != 0)
 		return r;
+	/* No RT_CAP_SCHEDULES_GPUS: devices are given by uuid. */
+	if (s->gpu_count > 0)
+		return err_set(ERR_UNSAT, "this backend does not place GPUs "
+		    "itself: give the devices (gpu_uuids), not a count of %s",
+		    s->gpu_resource != NULL ? s->gpu_resource :
+		    RT_GPU_RESOURCE);
 	if (s->gpu_attach == RT_GPU_RUNTIME && s->gpu_uuids != NULL &&
 	    s->gpu_uuids[0] != NULL &&
 	    (r = docker_gpu_runtime(rt)) <= 0) {

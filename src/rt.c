@@ -35,6 +35,12 @@ rt_name(const struct rt *rt)
 	return rt->ops->kind;
 }
 
+unsigned
+rt_caps(const struct rt *rt)
+{
+	return rt->ops->caps;
+}
+
 int
 rt_ping(struct rt *rt)
 {

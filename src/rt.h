@@ -148,6 +148,26 @@ struct rt	*rt_new(const char *kind, const char *address);
 void		 rt_free(struct rt *);
 const char	*rt_name(const struct rt *);	/* its kind */
 
+/* What a backend can do, fixed by its kind: callers ask rt_caps() rather
+ * than the backend's name. */
+enum {
+	/* The engine places GPUs itself: a workspace asks for a count of
+	 * a node resource (rt_spec.gpu_resource, gpu_count) and berth
+	 * allocates no device. Without it berth gives devices by uuid
+	 * (rt_spec.gpu_uuids) and a gpu_count is refused (ERR_UNSAT). */
+	RT_CAP_SCHEDULES_GPUS	= 1u << 0,
+	/* Containers run on this host, so a directory here can back a
+	 * volume (rt_volume_create_bind; size-limited volumes). Without it
+	 * that call is ERR_UNSAT. */
+	RT_CAP_LOCAL_VOLUMES	= 1u << 1,
+	/* Ports are published on this host (rt_spec.ports with a
+	 * host_port; rt_port_free). Without it such a spec is refused
+	 * (ERR_UNSAT) and rt_port_free says 0. */
+	RT_CAP_PUBLISHES_PORTS	= 1u << 2,
+};
+/* The RT_CAP_* bits of the backend. */
+unsigned	 rt_caps(const struct rt *);
+
 /* 0 when the backend answers. */
 int	rt_ping(struct rt *);
 /* 0 when present, ERR_NOTFOUND when not. */
@@ -289,6 +309,7 @@ int	 rt_file_put(struct rt *, const char *id, const char *path,
 /* The table a backend fills; the functions above call through it. */
 struct rt_ops {
 	const char	*kind;
+	unsigned	 caps;		/* RT_CAP_* */
 	void	(*free)(struct rt *);
 	int	(*ping)(struct rt *);
 	int	(*image_exists)(struct rt *, const char *);

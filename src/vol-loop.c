@@ -209,9 +209,10 @@ vol_ensure(struct app *app, struct db *db, const char *backend,
 	int r;
 
 	pthread_mutex_lock(&vol_lock);
-	/* On a cluster a volume lives on the workspace's node, not in a
-	 * loop image here: its size is not enforced (docs/cluster.md). */
-	if (gib <= 0 || strcmp(rt_name(app->rt), "swarm") == 0 ||
+	/* Where containers do not run here (a cluster) a volume lives on
+	 * the workspace's node, not in a loop image here: its size is not
+	 * enforced (docs/cluster.md). */
+	if (gib <= 0 || !(rt_caps(app->rt) & RT_CAP_LOCAL_VOLUMES) ||
 	    !probe(app)) {
 		r = rt_volume_create(app->rt, backend, labels);
 		goto out;

@@ -523,6 +523,13 @@ ws_create_ex(struct app *app, struct db *db, const struct principal *who,
 	if (strcmp(ssh, "direct") == 0 && json_object_get(body, "image") ==
 	    NULL && strcmp(image, app->cfg.default_image) == 0)
 		image = app->cfg.direct_image;
+	if (strcmp(ssh, "direct") == 0 &&
+	    !(rt_caps(app->rt) & RT_CAP_PUBLISHES_PORTS)) {
+		r = err_set(ERR_UNSAT, "direct SSH needs a port published on "
+		    "this host, which this runtime backend does not do (use "
+		    "the SSH gateway)");
+		goto out;
+	}
 	if ((r = rt_image_exists(app->rt, image)) != 0) {
 		if (r == ERR_NOTFOUND)
 			r = err_set(ERR_UNSAT, "image '%s' is not present on "
@@ -583,7 +590,7 @@ ws_create_ex(struct app *app, struct db *db, const struct principal *who,
 		    json_string_value(json_object_get(v, "volume_id")),
 		    json_string_value(json_object_get(v, "mount")))) != 0)
 			goto out;
-	if (*gpu != '\0' && strcmp(rt_name(app->rt), "swarm") == 0) {
+	if (*gpu != '\0' && (rt_caps(app->rt) & RT_CAP_SCHEDULES_GPUS)) {
 		/* The engine places the GPU; the quota counts requests. */
 		if ((r = cluster_gpu_quota(db, who->user, gpu, q_gpu)) != 0)
 			goto out;

@@ -146,7 +146,7 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 		    RT_GPU_RUNTIME : RT_GPU_ENV;
 	}
 	/* A scheduling backend places GPUs itself: ask for kind and count. */
-	if (strcmp(rt_name(app->rt), "swarm") == 0 &&
+	if ((rt_caps(app->rt) & RT_CAP_SCHEDULES_GPUS) &&
 	    (r = ws_gpu_resource(w->gpu_request, gkind, sizeof gkind,
 	    &gcount)) != 0)
 		return r;
