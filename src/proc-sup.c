@@ -19,41 +19,17 @@
 #include "agent-link.h"
 #include "err.h"
 #include "log.h"
+#include "proc-sup-int.h"
 #include "proc-sup.h"
 #include "proc.h"
 #include "sup-frame.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
-#define SUP_CONNECT_MS	5000	/* hello and start answered within */
-#define SUP_IO_MS	5000	/* a control frame written within */
-#define SUP_RCHUNK	(64 * 1024)
-
-struct proc {
-	const struct proc_ops	*ops;	/* first: struct proc_base */
-	int			 fd;
-	int			 nonblock;
-	int			 tty;
-	uint8_t			*rb;
-	size_t			 roff, scan, rlen, rcap;
-	struct sup_wbuf		 wb;
-	uint32_t		 in_credit;
-	uint32_t		 used[3];	/* read, not yet credited */
-	const uint8_t		*pend;		/* rest of a data frame */
-	size_t			 npend;
-	int			 pstream;
-	int			 exited, status, timed_out;
-	int			 lost;		/* connection gone */
-	int			 exit_seen;	/* EXIT read, maybe not yet
-						 * returned */
-	uint64_t		 id;
-	int			 pid;
-};
-
 static const struct proc_ops sup_ops;
 
-static int
-put_all(struct proc *p, int64_t deadline)
+int
+psup_put_all(struct proc *p, int64_t deadline)
 {
 	struct pollfd pfd;
 	ssize_t n;
@@ -111,8 +87,8 @@ absorb(struct proc *p)
 
 /* Reads what the socket has, waiting up to wait_ms (-1: forever, 0: not
  * at all). 0 when bytes came or none yet, ERR_EOF when it closed. */
-static int
-fill(struct proc *p, int wait_ms)
+int
+psup_fill(struct proc *p, int wait_ms)
 {
 	struct pollfd pfd;
 	ssize_t n;
@@ -173,8 +149,8 @@ fill(struct proc *p, int wait_ms)
 
 /* The next frame in order (CREDIT ones skipped: absorb applied them).
  * 1 with *f, 0 when none is complete yet. */
-static int
-next_frame(struct proc *p, struct sup_frame *f)
+int
+psup_next_frame(struct proc *p, struct sup_frame *f)
 {
 	long k;
 
@@ -201,7 +177,7 @@ credit_back(struct proc *p, int st, size_t n)
 	sup_put_u32(&p->wb, p->used[st]);
 	sup_put_end(&p->wb, m);
 	p->used[st] = 0;
-	(void)put_all(p, 0);
+	(void)psup_put_all(p, 0);
 }
 
 static void
@@ -240,7 +216,7 @@ sup_read(struct proc *p, int *stream, void *buf, size_t len)
 		}
 		if (p->exited)
 			return 0;
-		if (next_frame(p, &f)) {
+		if (psup_next_frame(p, &f)) {
 			switch (f.type) {
 			case SUP_STDOUT:
 			case SUP_STDERR:
@@ -256,8 +232,8 @@ sup_read(struct proc *p, int *stream, void *buf, size_t len)
 				continue;	/* nothing else comes now */
 			}
 		}
-		(void)put_all(p, 0);
-		if ((r = fill(p, p->nonblock ? 0 : -1)) != 0)
+		(void)psup_put_all(p, 0);
+		if ((r = psup_fill(p, p->nonblock ? 0 : -1)) != 0)
 			return r;
 		if (p->nonblock && sup_frame_parse(p->rb + p->roff,
 		    p->rlen - p->roff, &f) <= 0)
@@ -271,7 +247,7 @@ sup_write(struct proc *p, const void *b, size_t len)
 	size_t n;
 	int r;
 
-	if ((r = put_all(p, 0)) != 0)
+	if ((r = psup_put_all(p, 0)) != 0)
 		return r;
 	if (p->in_credit == 0) {
 		/* Wait a little for credit, so a caller polling POLLOUT on a
@@ -280,7 +256,7 @@ sup_write(struct proc *p, const void *b, size_t len)
 
 		while (p->in_credit == 0 && !p->exit_seen &&
 		    mono_ms() < until)
-			if ((r = fill(p, p->nonblock ? 10 : 100)) != 0)
+			if ((r = psup_fill(p, p->nonblock ? 10 : 100)) != 0)
 				return r;
 		if (p->in_credit == 0 && p->exit_seen)
 			return err_set(ERR_EOF, "the process has exited");
@@ -295,7 +271,8 @@ sup_write(struct proc *p, const void *b, size_t len)
 		n = SUP_DATA_MAX;
 	sup_put_frame(&p->wb, SUP_STDIN, b, n);
 	p->in_credit -= (uint32_t)n;
-	if ((r = put_all(p, p->nonblock ? 0 : mono_ms() + SUP_IO_MS)) != 0)
+	if ((r = psup_put_all(p, p->nonblock ? 0 :
+	    mono_ms() + SUP_IO_MS)) != 0)
 		return r;
 	return (ssize_t)n;
 }
@@ -313,7 +290,7 @@ control(struct proc *p, int type, uint32_t a, uint32_t b, int nargs)
 	if (nargs > 1)
 		sup_put_u32(&p->wb, b);
 	sup_put_end(&p->wb, m);
-	return put_all(p, mono_ms() + SUP_IO_MS);
+	return psup_put_all(p, mono_ms() + SUP_IO_MS);
 }
 
 static int
@@ -353,7 +330,7 @@ sup_wait(struct proc *p, int timeout_ms, int *status)
 
 	while (!p->exited) {
 		p->npend = 0;
-		if (next_frame(p, &f)) {
+		if (psup_next_frame(p, &f)) {
 			if (f.type == SUP_STDOUT || f.type == SUP_STDERR)
 				credit_back(p, f.type == SUP_STDOUT ?
 				    PROC_STDOUT : PROC_STDERR, f.len);
@@ -364,7 +341,7 @@ sup_wait(struct proc *p, int timeout_ms, int *status)
 		left = deadline < 0 ? 1000 : deadline - mono_ms();
 		if (left <= 0)
 			return err_set(ERR_TIMEOUT, "process still running");
-		if ((r = fill(p, (int)(left > 1000 ? 1000 : left))) != 0)
+		if ((r = psup_fill(p, (int)(left > 1000 ? 1000 : left))) != 0)
 			return r;
 	}
 	*status = p->status;
@@ -384,8 +361,8 @@ sup_set_nonblock(struct proc *p, int on)
 	return 0;
 }
 
-static void
-sup_free(struct proc *p)
+void
+psup_free(struct proc *p)
 {
 	if (p == NULL)
 		return;
@@ -403,12 +380,13 @@ sup_free(struct proc *p)
 
 static const struct proc_ops sup_ops = {
 	"sup", sup_fd, sup_set_nonblock, sup_read, sup_write, sup_close_stdin,
-	sup_resize, sup_signal, sup_wait, sup_free
+	sup_resize, sup_signal, sup_wait, psup_free
 };
 
 /* Waits for one frame of a given type (ERROR is the refusal). */
-static int
-expect(struct proc *p, int type, struct sup_frame *f, int64_t deadline)
+int
+psup_expect(struct proc *p, int type, struct sup_frame *f,
+    int64_t deadline)
 {
 	struct sup_rd r;
 	const uint8_t *msg;
@@ -417,7 +395,7 @@ expect(struct proc *p, int type, struct sup_frame *f, int64_t deadline)
 	int rc;
 
 	for (;;) {
-		if (next_frame(p, f)) {
+		if (psup_next_frame(p, f)) {
 			if (f->type == type)
 				return 0;
 			if (f->type == SUP_ERROR) {
@@ -434,7 +412,7 @@ expect(struct proc *p, int type, struct sup_frame *f, int64_t deadline)
 		if ((left = deadline - mono_ms()) <= 0)
 			return err_set(ERR_TIMEOUT, "supervisor did not "
 			    "answer");
-		if ((rc = fill(p, (int)left)) != 0)
+		if ((rc = psup_fill(p, (int)left)) != 0)
 			return rc;
 	}
 }
@@ -469,9 +447,9 @@ set_blocking(int fd)
 /* Connects and says hello: 0, 1 when nobody answers, <0 on error. The
  * socket is in dir on this host, or on a cluster node behind the agent
  * via. */
-static int
-dial(const char *dir, const char *via, struct proc **pp, uint32_t *uid,
-    uint32_t *gid)
+int
+psup_dial(const char *dir, const char *via, struct proc **pp,
+    uint32_t *uid, uint32_t *gid)
 {
 	struct sockaddr_un sa;
 	struct sup_frame f;
@@ -541,11 +519,12 @@ dial(const char *dir, const char *via, struct proc **pp, uint32_t *uid,
 	sup_put_u32(&p->wb, SUP_VERSION);
 	sup_put_end(&p->wb, m);
 	explicit_bzero(key, sizeof key);
-	if ((rc = put_all(p, mono_ms() + SUP_CONNECT_MS)) != 0 ||
-	    (rc = expect(p, SUP_READY, &f, mono_ms() + SUP_CONNECT_MS)) != 0) {
+	if ((rc = psup_put_all(p, mono_ms() + SUP_CONNECT_MS)) != 0 ||
+	    (rc = psup_expect(p, SUP_READY, &f,
+	    mono_ms() + SUP_CONNECT_MS)) != 0) {
 		/* A stale socket, a wrong key: not this runner. */
 		p->lost = 1;
-		sup_free(p);
+		psup_free(p);
 		return 1;
 	}
 	sup_rd_init(&r, &f);
@@ -578,14 +557,14 @@ same_user(const char *user, uint32_t uid, uint32_t gid)
 }
 
 /* Ends connection p after a failure, keeping rc's message. */
-static int
-drop(struct proc *p, int rc)
+int
+psup_drop(struct proc *p, int rc)
 {
 	struct err_saved msg;
 
 	err_save(&msg);
 	p->lost = 1;
-	sup_free(p);
+	psup_free(p);
 	return err_restore(rc, &msg);
 }
 
@@ -605,18 +584,19 @@ sup_proc_start(const struct proc_spec *s, struct proc **pp)
 	if (s->tty && (s->rows > 10000 || s->cols > 10000))
 		return err_set(ERR_INVAL, "bad terminal size %ux%u", s->cols,
 		    s->rows);
-	if ((rc = dial(s->sup_dir, s->sup_via, &p, &uid, &gid)) != 0)
+	if ((rc = psup_dial(s->sup_dir, s->sup_via, &p, &uid, &gid)) != 0)
 		return rc;
 	if (!same_user(s->user, uid, gid)) {
 		p->lost = 1;
-		sup_free(p);
+		psup_free(p);
 		err_set(ERR_FORBIDDEN, "user '%s' is not the supervisor's",
 		    s->user);
 		return 1;
 	}
 	memset(&st, 0, sizeof st);
 	st.flags = (s->tty ? SUP_F_TTY : 0) | (s->attach_stdin ?
-	    SUP_F_STDIN : 0) | (s->keep ? SUP_F_KEEP : 0);
+	    SUP_F_STDIN : 0) | (s->keep ? SUP_F_KEEP : 0) |
+	    (s->keep && s->keep_idle ? SUP_F_IDLE : 0);
 	st.rows = s->tty ? s->rows : 0;
 	st.cols = s->tty ? s->cols : 0;
 	st.uid = st.gid = SUP_ID_NONE;
@@ -626,10 +606,10 @@ sup_proc_start(const struct proc_spec *s, struct proc **pp)
 	st.env = (char **)s->env;
 	sup_start_encode(&p->wb, &st);
 	p->tty = s->tty != 0;
-	if ((rc = put_all(p, mono_ms() + SUP_CONNECT_MS)) != 0 ||
-	    (rc = expect(p, SUP_STARTED, &f, mono_ms() + SUP_CONNECT_MS)) !=
-	    0)
-		return drop(p, rc);
+	if ((rc = psup_put_all(p, mono_ms() + SUP_CONNECT_MS)) != 0 ||
+	    (rc = psup_expect(p, SUP_STARTED, &f,
+	    mono_ms() + SUP_CONNECT_MS)) != 0)
+		return psup_drop(p, rc);
 	sup_rd_init(&r, &f);
 	p->pid = (int)sup_get_u32(&r);
 	p->id = sup_get_u64(&r);
@@ -637,358 +617,8 @@ sup_proc_start(const struct proc_spec *s, struct proc **pp)
 	return 0;
 }
 
-
 int
-sup_list(const char *dir, struct sup_ps **psp, size_t *np)
+psup_is(const struct proc *p)
 {
-	struct proc *p = NULL;
-	struct sup_frame f;
-	struct sup_rd r;
-	struct sup_ps *ps = NULL;
-	uint32_t uid, gid, n;
-	const uint8_t *a0;
-	size_t len;
-	int rc;
-
-	*psp = NULL;
-	*np = 0;
-	if ((rc = dial(dir, NULL, &p, &uid, &gid)) != 0)
-		return rc > 0 ? ERR_NOTFOUND : rc;
-	sup_put_frame(&p->wb, SUP_LIST, NULL, 0);
-	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
-	    (rc = expect(p, SUP_PROCS, &f, mono_ms() + SUP_IO_MS)) != 0)
-		goto out;
-	sup_rd_init(&r, &f);
-	n = sup_get_u32(&r);
-	if (n > f.len / 28) {
-		rc = err_set(ERR_BACKEND, "supervisor: bad process list");
-		goto out;
-	}
-	ps = xcalloc(n + 1, sizeof *ps);
-	for (uint32_t i = 0; i < n; i++) {
-		ps[i].id = sup_get_u64(&r);
-		ps[i].pid = (int)sup_get_u32(&r);
-		ps[i].started = (int64_t)sup_get_u64(&r);
-		ps[i].timeout_ms = sup_get_u32(&r);
-		ps[i].orphan = (sup_get_u32(&r) & 0x100) != 0;
-		a0 = sup_get_str(&r, &len);
-		if (a0 != NULL)
-			snprintf(ps[i].argv0, sizeof ps[i].argv0, "%.*s",
-			    (int)(len > 127 ? 127 : len), (const char *)a0);
-	}
-	if (sup_rd_end(&r) != 0) {
-		free(ps);
-		ps = NULL;
-		rc = err_set(ERR_BACKEND, "supervisor: bad process list");
-		goto out;
-	}
-	*psp = ps;
-	*np = n;
- out:
-	p->lost = 1;	/* no SIGNAL on free: nothing was started */
-	sup_free(p);
-	return rc;
-}
-
-int
-sup_kill(const char *dir, uint64_t id, int sig)
-{
-	struct proc *p = NULL;
-	uint32_t uid, gid;
-	size_t m;
-	int rc;
-
-	if ((rc = dial(dir, NULL, &p, &uid, &gid)) != 0)
-		return rc > 0 ? ERR_NOTFOUND : rc;
-	m = sup_put_begin(&p->wb, SUP_KILL);
-	sup_put_u64(&p->wb, id);
-	sup_put_u32(&p->wb, (uint32_t)sig);
-	sup_put_end(&p->wb, m);
-	rc = put_all(p, mono_ms() + SUP_IO_MS);
-	p->lost = 1;
-	sup_free(p);
-	return rc;
-}
-
-/* ---- forwarding (sup-fwd.c on the other side) ---------------------- */
-
-int
-sup_listen(const char *dir, int kind, const char *host, int port,
-    struct proc **pp, char *where, size_t wsz, int *bport)
-{
-	struct proc *p = NULL;
-	struct sup_frame f;
-	struct sup_rd r;
-	const uint8_t *w;
-	uint32_t uid, gid;
-	size_t m, n;
-	int rc;
-
-	*pp = NULL;
-	if ((rc = dial(dir, NULL, &p, &uid, &gid)) != 0)
-		return rc;
-	m = sup_put_begin(&p->wb, SUP_LISTEN);
-	sup_put_u32(&p->wb, (uint32_t)kind);
-	sup_put_str(&p->wb, host, strlen(host));
-	sup_put_u32(&p->wb, (uint32_t)port);
-	sup_put_end(&p->wb, m);
-	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
-	    (rc = expect(p, SUP_LISTENING, &f, mono_ms() + SUP_IO_MS)) != 0)
-		return drop(p, rc);
-	sup_rd_init(&r, &f);
-	w = sup_get_str(&r, &n);
-	*bport = (int)sup_get_u32(&r);
-	if (sup_rd_end(&r) != 0 || n >= wsz) {
-		p->lost = 1;
-		sup_free(p);
-		return err_set(ERR_BACKEND, "supervisor: bad LISTENING");
-	}
-	memcpy(where, w, n);
-	where[n] = '\0';
-	p->exited = 1;		/* not a process: nothing to kill */
-	*pp = p;
-	return 0;
-}
-
-int
-sup_incoming(struct proc *l, uint64_t *id, char *peer, size_t psz,
-    int *pport)
-{
-	struct sup_frame f;
-	struct sup_rd r;
-	const uint8_t *h;
-	size_t n;
-	int rc;
-
-	for (;;) {
-		if (next_frame(l, &f)) {
-			if (f.type != SUP_INCOMING)
-				continue;
-			sup_rd_init(&r, &f);
-			*id = sup_get_u64(&r);
-			h = sup_get_str(&r, &n);
-			*pport = (int)sup_get_u32(&r);
-			if (sup_rd_end(&r) != 0)
-				return err_set(ERR_BACKEND, "supervisor: bad "
-				    "INCOMING");
-			snprintf(peer, psz, "%.*s", (int)n, (const char *)h);
-			return 1;
-		}
-		if (l->lost)
-			return err_set(ERR_EOF, "the listener is gone");
-		if ((rc = fill(l, 0)) != 0)
-			return rc;
-		if (sup_frame_parse(l->rb + l->roff, l->rlen - l->roff,
-		    &f) <= 0)
-			return 0;
-	}
-}
-
-int
-sup_attach(const char *dir, uint64_t id, struct proc **pp)
-{
-	struct proc *p = NULL;
-	struct sup_frame f;
-	uint32_t uid, gid;
-	size_t m;
-	int rc;
-
-	*pp = NULL;
-	if ((rc = dial(dir, NULL, &p, &uid, &gid)) != 0)
-		return rc > 0 ? err_set(ERR_NOTFOUND, "no supervisor") : rc;
-	m = sup_put_begin(&p->wb, SUP_ATTACH);
-	sup_put_u64(&p->wb, id);
-	sup_put_end(&p->wb, m);
-	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
-	    (rc = expect(p, SUP_STARTED, &f, mono_ms() + SUP_IO_MS)) != 0)
-		return drop(p, rc);
-	p->id = id;
-	*pp = p;
-	return 0;
-}
-
-/* Reads until a whole frame is there, keeping a descriptor that rides
- * along (SCM_RIGHTS; any after the first is closed). */
-static int
-recv_frame_fd(struct proc *p, struct sup_frame *f, int *fdp,
-    int64_t deadline)
-{
-	union {
-		struct cmsghdr	h;
-		char		b[CMSG_SPACE(4 * sizeof(int))];
-	} cm;
-	struct cmsghdr *c;
-	struct msghdr m;
-	struct iovec iov;
-	struct pollfd pfd;
-	ssize_t n;
-	long k;
-	int64_t left;
-
-	for (;;) {
-		if ((k = sup_frame_parse(p->rb + p->roff, p->rlen - p->roff,
-		    f)) > 0) {
-			p->roff += (size_t)k;
-			return 0;
-		}
-		if (k < 0 || p->rlen == p->rcap)
-			return err_set(ERR_BACKEND, "supervisor: bad frame");
-		if ((left = deadline - mono_ms()) <= 0)
-			return err_set(ERR_TIMEOUT, "supervisor did not "
-			    "answer");
-		pfd.fd = p->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		memset(&m, 0, sizeof m);
-		iov.iov_base = p->rb + p->rlen;
-		iov.iov_len = p->rcap - p->rlen;
-		m.msg_iov = &iov;
-		m.msg_iovlen = 1;
-		m.msg_control = cm.b;
-		m.msg_controllen = sizeof cm.b;
-		n = recvmsg(p->fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		for (c = CMSG_FIRSTHDR(&m); n >= 0 && c != NULL;
-		    c = CMSG_NXTHDR(&m, c)) {
-			if (c->cmsg_level != SOL_SOCKET ||
-			    c->cmsg_type != SCM_RIGHTS)
-				continue;
-			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) /
-			    sizeof(int); i++) {
-				int fd;
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof fd,
-				    sizeof fd);
-				if (*fdp < 0)
-					*fdp = fd;
-				else
-					close(fd);
-			}
-		}
-		if (n <= 0)
-			return err_set(ERR_EOF, "supervisor closed the "
-			    "connection");
-		p->rlen += (size_t)n;
-	}
-}
-
-int
-sup_status_error(int st, int wr, const char *path, const char *why)
-{
-	switch (st) {
-	case 0:
-		return 0;
-	case 2:
-		return err_set(ERR_NOTFOUND, "no such file or directory: %s",
-		    path);
-	case 3:
-		return err_set(ERR_FORBIDDEN, "the workspace user may not %s "
-		    "there: %s", wr ? "write" : "read", why);
-	case 4:
-		return err_set(ERR_CONFLICT, "%s", why);
-	case 5:
-		return err_set(ERR_FORBIDDEN, "%s", why);
-	case 7:
-	case 8:
-		return err_set(ERR_INVAL, "%s", why);
-	default:
-		return err_set(ERR_IO, "%s (status %d)", *why ? why :
-		    wr ? "the write failed" : "the read failed", st);
-	}
-}
-
-int
-sup_open_file(const char *dir, const char *path, int wr, unsigned mode,
-    int uid, int gid, struct sup_opened *o, int *fdp)
-{
-	struct proc *p = NULL;
-	struct sup_frame f;
-	struct sup_rd r;
-	struct stat st;
-	const uint8_t *why;
-	uint32_t suid, sgid, status;
-	size_t m, wn;
-	char cause[512];
-	int rc, fd = -1, acc;
-
-	*fdp = -1;
-	memset(o, 0, sizeof *o);
-	if ((rc = dial(dir, NULL, &p, &suid, &sgid)) != 0)
-		return rc;
-	if (suid != (uint32_t)uid || sgid != (uint32_t)gid) {
-		rc = 1;		/* not the user asked for: the caller's way */
-		goto out;
-	}
-	m = sup_put_begin(&p->wb, SUP_OPEN);
-	sup_put_u32(&p->wb, wr ? SUP_O_WRITE : 0);
-	sup_put_u32(&p->wb, mode & 07777);
-	sup_put_str(&p->wb, path, strlen(path));
-	sup_put_end(&p->wb, m);
-	if ((rc = put_all(p, mono_ms() + SUP_IO_MS)) != 0 ||
-	    (rc = recv_frame_fd(p, &f, &fd, mono_ms() + SUP_IO_MS)) != 0 ||
-	    f.type != SUP_OPENED) {
-		/* A supervisor from before OPEN closes on it. */
-		rc = 1;
-		goto out;
-	}
-	sup_rd_init(&r, &f);
-	status = sup_get_u32(&r);
-	o->is_dir = sup_get_u32(&r) != 0;
-	o->size = (int64_t)sup_get_u64(&r);
-	o->mode = sup_get_u32(&r) & 07777;
-	o->mtime = (int64_t)sup_get_u64(&r);
-	why = sup_get_str(&r, &wn);
-	if (sup_rd_end(&r) != 0) {
-		rc = err_set(ERR_BACKEND, "supervisor: bad OPENED frame");
-		goto out;
-	}
-	snprintf(cause, sizeof cause, "%.*s", (int)(wn > 500 ? 500 : wn),
-	    why != NULL ? (const char *)why : "");
-	if (status != 0) {
-		rc = sup_status_error((int)status, wr, path, cause);
-		goto out;
-	}
-	if (o->is_dir) {
-		rc = 0;
-		goto out;
-	}
-	/* What came is the user's to give: only a regular file, opened the
-	 * way asked, is used. */
-	acc = fd >= 0 ? fcntl(fd, F_GETFL) & O_ACCMODE : -1;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (wr && acc != O_WRONLY && acc != O_RDWR) ||
-	    (!wr && acc != O_RDONLY && acc != O_RDWR)) {
-		rc = err_set(ERR_BACKEND, "supervisor: no usable file "
-		    "descriptor for %s", path);
-		goto out;
-	}
-	o->size = st.st_size;
-	*fdp = fd;
-	fd = -1;
-	rc = 0;
- out:
-	if (fd >= 0)
-		close(fd);
-	p->lost = 1;	/* no SIGNAL on free: nothing was started */
-	sup_free(p);
-	return rc;
-}
-
-int
-sup_dial_fd(const char *dir, int *fdp)
-{
-	struct proc *p = NULL;
-	uint32_t uid, gid;
-	int rc;
-
-	*fdp = -1;
-	if ((rc = dial(dir, NULL, &p, &uid, &gid)) != 0)
-		return rc;
-	/* Nothing follows READY until asked: the socket is all there is. */
-	*fdp = p->fd;
-	p->fd = -1;
-	p->lost = 1;
-	sup_free(p);
-	return 0;
+	return p->ops == &sup_ops;
 }

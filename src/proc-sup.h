@@ -70,9 +70,16 @@ int	sup_listen(const char *dir, int kind, const char *host, int port,
  * is gone. A connection not attached within 10 s is closed. */
 int	sup_incoming(struct proc *l, uint64_t *id, char *peer, size_t psz,
 	    int *pport);
-/* Takes connection id as a process (proc.h): its output is what the peer
- * sends, its stdin goes to the peer, closing stdin half-closes, and it
- * exits (status 0) when the peer closes. */
-int	sup_attach(const char *dir, uint64_t id, struct proc **pp);
+/* type SUP_ATTACH: takes connection id (from sup_incoming) as a process
+ * (proc.h): its output is what the peer sends, its stdin goes to the
+ * peer, closing stdin half-closes, and it exits (status 0) when the peer
+ * closes. SUP_REATTACH: takes over a kept terminal process (proc_spec
+ * keep_idle) that nobody holds; its first output is the process's last
+ * 64 KiB. 0 with *pp, <0 when it is not there. */
+int	sup_take(const char *dir, int type, uint64_t id, struct proc **pp);
+/* The supervisor's id of p (0 when p is not the supervisor's); letting
+ * go of p (a supervisor's only) without killing it. */
+uint64_t sup_proc_id(const struct proc *);
+void	sup_proc_detach(struct proc *);
 
 #endif

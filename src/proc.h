@@ -37,6 +37,10 @@ struct proc_spec {
 	 * proc_free (a crash) until it exits or its timeout; 0: it is killed
 	 * with berthd's connection. Supervisor only. */
 	int			 keep;
+	/* With keep: timeout_ms counts only while berthd does not hold it,
+	 * and its last output waits for sup_take (proc-sup.h).
+	 * Supervisor only. */
+	int			 keep_idle;
 };
 
 /* The operations each runner implements; its struct proc starts with a

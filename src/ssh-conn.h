@@ -58,7 +58,7 @@ struct fwd {
 
 /* A connection made to a listener, for a channel to the client. */
 struct fwd_conn {
-	struct proc		*p;		/* its bytes (sup_attach) */
+	struct proc		*p;		/* its bytes (sup_take) */
 	int			 kind;		/* SUP_FWD_* */
 	char			*host;		/* -R: the listen address */
 	int			 port;		/* and port */

@@ -4,7 +4,7 @@
  * socket, mode 0600 in a private directory, whose path a session that
  * sent auth-agent-req@openssh.com gets as SSH_AUTH_SOCK; and a port on
  * the workspace's loopback for each tcpip-forward request. Each
- * connection made there is taken (sup_attach) as a process whose stdio
+ * connection made there is taken (sup_take) as a process whose stdio
  * is that connection (fwd_accept); ssh-conn.c hands it to ssh-chan.c,
  * which opens a channel for it to the client (auth-agent@openssh.com or
  * forwarded-tcpip) and pumps it like any other. Runs on its connection's
@@ -176,7 +176,7 @@ fwd_take(struct conn *c, struct fwd *f, struct fwd_conn *fc)
 		if (c->nchans >= SSH_MAX_CHANNELS)
 			continue;	/* not taken: closed in 10 s */
 		dir = sup_host_dir(c->ws_id);
-		r = sup_attach(dir, id, &p);
+		r = sup_take(dir, SUP_ATTACH, id, &p);
 		free(dir);
 		if (r != 0) {
 			log_debug("ssh forward: attach: %s", err_msg());

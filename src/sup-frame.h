@@ -65,6 +65,9 @@ enum sup_type {
 				 * u32 port bound */
 	SUP_INCOMING = 50,	/* s->b: u64 id, str peer host, u32 port */
 	SUP_ATTACH = 51,	/* b->s: u64 id (from INCOMING) */
+	SUP_REATTACH = 52,	/* b->s: u64 id: take over a SUP_F_IDLE
+				 * process no connection holds: STARTED,
+				 * its last output, then as after START */
 
 	/* 56 and up: files opened as the workspace's user (sup-open.c),
 	 * one OPEN per connection, which then ends. */
@@ -90,6 +93,11 @@ enum sup_type {
 #define SUP_F_STDIN		0x2	/* else stdin is /dev/null */
 #define SUP_F_KEEP		0x4	/* keep running if the connection ends
 					 * (until exit or timeout) */
+#define SUP_F_IDLE		0x8	/* with KEEP: the timeout counts only
+					 * while no connection holds it, and
+					 * its last output is kept for a
+					 * REATTACH (terminal sessions) */
+#define SUP_RING		(64u << 10)	/* that output */
 /* EXIT flags */
 #define SUP_X_TIMEOUT		0x1	/* killed by its timeout */
 

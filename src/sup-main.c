@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "sup-frame.h"
+#include "sup-int.h"
 #include "sup-fwd.h"
 #include "sup-open.h"
 #include "sup-put.h"
@@ -36,60 +37,18 @@
 #include "sup-tree.h"
 
 #define SOCK_NAME	"sup.sock"
-#define LINGER_MS	250	/* output after exit, from background holders */
-#define MAX_CONNS	512
-#define CREDIT_MAX	(64u << 20)
-#define PIPE_BIG	(1 << 20)	/* stdin and stdout pipes */
-
-extern char **environ;
-
-struct sproc;
-
-struct conn {
-	int		 fd;
-	int		 authed;
-	int		 closing;	/* close once wb is written */
-	uint8_t		*rb;
-	size_t		 rlen, rcap;
-	struct sup_wbuf	 wb;
-	struct sproc	*p;
-	int		 had_proc;
-	struct sup_fwd	*fwd;		/* a forward's listener or stream */
-	struct stask_reader *tr;	/* a task's output being read */
-	struct conn	*next;
-};
-
-struct sproc {
-	uint64_t	 id;
-	pid_t		 keeper, pid;
-	int		 in_fd;		/* tty: the master too */
-	int		 out_fd[3];	/* [1] out (tty: master), [2] err */
-	int		 status_fd;
-	int		 tty;
-	uint8_t		*ib;
-	size_t		 ilen;
-	int		 eof_wanted;
-	uint32_t	 credit[3];
-	int		 exited, wstatus, timed_out;
-	int64_t		 exit_at, deadline;
-	uint32_t	 flags, timeout_ms;
-	int64_t		 started;
-	char		*argv0;
-	struct conn	*c;
-	struct sproc	*next;
-};
 
 static struct conn	*conns;
-static struct sproc	*procs;
+struct sproc		*sup_procs;
 static int		 nconns;
-static uint64_t		 next_id = 1;
+uint64_t		 sup_next_id = 1;
 static int		 lfd = -1, sfd = -1;
 static pid_t		 child = -1;	/* the image's command */
 static char		 secret[SUP_SECRET_LEN + 1];
 static char		 sock_path[108];
 
-static int64_t
-now_ms(void)
+int64_t
+sup_now_ms(void)
 {
 	struct timespec ts;
 
@@ -109,15 +68,15 @@ say(const char *what, int e)
 
 /* ---- connections -------------------------------------------------- */
 
-static void
-queue(struct conn *c, int type, const void *p, size_t n)
+void
+sup_queue(struct conn *c, int type, const void *p, size_t n)
 {
 	if (c != NULL)
 		sup_put_frame(&c->wb, type, p, n);
 }
 
-static void
-send_error(struct conn *c, int e, const char *msg)
+void
+sup_send_error(struct conn *c, int e, const char *msg)
 {
 	size_t m = sup_put_begin(&c->wb, SUP_ERROR);
 
@@ -126,8 +85,6 @@ send_error(struct conn *c, int e, const char *msg)
 	sup_put_end(&c->wb, m);
 	c->closing = 1;
 }
-
-static void	proc_kill(struct sproc *, int);
 
 static void
 conn_free(struct conn *c)
@@ -140,7 +97,9 @@ conn_free(struct conn *c)
 
 		p->c = NULL;
 		if (!(p->flags & SUP_F_KEEP) && !p->exited)
-			proc_kill(p, SIGKILL);
+			sproc_kill(p, SIGKILL);
+		if ((p->flags & SUP_F_IDLE) && p->timeout_ms > 0)
+			p->deadline = sup_now_ms() + p->timeout_ms;
 		/* Nobody writes stdin any more. */
 		if (!p->tty && p->in_fd >= 0) {
 			close(p->in_fd);
@@ -161,203 +120,6 @@ conn_free(struct conn *c)
 	sup_wbuf_clear(&c->wb);
 	free(c);
 	nconns--;
-}
-
-/* ---- processes ---------------------------------------------------- */
-
-static void
-proc_kill(struct sproc *p, int sig)
-{
-	if (p->keeper > 0)
-		(void)tree_signal(p->keeper, sig);
-}
-
-static void
-proc_free(struct sproc *p)
-{
-	struct sproc **pp;
-
-	for (pp = &procs; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == p) {
-			*pp = p->next;
-			break;
-		}
-	if (p->c != NULL)
-		p->c->p = NULL;
-	if (p->in_fd >= 0 && p->in_fd != p->out_fd[1])
-		close(p->in_fd);
-	for (int i = 1; i <= 2; i++)
-		if (p->out_fd[i] >= 0)
-			close(p->out_fd[i]);
-	if (p->status_fd >= 0)
-		close(p->status_fd);
-	free(p->ib);
-	free(p->argv0);
-	free(p);
-}
-
-static void
-start_proc(struct conn *c, struct sup_start *st)
-{
-	struct sproc *p = NULL;
-	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 };
-	int pst[2] = { -1, -1 }, master = -1, e = 0;
-	char slave[64], **env = NULL;
-	const char *what = "start";
-	uint32_t pid;
-	pid_t k;
-	size_t m;
-
-	if (geteuid() != 0 && ((st->uid != SUP_ID_NONE &&
-	    st->uid != geteuid()) || (st->gid != SUP_ID_NONE &&
-	    st->gid != getegid()))) {
-		send_error(c, EPERM, "the supervisor runs as the workspace "
-		    "user and starts processes only as that user");
-		return;
-	}
-	if ((env = sup_make_env(st)) == NULL) {
-		e = ENOMEM;
-		goto fail;
-	}
-	if (st->flags & SUP_F_TTY) {
-		struct winsize ws = { .ws_row = (unsigned short)st->rows,
-		    .ws_col = (unsigned short)st->cols };
-
-		what = "pty";
-		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (master < 0 ||
-		    grantpt(master) != 0 || unlockpt(master) != 0 ||
-		    ptsname_r(master, slave, sizeof slave) != 0) {
-			e = errno;
-			goto fail;
-		}
-		if (st->rows > 0 && st->cols > 0)
-			(void)ioctl(master, TIOCSWINSZ, &ws);
-	} else {
-		what = "pipe";
-		if (pipe2(pout, O_CLOEXEC) != 0 ||
-		    pipe2(perr, O_CLOEXEC) != 0) {
-			e = errno;
-			goto fail;
-		}
-		if (st->flags & SUP_F_STDIN) {
-			if (pipe2(pin, O_CLOEXEC) != 0) {
-				e = errno;
-				goto fail;
-			}
-		} else if ((pin[0] = open("/dev/null", O_RDONLY |
-		    O_CLOEXEC)) < 0) {
-			e = errno;
-			goto fail;
-		}
-		/* Bulk copies (files, cat) move in fewer, larger pieces;
-		 * best effort (fs.pipe-max-size). */
-		(void)fcntl(pout[0], F_SETPIPE_SZ, PIPE_BIG);
-		if (st->flags & SUP_F_STDIN)
-			(void)fcntl(pin[0], F_SETPIPE_SZ, PIPE_BIG);
-	}
-	if (pipe2(pst, O_CLOEXEC) != 0) {
-		e = errno;
-		goto fail;
-	}
-	what = "fork";
-	if ((k = fork()) < 0) {
-		e = errno;
-		goto fail;
-	}
-	if (k == 0)
-		sup_keeper(st, env, master >= 0 ? slave : NULL, pin[0], pout[1],
-		    perr[1], pst[1]);
-	close(pst[1]);
-	pst[1] = -1;
-	if (sup_read_full(pst[0], &pid, sizeof pid) != 0) {
-		e = EIO;
-		(void)waitpid(k, NULL, 0);
-		goto fail;
-	}
-	if ((p = calloc(1, sizeof *p)) == NULL)
-		abort();
-	p->id = next_id++;
-	p->keeper = k;
-	p->pid = (pid_t)pid;
-	p->tty = master >= 0;
-	p->status_fd = pst[0];
-	if (p->tty) {
-		p->in_fd = (st->flags & SUP_F_STDIN) ? master : -1;
-		p->out_fd[1] = master;
-		p->out_fd[2] = -1;
-	} else {
-		close(pin[0]);
-		close(pout[1]);
-		close(perr[1]);
-		p->in_fd = pin[1];
-		p->out_fd[1] = pout[0];
-		p->out_fd[2] = perr[0];
-	}
-	for (int i = 1; i <= 2; i++)
-		if (p->out_fd[i] >= 0)
-			(void)sup_set_nonblock(p->out_fd[i]);
-	if (p->in_fd >= 0 && !p->tty)
-		(void)sup_set_nonblock(p->in_fd);
-	(void)sup_set_nonblock(p->status_fd);
-	p->credit[1] = p->credit[2] = SUP_WINDOW;
-	p->flags = st->flags;
-	p->timeout_ms = st->timeout_ms;
-	p->deadline = st->timeout_ms ? now_ms() + st->timeout_ms : 0;
-	p->started = (int64_t)time(NULL);
-	p->argv0 = strdup(st->argv[0]);
-	p->c = c;
-	p->next = procs;
-	procs = p;
-	c->p = p;
-	c->had_proc = 1;
-	m = sup_put_begin(&c->wb, SUP_STARTED);
-	sup_put_u32(&c->wb, pid);
-	sup_put_u64(&c->wb, p->id);
-	sup_put_end(&c->wb, m);
-	free(env);
-	return;
- fail:
-	for (int i = 0; i < 2; i++) {
-		if (pin[i] >= 0)
-			close(pin[i]);
-		if (pout[i] >= 0)
-			close(pout[i]);
-		if (perr[i] >= 0)
-			close(perr[i]);
-		if (pst[i] >= 0)
-			close(pst[i]);
-	}
-	if (master >= 0)
-		close(master);
-	free(env);
-	{
-		char msg[128];
-		(void)snprintf(msg, sizeof msg, "%s: %s", what, strerror(e));
-		send_error(c, e, msg);
-	}
-}
-
-static void
-send_procs(struct conn *c)
-{
-	size_t m = sup_put_begin(&c->wb, SUP_PROCS);
-	uint32_t n = 0;
-
-	for (struct sproc *p = procs; p != NULL; p = p->next)
-		n += !p->exited;
-	sup_put_u32(&c->wb, n);
-	for (struct sproc *p = procs; p != NULL; p = p->next) {
-		if (p->exited)
-			continue;
-		sup_put_u64(&c->wb, p->id);
-		sup_put_u32(&c->wb, (uint32_t)p->pid);
-		sup_put_u64(&c->wb, (uint64_t)p->started);
-		sup_put_u32(&c->wb, p->timeout_ms);
-		sup_put_u32(&c->wb, p->flags | (p->c == NULL ? 0x100 : 0));
-		sup_put_str(&c->wb, p->argv0, p->argv0 ? strlen(p->argv0) : 0);
-	}
-	sup_put_end(&c->wb, m);
 }
 
 /* One frame from berthd; -1 closes the connection. */
@@ -415,7 +177,7 @@ handle(struct conn *c, const struct sup_frame *f)
 	case SUP_START:
 		if (c->had_proc || sup_start_decode(f, &st) != 0)
 			return -1;
-		start_proc(c, &st);
+		sproc_start(c, &st);
 		sup_start_clear(&st);
 		return 0;
 	case SUP_STDIN:
@@ -457,7 +219,7 @@ handle(struct conn *c, const struct sup_frame *f)
 		if (sup_rd_end(&r) != 0 || a == 0 || a >= NSIG)
 			return -1;
 		if (p != NULL && !p->exited)
-			proc_kill(p, (int)a);
+			sproc_kill(p, (int)a);
 		return 0;
 	case SUP_CREDIT:
 		a = sup_get_u32(&r);
@@ -469,16 +231,22 @@ handle(struct conn *c, const struct sup_frame *f)
 			    CREDIT_MAX : p->credit[a] + b;
 		return 0;
 	case SUP_LIST:
-		send_procs(c);
+		sproc_list(c);
+		return 0;
+	case SUP_REATTACH:
+		id = sup_get_u64(&r);
+		if (c->had_proc || sup_rd_end(&r) != 0)
+			return -1;
+		sproc_reattach(c, id);
 		return 0;
 	case SUP_KILL:
 		id = sup_get_u64(&r);
 		a = sup_get_u32(&r);
 		if (sup_rd_end(&r) != 0 || a == 0 || a >= NSIG)
 			return -1;
-		for (struct sproc *q = procs; q != NULL; q = q->next)
+		for (struct sproc *q = sup_procs; q != NULL; q = q->next)
 			if (q->id == id && !q->exited)
-				proc_kill(q, (int)a);
+				sproc_kill(q, (int)a);
 		return 0;
 	default:
 		return -1;
@@ -542,124 +310,6 @@ conn_flush(struct conn *c)
 		sup_wbuf_consume(&c->wb, (size_t)n);
 	}
 	return c->closing ? -1 : 0;
-}
-
-/* ---- the process side --------------------------------------------- */
-
-static void
-proc_output(struct sproc *p, int i, int64_t now)
-{
-	static uint8_t b[SUP_DATA_MAX];
-	size_t want = SUP_DATA_MAX;
-	ssize_t n;
-
-	if (p->c != NULL) {
-		if (p->credit[i] == 0)
-			return;
-		if (want > p->credit[i])
-			want = p->credit[i];
-	}
-	n = read(p->out_fd[i], b, want);
-	if (n < 0 && errno == EINTR)
-		return;
-	if (n < 0 && errno == EAGAIN) {
-		/* Only background processes hold it after the exit. */
-		if (p->exited && now >= p->exit_at + LINGER_MS)
-			goto eof;
-		return;
-	}
-	if (n <= 0)
-		goto eof;	/* EOF, or EIO from a pty without slaves */
-	if (p->c != NULL) {
-		queue(p->c, i == 1 ? SUP_STDOUT : SUP_STDERR, b, (size_t)n);
-		p->credit[i] -= (uint32_t)n;
-	}
-	return;
- eof:
-	if (p->in_fd == p->out_fd[i])
-		p->in_fd = -1;
-	close(p->out_fd[i]);
-	p->out_fd[i] = -1;
-}
-
-static void
-proc_input(struct sproc *p)
-{
-	ssize_t n;
-	size_t m;
-
-	if (p->ilen > 0 && p->in_fd >= 0) {
-		n = write(p->in_fd, p->ib, p->ilen);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n < 0)
-			n = (ssize_t)p->ilen;	/* EPIPE: dropped */
-		memmove(p->ib, p->ib + n, p->ilen - (size_t)n);
-		p->ilen -= (size_t)n;
-		if (p->c != NULL) {
-			m = sup_put_begin(&p->c->wb, SUP_CREDIT);
-			sup_put_u32(&p->c->wb, 0);
-			sup_put_u32(&p->c->wb, (uint32_t)n);
-			sup_put_end(&p->c->wb, m);
-		}
-	}
-	if (p->ilen == 0 && p->eof_wanted && p->in_fd >= 0) {
-		if (p->tty)
-			(void)write(p->in_fd, "\004", 1);
-		else
-			close(p->in_fd);
-		p->in_fd = -1;
-		p->eof_wanted = 0;
-	}
-}
-
-static void
-proc_status(struct sproc *p)
-{
-	uint32_t v;
-	ssize_t n = read(p->status_fd, &v, sizeof v);
-
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n == (ssize_t)sizeof v && !p->exited) {
-		p->exited = 1;
-		p->wstatus = (int)v;
-		p->exit_at = now_ms();
-		return;
-	}
-	/* The keeper is gone (all its tree reaped). */
-	close(p->status_fd);
-	p->status_fd = -1;
-	if (!p->exited) {
-		p->exited = 1;
-		p->wstatus = 0xff00;	/* lost: report 255 */
-		p->exit_at = now_ms();
-	}
-}
-
-/* After the exit and its output: EXIT, and the record goes. */
-static int
-proc_finish(struct sproc *p)
-{
-	uint32_t code, sig = 0, fl = p->timed_out ? SUP_X_TIMEOUT : 0;
-	size_t m;
-
-	if (!p->exited || p->out_fd[1] >= 0 || p->out_fd[2] >= 0)
-		return 0;
-	if (WIFSIGNALED(p->wstatus)) {
-		sig = (uint32_t)WTERMSIG(p->wstatus);
-		code = 128 + sig;
-	} else
-		code = (uint32_t)WEXITSTATUS(p->wstatus);
-	if (p->c != NULL) {
-		m = sup_put_begin(&p->c->wb, SUP_EXIT);
-		sup_put_u32(&p->c->wb, code);
-		sup_put_u32(&p->c->wb, sig);
-		sup_put_u32(&p->c->wb, fl);
-		sup_put_end(&p->c->wb, m);
-	}
-	proc_free(p);
-	return 1;
 }
 
 /* ---- setup and loop ----------------------------------------------- */
@@ -830,12 +480,12 @@ main(int argc, char **argv)
 	for (;;) {
 		size_t n = 0, nf, want = 2 + (size_t)nconns +
 		    sup_fwd_npoll();
-		int64_t now = now_ms(), wake = -1;
+		int64_t now = sup_now_ms(), wake = -1;
 		struct sproc *p, *pn;
 		struct conn *c, *cn;
 		int timeout;
 
-		for (p = procs; p != NULL; p = p->next)
+		for (p = sup_procs; p != NULL; p = p->next)
 			want += 4;
 		want += (size_t)stask_npoll();
 		if (want > npf) {
@@ -848,7 +498,7 @@ main(int argc, char **argv)
 		for (c = conns; c != NULL; c = c->next)
 			pf[n++] = (struct pollfd){ .fd = c->fd, .events =
 			    (short)(POLLIN | (c->wb.len ? POLLOUT : 0)) };
-		for (p = procs; p != NULL; p = p->next) {
+		for (p = sup_procs; p != NULL; p = p->next) {
 			for (int i = 1; i <= 2; i++)
 				pf[n++] = (struct pollfd){ .fd =
 				    p->out_fd[i] >= 0 && (p->c == NULL ||
@@ -882,7 +532,7 @@ main(int argc, char **argv)
 			say("poll", errno);
 			return 1;
 		}
-		now = now_ms();
+		now = sup_now_ms();
 		if (pf[0].revents)
 			on_signal();
 		/* Connections in the order pf was built (the list only
@@ -896,22 +546,22 @@ main(int argc, char **argv)
 		}
 		if (pf[1].revents & POLLIN)
 			accept_one();
-		for (p = procs; p != NULL; p = pn) {
+		for (p = sup_procs; p != NULL; p = pn) {
 			pn = p->next;
 			if (p->status_fd >= 0)
-				proc_status(p);
+				sproc_status(p);
 			for (int i = 1; i <= 2; i++)
 				if (p->out_fd[i] >= 0 && (p->c == NULL ||
 				    p->credit[i] > 0))
-					proc_output(p, i, now);
-			proc_input(p);
+					sproc_output(p, i, now);
+			sproc_input(p);
 			if (!p->exited && p->deadline > 0 &&
 			    now >= p->deadline) {
 				p->timed_out = 1;
 				p->deadline = 0;
-				proc_kill(p, SIGKILL);
+				sproc_kill(p, SIGKILL);
 			}
-			(void)proc_finish(p);
+			(void)sproc_finish(p);
 		}
 		sup_fwd_run(pf + nf, now);
 		stask_service(now);

@@ -105,19 +105,26 @@ void	 term_started(struct session *, unsigned rows, unsigned cols);
 /* The TTL warning line for left seconds. */
 void	 term_ttl_line(int64_t left, char *buf, size_t size);
 
+/* berthd stops: a named session's shell is left to berth-sup (kept for
+ * the next berthd), any other killed. */
+void	 term_let_go(struct session *);
+/* The session ended: its shell is no longer kept for a restart. */
+void	 term_keep_forget(struct app *, const struct session *);
+
 enum { TJ_START, TJ_WAIT, TJ_FREE, TJ_TOUCH };
 
 /* A blocking step, on a job thread:
- * TJ_START: loads ws_id, checks it runs, starts its shell as the
- *   workspace's user with a pty of rows x cols (or attaches to task when
- *   neither NULL nor ""): *p, or *rc != 0 and msg;
+ * TJ_START: loads the session's workspace, checks it runs, starts its
+ *   shell as the workspace's user with a pty of rows x cols (a named
+ *   session's shell is kept by berth-sup across a berthd restart, and
+ *   taken over again when there is one), or attaches to the session's
+ *   task when it names one: *p, or *rc != 0 and msg;
  * TJ_WAIT: reaps *p: *rc, *status;
  * TJ_FREE: kills and frees *p;
  * TJ_TOUCH: records activity on ids[], and their expires_at into
  *   expires[]. */
-void	 term_job_run(struct app *, int type, const char *ws_id,
-	    const char *task, const struct term_grant *, unsigned rows,
-	    unsigned cols,
+void	 term_job_run(struct app *, int type, const struct session *,
+	    const struct term_grant *, unsigned rows, unsigned cols,
 	    struct proc **p, int *rc, int *status, char *msg, size_t msgsz,
 	    char **ids, int64_t *expires, size_t nids);
 

@@ -99,10 +99,9 @@ job_main(void *arg)
 	struct job *j = arg;
 
 	term_job_run(app, j->type == J_START ? TJ_START : j->type == J_WAIT ?
-	    TJ_WAIT : j->type == J_FREE ? TJ_FREE : TJ_TOUCH, j->s ? j->s->ws_id
-	    : NULL, j->s ? j->s->task : NULL, &j->g, j->rows, j->cols, &j->p,
-	    &j->rc, &j->status, j->msg, sizeof j->msg, j->ids, j->expires,
-	    j->nids);
+	    TJ_WAIT : j->type == J_FREE ? TJ_FREE : TJ_TOUCH, j->s, &j->g,
+	    j->rows, j->cols, &j->p, &j->rc, &j->status, j->msg,
+	    sizeof j->msg, j->ids, j->expires, j->nids);
 	post(j);
 	return NULL;
 }
@@ -192,6 +191,7 @@ sess_end(struct session *s)
 	if (s->ended)
 		return;
 	s->ended = 1;
+	term_keep_forget(app, s);
 	sess_unlink(s);
 	ev_set(s->pfd, &s->evmask, 0, s);
 	s->pfd = -1;
@@ -990,11 +990,9 @@ term_stop(void)
 	}
 	for (s = sessions; s != NULL; s = sn) {
 		sn = s->next;
-		/* Kill synchronously: berthd is going away. A session
-		 * a job still holds is left to the exit. */
-		if (s->jobs == 0) {
-			proc_free(s->p);
-			s->p = NULL;
-		}
+		/* Now: berthd is going away. A session a job still
+		 * holds is left to the exit. */
+		if (s->jobs == 0)
+			term_let_go(s);
 	}
 }

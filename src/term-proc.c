@@ -2,10 +2,17 @@
  * ring, ttyd's JSON messages, and the blocking steps that run on job
  * threads (starting the shell as the workspace's user, reaping, killing,
  * recording activity). */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -14,7 +21,9 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "proc-sup.h"
 #include "proc.h"
+#include "sup-frame.h"
 #include "sup-host.h"
 #include "task.h"
 #include "term-int.h"
@@ -200,10 +209,93 @@ spec_str(const struct ws *w, const char *key)
 	    json_string_value(v) : NULL;
 }
 
+/* A named session's shell outlives berthd (berth-sup keeps it, its
+ * last output too, for terminal_idle with nobody attached): its
+ * supervisor id is kept in <state_dir>/term/<ws>.<user>.<name>. */
+static char *
+keep_path(struct app *app, const struct session *s)
+{
+	return xasprintf("%s/term/%s.%s.%s", app->cfg.state_dir, s->ws_id,
+	    s->user, s->name);
+}
+
+static void
+keep_write(struct app *app, const struct session *s, uint64_t id)
+{
+	char *dir = xasprintf("%s/term", app->cfg.state_dir);
+	char *path = keep_path(app, s), b[32];
+	int fd, n;
+
+	(void)mkdir(dir, 0700);
+	n = snprintf(b, sizeof b, "%" PRIu64 "\n", id);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, b, (size_t)n) != n)
+		log_warn("term: cannot keep session %s: %s", path,
+		    strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	free(path);
+}
+
+void
+term_let_go(struct session *s)
+{
+	if (s->name[0] != '\0' && sup_proc_id(s->p) != 0)
+		sup_proc_detach(s->p);	/* kept for the next berthd */
+	else
+		proc_free(s->p);
+	s->p = NULL;
+}
+
+void
+term_keep_forget(struct app *app, const struct session *s)
+{
+	char *path;
+
+	if (s->name[0] == '\0')
+		return;
+	path = keep_path(app, s);
+	(void)unlink(path);
+	free(path);
+}
+
+/* The kept shell of s, taken over again: 0 with *pp, else <0. */
 static int
-job_start(struct app *app, const char *ws_id, const char *task,
+keep_take(struct app *app, const struct session *s, const char *supdir,
     unsigned rows, unsigned cols, struct proc **pp)
 {
+	char *path = keep_path(app, s), b[32], *end;
+	uint64_t id;
+	ssize_t n;
+	int fd, r = ERR_NOTFOUND;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		goto out;
+	n = read(fd, b, sizeof b - 1);
+	close(fd);
+	b[n > 0 ? n : 0] = '\0';
+	id = strtoull(b, &end, 10);
+	if (n <= 0 || end == b ||
+	    (r = sup_take(supdir, SUP_REATTACH, id, pp)) != 0) {
+		unlink(path);	/* gone: a new shell */
+		r = ERR_NOTFOUND;
+		goto out;
+	}
+	if (rows > 0 && cols > 0)
+		(void)proc_resize(*pp, rows, cols);
+	log_info("term: session %s of ws=%s user=%s reattached after a "
+	    "restart", s->name, s->ws_id, s->user);
+out:
+	free(path);
+	return r;
+}
+
+static int
+job_start(struct app *app, const struct session *s, unsigned rows,
+    unsigned cols, struct proc **pp)
+{
+	const char *ws_id = s->ws_id;
 	struct db *db;
 	struct ws *w = NULL;
 	struct proc_spec ps;
@@ -222,9 +314,9 @@ job_start(struct app *app, const char *ws_id, const char *task,
 		    "first", w->name, w->state);
 		goto out;
 	}
-	if (task != NULL && *task != '\0') {
+	if (s->task[0] != '\0') {
 		/* A viewer of a task (docs/tasks.md), not a shell. */
-		if ((r = task_attach(db, ws_id, task, rows, cols, pp)) != 0)
+		if ((r = task_attach(db, ws_id, s->task, rows, cols, pp)) != 0)
 			goto out;
 		proc_set_nonblock(*pp, 1);
 		ws_touch(db, ws_id);
@@ -253,8 +345,19 @@ job_start(struct app *app, const char *ws_id, const char *task,
 	/* Through the workspace's supervisor when it has one; the shell
 	 * goes with berthd (sessions live in its memory). */
 	ps.sup_dir = supdir = sup_host_dir(ws_id);
+	if (s->name[0] != '\0') {	/* outlives berthd */
+		ps.keep = ps.keep_idle = 1;
+		ps.timeout_ms = app->cfg.terminal_idle > 0 &&
+		    app->cfg.terminal_idle < INT32_MAX / 1000 ?
+		    (int)app->cfg.terminal_idle * 1000 : 0;
+		if (keep_take(app, s, supdir, rows, cols, pp) == 0)
+			goto started;
+	}
 	if ((r = proc_start(app->rt, w->container_id, &ps, pp)) != 0)
 		goto out;
+	if (s->name[0] != '\0' && sup_proc_id(*pp) != 0)
+		keep_write(app, s, sup_proc_id(*pp));
+started:
 	proc_set_nonblock(*pp, 1);
 	ws_activity(ws_id, "terminal");
 out:
@@ -264,7 +367,7 @@ out:
 }
 
 void
-term_job_run(struct app *app, int type, const char *ws_id, const char *task,
+term_job_run(struct app *app, int type, const struct session *s,
     const struct term_grant *g, unsigned rows, unsigned cols,
     struct proc **p, int *rc, int *status, char *msg, size_t msgsz,
     char **ids, int64_t *expires, size_t nids)
@@ -278,7 +381,7 @@ term_job_run(struct app *app, int type, const char *ws_id, const char *task,
 	switch (type) {
 	case TJ_START:
 		*p = NULL;
-		if ((*rc = job_start(app, ws_id, task, rows, cols, p)) != 0)
+		if ((*rc = job_start(app, s, rows, cols, p)) != 0)
 			snprintf(msg, msgsz, "%s", *err_msg() != '\0' ?
 			    err_msg() : "cannot start a shell");
 		break;

@@ -4,9 +4,11 @@
  * size, a kill that takes a double-forked escapee, the supervisor's own
  * timeout, a process kept across its caller's crash (listed, then
  * killed), a wrong key falling back; forwarding (sup_listen, sup_incoming,
- * sup_attach): a loopback port whose connection carries bytes both ways
+ * sup_take): a loopback port whose connection carries bytes both ways
  * past the credit window and half-closes, the agent socket's modes and
- * its removal, a bogus attach refused. */
+ * its removal, a bogus attach refused; a terminal-style process
+ * (keep_idle) let go of and taken over again with its last output, and
+ * killed by its timeout only once nobody holds it. */
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -421,14 +423,14 @@ test_forward(void)
 	CHECK_EQ_INT(r, 1);
 	CHECK_EQ_STR(peer, "127.0.0.1");
 	CHECK(pport > 0);
-	CHECK_EQ_INT(sup_attach(dir, id, &p), 0);
+	CHECK_EQ_INT(sup_take(dir, SUP_ATTACH, id, &p), 0);
 	if (p == NULL)
 		goto out;
 	/* Taken once only. */
 	{
 		struct proc *q = NULL;
 
-		CHECK(sup_attach(dir, id, &q) < 0);
+		CHECK(sup_take(dir, SUP_ATTACH, id, &q) < 0);
 		CHECK(q == NULL);
 	}
 	proc_set_nonblock(p, 1);
@@ -470,7 +472,7 @@ test_forward(void)
 	p = NULL;
 
 	/* A bogus id is refused. */
-	CHECK(sup_attach(dir, 987654321, &p) < 0);
+	CHECK(sup_take(dir, SUP_ATTACH, 987654321, &p) < 0);
 
 	/* The agent socket: 0600 in a 0700 directory, gone with l. */
 	CHECK_EQ_INT(sup_listen(dir, SUP_FWD_AGENT, "", 0, &p, agent,
@@ -511,6 +513,69 @@ out:
 	proc_free(l);
 }
 
+/* Reads from p until want shows up (or 5 s): 1 when it did. */
+static int
+read_until(struct proc *p, const char *want)
+{
+	char b[70000];
+	size_t got = 0;
+	ssize_t n;
+	int st;
+
+	for (int i = 0; i < 500; i++) {
+		while ((n = proc_read(p, &st, b + got, sizeof b - 1 - got)) >
+		    0)
+			got += (size_t)n;
+		b[got] = '\0';
+		if (strstr(b, want) != NULL)
+			return 1;
+		if (n == 0 || got >= sizeof b - 1)
+			return 0;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static void
+test_reattach(void)
+{
+	const char *a[] = { "sh", "-c", "echo first-line; exec cat", NULL };
+	struct proc_spec s = { .argv = a, .tty = 1, .rows = 24, .cols = 80,
+	    .attach_stdin = 1, .keep = 1, .keep_idle = 1, .timeout_ms = 400 };
+	struct proc *p = NULL, *q = NULL;
+	uint64_t id;
+
+	s.sup_dir = dir;
+	CHECK_EQ_INT(proc_start(NULL, "none", &s, &p), 0);
+	if (p == NULL)
+		return;
+	proc_set_nonblock(p, 1);
+	CHECK(read_until(p, "first-line"));
+	id = sup_proc_id(p);
+	CHECK(id != 0);
+	/* Let go: the process stays (400 ms: its timeout runs from now). */
+	sup_proc_detach(p);
+	usleep(100000);
+	CHECK_EQ_INT(sup_take(dir, SUP_REATTACH, id, &q), 0);
+	if (q == NULL)
+		return;
+	proc_set_nonblock(q, 1);
+	CHECK(read_until(q, "first-line"));	/* its last output */
+	CHECK(proc_write(q, "typed\n", 6) == 6);
+	CHECK(read_until(q, "typed"));
+	/* Held, it outlives the timeout. */
+	usleep(600000);
+	CHECK(proc_write(q, "still\n", 6) == 6);
+	CHECK(read_until(q, "still"));
+	/* Taken by one connection at a time. */
+	CHECK(sup_take(dir, SUP_REATTACH, id, &p) < 0);
+	/* Let go again: gone after its timeout, so no reattach. */
+	sup_proc_detach(q);
+	usleep(900000);
+	CHECK(sup_take(dir, SUP_REATTACH, id, &p) < 0);
+	CHECK(sup_take(dir, SUP_REATTACH, 987654321, &p) < 0);
+}
+
 int
 main(void)
 {
@@ -523,6 +588,7 @@ main(void)
 	test_timeout();
 	test_keep();
 	test_forward();
+	test_reattach();
 	test_fallback();	/* spoils the key: last */
 	sup_down();
 	CHECK_DONE();
