@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <openssl/rand.h>
 
 #include "agent-link.h"
+#include "agent-seal.h"
 #include "err.h"
 #include "timeutil.h"
 #include "xmalloc.h"
@@ -94,6 +96,24 @@ nonce(char out[NONCE_HEX + 1])
 		return err_set(ERR_INTERNAL, "no randomness for a nonce");
 	hex(r, sizeof r, out);
 	return 0;
+}
+
+/* The key of one direction: HMAC-SHA256(tok, "key " who "\n" snonce
+ * "\n" cnonce "\n" target); who is the side that seals with it. */
+static void
+link_key(const char *tok, const char *who, const char *snonce,
+    const char *cnonce, const char *target, unsigned char *out)
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int mlen = 0;
+	char *msg = xasprintf("key %s\n%s\n%s\n%s", who, snonce, cnonce,
+	    target);
+
+	HMAC(EVP_sha256(), tok, (int)strlen(tok), (unsigned char *)msg,
+	    strlen(msg), mac, &mlen);
+	free(msg);
+	memcpy(out, mac, AGENT_KEY_LEN);
+	OPENSSL_cleanse(mac, sizeof mac);
 }
 
 /* HMAC-SHA256(tok, who "\n" a "\n" b "\n" target) in hex. */
@@ -242,7 +262,7 @@ tcp_connect(const char *hostport, int64_t deadline, int *fdp)
 
 int
 agent_link_connect(int fd, const char *tok, const char *peer,
-    const char *target, int timeout_ms)
+    const char *target, int timeout_ms, struct agent_keys *k)
 {
 	char line[AGENT_LINE_MAX], snonce[NONCE_HEX + 1], cnonce[NONCE_HEX + 1];
 	char mac[MAC_HEX + 1], *msg = NULL;
@@ -251,7 +271,7 @@ agent_link_connect(int fd, const char *tok, const char *peer,
 
 	if ((r = get_line(fd, line, sizeof line, deadline)) != 0)
 		goto out;
-	if (strncmp(line, "BERTH-AGENT/1 ", 14) != 0 ||
+	if (strncmp(line, "BERTH-AGENT/2 ", 14) != 0 ||
 	    strlen(line + 14) != NONCE_HEX) {
 		r = err_set(ERR_BACKEND, "%s is not a berth agent", peer);
 		goto out;
@@ -276,10 +296,31 @@ agent_link_connect(int fd, const char *tok, const char *peer,
 		    "join token", peer);
 		goto out;
 	}
+	link_key(tok, "manager", snonce, cnonce, target, k->tx);
+	link_key(tok, "agent", snonce, cnonce, target, k->rx);
 	r = 0;
  out:
 	free(msg);
 	return r;
+}
+
+struct carrier {
+	int			plain, wire;
+	struct agent_keys	k;
+};
+
+/* One link's records on the manager's side, until both ends are done. */
+static void *
+carrier_main(void *arg)
+{
+	struct carrier *c = arg;
+
+	(void)agent_seal_relay(c->plain, c->wire, &c->k);
+	close(c->plain);
+	close(c->wire);
+	OPENSSL_cleanse(&c->k, sizeof c->k);
+	free(c);
+	return NULL;
 }
 
 int
@@ -287,26 +328,55 @@ agent_dial(const char *hostport, const char *target, int timeout_ms,
     int *fdp)
 {
 	int64_t deadline = mono_ms() + timeout_ms;
-	int fd = -1, r, left;
+	struct carrier *c = NULL;
+	pthread_attr_t at;
+	pthread_t t;
+	int fd = -1, sv[2] = { -1, -1 }, r, left;
 
 	*fdp = -1;
 	if (client_token[0] == '\0')
 		return err_set(ERR_INVAL, "no agent token configured");
 	if ((r = tcp_connect(hostport, deadline, &fd)) != 0)
 		return r;
+	c = xcalloc(1, sizeof *c);
 	left = (int)(deadline - mono_ms());
 	if ((r = agent_link_connect(fd, client_token, hostport, target,
-	    left > 0 ? left : 1)) != 0) {
-		close(fd);
-		return r;
+	    left > 0 ? left : 1, &c->k)) != 0)
+		goto out;
+	/* The caller gets a local socket; a thread seals and opens. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0,
+	    sv) != 0) {
+		r = err_set(ERR_IO, "socketpair: %s", strerror(errno));
+		goto out;
 	}
-	*fdp = fd;
+	c->plain = sv[1];
+	c->wire = fd;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&t, &at, carrier_main, c);
+	pthread_attr_destroy(&at);
+	if (r != 0) {
+		r = err_set(ERR_INTERNAL, "pthread_create: %s", strerror(r));
+		goto out;
+	}
+	*fdp = sv[0];
 	return 0;
+ out:
+	if (c != NULL)
+		OPENSSL_cleanse(&c->k, sizeof c->k);
+	free(c);
+	if (sv[0] >= 0) {
+		close(sv[0]);
+		close(sv[1]);
+	}
+	close(fd);
+	return r;
 }
 
 int
 agent_link_accept(int fd, const char *tok, int timeout_ms,
-    int (*open_target)(const char *, void *, int *), void *arg, int *tfdp)
+    int (*open_target)(const char *, void *, int *), void *arg, int *tfdp,
+    struct agent_keys *k)
 {
 	char line[AGENT_LINE_MAX], snonce[NONCE_HEX + 1], mac[MAC_HEX + 1];
 	char *hello = NULL, *ok = NULL, *cn, *cm, *tg;
@@ -315,7 +385,7 @@ agent_link_accept(int fd, const char *tok, int timeout_ms,
 
 	if ((r = set_nonblock(fd, 1)) != 0 || (r = nonce(snonce)) != 0)
 		return r;
-	hello = xasprintf("BERTH-AGENT/1 %s\n", snonce);
+	hello = xasprintf("BERTH-AGENT/2 %s\n", snonce);
 	if ((r = put_line(fd, hello, deadline)) != 0 ||
 	    (r = get_line(fd, line, sizeof line, deadline)) != 0)
 		goto out;
@@ -349,7 +419,10 @@ agent_link_accept(int fd, const char *tok, int timeout_ms,
 	if ((r = put_line(fd, ok, deadline)) != 0) {
 		close(*tfdp);
 		*tfdp = -1;
+		goto out;
 	}
+	link_key(tok, "agent", snonce, cn, tg, k->tx);
+	link_key(tok, "manager", snonce, cn, tg, k->rx);
  out:
 	free(hello);
 	free(ok);

@@ -3,16 +3,19 @@
  * token (a file only its owner reads); a link starts with a challenge
  * both ways: the agent sends a fresh nonce, the manager answers with its
  * own nonce and HMAC-SHA256(token, both nonces, target), the agent proves
- * the token back the same way, then the TCP connection is a plain byte
- * pipe to the target on the node: "engine" (the node's Docker engine
- * API) or "sup <workspace id>" (that workspace's supervisor socket).
- * Authenticated, not encrypted: a link carries engine API calls and
- * workspace I/O in clear, so agents belong on a private network.
+ * the token back the same way; from then on the TCP connection carries
+ * the target's bytes in sealed records (agent-seal.h: ChaCha20-Poly1305,
+ * a key per direction derived from the token and both nonces). Targets:
+ * "engine" (the node's Docker engine API) or "sup <workspace id>" (that
+ * workspace's supervisor socket). The handshake's lines (nonces, proofs,
+ * the target's name) are in clear; nothing after them is.
  * Any thread once agent_link_init has run. */
 #ifndef BERTH_AGENT_LINK_H
 #define BERTH_AGENT_LINK_H
 
 #include <stddef.h>
+
+#include "agent-seal.h"
 
 #define AGENT_URL_PREFIX	"agent://"	/* engine hosts through one */
 #define AGENT_LINE_MAX		512
@@ -25,24 +28,28 @@ int	agent_token_read(const char *path, char *tok, size_t size);
 /* Sets this process's token for agent_dial (the manager side). */
 int	agent_link_init(const char *token_file);
 /* Connects to the agent at hostport ("10.0.0.2:7070"), authenticates
- * both ways and asks for target; *fdp is then a non-blocking socket
- * carrying the target's bytes. ERR_BACKEND when unreachable, ERR_UNAUTH
+ * both ways and asks for target; *fdp is then a non-blocking local
+ * socket carrying the target's bytes (a detached thread seals and opens
+ * them on the link until both ends are done; a refused record drops the
+ * link, which the caller sees as its end). ERR_BACKEND when unreachable, ERR_UNAUTH
  * when either side's proof fails, ERR_NOTFOUND when the agent has no such
  * target, ERR_TIMEOUT past timeout_ms. */
 int	agent_dial(const char *hostport, const char *target, int timeout_ms,
 	    int *fdp);
 /* The manager's side of the handshake on a connected socket fd to the
  * agent named peer (for messages), with the join token tok; the same
- * errors as agent_dial. fd is left open either way. */
+ * errors as agent_dial. fd is left open either way; on success *k
+ * holds the link's keys for agent_seal_relay. */
 int	agent_link_connect(int fd, const char *tok, const char *peer,
-	    const char *target, int timeout_ms);
+	    const char *target, int timeout_ms, struct agent_keys *k);
 /* The agent's side on an accepted connection fd: challenge, check the
  * manager's proof with tok, then open_target(target, arg, tfdp) for the
  * target asked for (its error message goes back to the manager), and
- * only then prove the token back. 0 with *tfdp open; otherwise the
- * connection is to be closed. */
+ * only then prove the token back. 0 with *tfdp open and the link's
+ * keys in *k (agent_seal_relay); otherwise the connection is to be
+ * closed. */
 int	agent_link_accept(int fd, const char *tok, int timeout_ms,
 	    int (*open_target)(const char *, void *, int *), void *arg,
-	    int *tfdp);
+	    int *tfdp, struct agent_keys *k);
 
 #endif

@@ -1,8 +1,9 @@
 /* agent.c: `berthd agent` (agent.h). The main thread accepts; each link
  * is one detached thread that runs the handshake (agent-link.c) under a
  * deadline, opens the target (the engine's unix socket, or the
- * supervisor socket <state>/sup/<id>/sup.sock) and copies bytes both
- * ways until both ends are done. Nothing is served before the manager
+ * supervisor socket <state>/sup/<id>/sup.sock) and carries its bytes
+ * in sealed records (agent-seal.c) until both ends are done; a record
+ * that fails its check drops the link. Nothing is served before the manager
  * proved the join token; the number of links is capped. */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -36,7 +37,6 @@
 
 #define AGENT_AUTH_MS	5000
 #define AGENT_LINKS_MAX	512
-#define AGENT_BUF	(64 * 1024)
 
 static char		 token[256];
 static char		*engine_sock;	/* path of the engine's socket */
@@ -96,87 +96,21 @@ open_target(const char *target, void *arg, int *fdp)
 	return r;
 }
 
-/* Copies both ways until both directions ended (a half-close is passed
- * on), or either side failed. */
-static void
-relay(int a, int b)
-{
-	struct pollfd p[2];
-	char *buf[2] = { xmalloc(AGENT_BUF), xmalloc(AGENT_BUF) };
-	size_t len[2] = { 0, 0 }, off[2] = { 0, 0 };
-	int fd[2] = { a, b }, eof[2] = { 0, 0 }, shut[2] = { 0, 0 };
-
-	/* direction i: fd[i] -> fd[1 - i] through buf[i] */
-	for (;;) {
-		for (int i = 0; i < 2; i++)
-			if (eof[i] && len[i] == off[i] && !shut[i]) {
-				(void)shutdown(fd[1 - i], SHUT_WR);
-				shut[i] = 1;
-			}
-		if (shut[0] && shut[1])
-			break;
-		for (int i = 0; i < 2; i++) {
-			p[i].fd = fd[i];
-			p[i].events = 0;
-			p[i].revents = 0;
-		}
-		for (int i = 0; i < 2; i++) {
-			if (len[i] > off[i])
-				p[1 - i].events |= POLLOUT;
-			else if (!eof[i])
-				p[i].events |= POLLIN;
-		}
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (int i = 0; i < 2; i++) {
-			ssize_t n;
-
-			if ((p[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
-			    !eof[i] && len[i] == off[i]) {
-				n = recv(fd[i], buf[i], AGENT_BUF, 0);
-				if (n < 0 && (errno == EINTR ||
-				    errno == EAGAIN))
-					continue;
-				if (n <= 0)
-					eof[i] = 1;
-				else {
-					len[i] = (size_t)n;
-					off[i] = 0;
-				}
-			}
-			if ((p[1 - i].revents & (POLLOUT | POLLERR)) &&
-			    len[i] > off[i]) {
-				n = send(fd[1 - i], buf[i] + off[i],
-				    len[i] - off[i], MSG_NOSIGNAL);
-				if (n < 0 && (errno == EINTR ||
-				    errno == EAGAIN))
-					continue;
-				if (n <= 0)
-					goto out;
-				off[i] += (size_t)n;
-			}
-		}
-	}
- out:
-	free(buf[0]);
-	free(buf[1]);
-}
-
 static void *
 link_main(void *arg)
 {
-	int fd = (int)(intptr_t)arg, tfd = -1, one = 1;
+	struct agent_keys k;
+	int fd = (int)(intptr_t)arg, tfd = -1, one = 1, r;
 
 	/* Supervisor frames are small: no Nagle wait on them. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (agent_link_accept(fd, token, AGENT_AUTH_MS, open_target, NULL,
-	    &tfd) == 0)
-		relay(fd, tfd);
-	else
+	    &tfd, &k) != 0)
 		log_info("link refused: %s", err_msg());
+	else if ((r = agent_seal_relay(tfd, fd, &k)) == ERR_UNAUTH ||
+	    r == ERR_TOOBIG)
+		log_warn("link dropped: %s", err_msg());
+	explicit_bzero(&k, sizeof k);
 	if (tfd >= 0)
 		close(tfd);
 	close(fd);
