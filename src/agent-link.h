@@ -31,9 +31,9 @@ int	agent_link_init(const char *token_file);
  * both ways and asks for target; *fdp is then a non-blocking local
  * socket carrying the target's bytes (a detached thread seals and opens
  * them on the link until both ends are done; a refused record drops the
- * link, which the caller sees as its end). ERR_BACKEND when unreachable, ERR_UNAUTH
- * when either side's proof fails, ERR_NOTFOUND when the agent has no such
- * target, ERR_TIMEOUT past timeout_ms. */
+ * link, which the caller sees as its end). ERR_BACKEND when
+ * unreachable, ERR_UNAUTH when either side's proof fails, ERR_NOTFOUND
+ * when the agent has no such target, ERR_TIMEOUT past timeout_ms. */
 int	agent_dial(const char *hostport, const char *target, int timeout_ms,
 	    int *fdp);
 /* The manager's side of the handshake on a connected socket fd to the
