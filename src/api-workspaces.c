@@ -144,17 +144,19 @@ h_list(struct req *r)
 static int
 h_create(struct req *r)
 {
+	struct app *app = req_app(r);
+	struct db *db = req_db(r);
 	json_t *body = NULL;
 	struct ws *w = NULL;
 	int rc;
 
 	if ((rc = req_json_body(r, &body)) != 0)
 		return rc;
-	rc = ws_create(req_app(r), req_db(r), req_who(r), body, &w);
+	rc = ws_create(app, db, req_who(r), body, &w);
 	json_decref(body);
 	if (rc != 0)
 		return rc;
-	rc = reply_json(r, 201, ws_to_json(req_app(r), req_db(r), w));
+	rc = reply_json(r, 201, ws_to_json(app, db, w));
 	ws_free(w);
 	return rc;
 }

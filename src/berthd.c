@@ -33,6 +33,7 @@
 #include "task.h"
 #include "tmpl.h"
 #include "vol-loop.h"
+#include "ws.h"
 #include "xmalloc.h"
 
 
@@ -241,7 +242,7 @@ main(int argc, char **argv)
 	if (rt_ping(app.rt) != 0)
 		log_warn("%s; workspaces can't start until it answers",
 		    err_msg());
-	else if (rt_network_ensure(app.rt, app.cfg.network) != 0)
+	else if (ws_network_ensure(&app) != 0)
 		log_warn("workspace network: %s", err_msg());
 	disk_limit_check(&app);
 	if (gpu_startup(&app, db) != 0)

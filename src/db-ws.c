@@ -38,6 +38,7 @@ ws_free(struct ws *w)
 	free(w->op);
 	free(w->activity_source);
 	json_decref(w->spec);
+	json_decref(w->gpus);
 	free(w);
 }
 
@@ -459,4 +460,175 @@ db_ws_outcome(struct db *db, const char *id, const char *state,
 	    "ELSE stopped_at END WHERE id = ?", "ssiis", state,
 	    error ? error : "", (int64_t)((flags & DB_WS_STOPPED) != 0), now,
 	    id);
+}
+
+int
+db_ws_active_check(struct db *db, const char *owner, int max)
+{
+	if (db_ws_count_active(db, owner) >= max)
+		return err_set(ERR_QUOTA, "quota reached: at most %d running "
+		    "workspaces (stop or delete one first)", max);
+	return 0;
+}
+
+/* Inside the create's transaction: finds or adds each volume of mounts
+ * (adding takes n's id and backend name for it, within the volume
+ * quota), filling volume_id and backend into the mount. */
+static int
+create_volumes(struct db *db, const struct db_ws_new *n, int quota_gib)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(n->rec->spec, "volumes"), i, m) {
+		const char *name = json_string_value(json_object_get(m,
+		    "name"));
+		char *id = NULL, *backend = NULL;
+		int r;
+
+		if ((r = db_vol_by_name(db, n->rec->owner, name, &id,
+		    &backend)) != 0 && r != ERR_NOTFOUND)
+			return r;
+		if (id == NULL) {
+			int64_t used = 0, ignored = 0;
+			if (i >= n->nvol_new)
+				return err_set(ERR_INTERNAL, "no id for a new "
+				    "volume");
+			db_vol_usage(db, n->rec->owner, NULL, &used, &ignored);
+			if (used + n->volume_gib > quota_gib)
+				return err_set(ERR_QUOTA, "volume quota "
+				    "exceeded: %lld of %d GiB used, a new "
+				    "volume takes %d", (long long)used,
+				    quota_gib, n->volume_gib);
+			id = xstrdup(n->vol_new_ids[i]);
+			backend = xstrdup(n->vol_new_backends[i]);
+			if ((r = db_vol_add(db, id, n->rec->owner, name,
+			    backend, n->volume_gib)) != 0) {
+				free(id);
+				free(backend);
+				return r;
+			}
+		}
+		json_object_set_new(m, "volume_id", json_string(id));
+		json_object_set_new(m, "backend", json_string(backend));
+		free(id);
+		free(backend);
+	}
+	return 0;
+}
+
+/* Inside the create's transaction, where the engine places GPUs: the
+ * units the owner's running and creating workspaces asked for (this one
+ * included, as it is inserted), and this request's, within max. */
+static int
+create_gpu_requests(struct db *db, const struct db_ws_new *n, int max)
+{
+	sqlite3_stmt *st;
+	int have = 0, want = 0, u, r;
+
+	if ((r = n->gpu_units(n->rec->gpu_request, &want)) != 0)
+		return r;
+	if ((st = db_prep(db, "SELECT gpu_request FROM workspaces WHERE "
+	    "owner = ? AND state IN ('running', 'creating')")) == NULL)
+		return ERR_INTERNAL;
+	db_bind(st, "s", n->rec->owner);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (n->gpu_units(db_col_text(st, 0), &u) == 0)
+			have += u;
+	sqlite3_finalize(st);
+	if (max >= 0 && have + want > max)
+		return err_set(ERR_QUOTA, "GPU quota: %d held, %d asked, %d "
+		    "allowed", have, want, max);
+	return 0;
+}
+
+int
+db_ws_create(struct db *db, const struct db_ws_new *n, struct ws **out,
+    json_t **gpus)
+{
+	const struct ws *w = n->rec;
+	int q_ws = n->quota_ws, q_gpu = n->quota_gpus, q_gib = n->quota_gib;
+	struct err_saved msg;
+	json_t *m, *alloc = NULL;
+	size_t i;
+	int r, port;
+
+	*out = NULL;
+	*gpus = NULL;
+	if ((r = db_begin(db)) != 0)
+		return r;
+	db_user_quotas(db, w->owner, &q_ws, &q_gpu, &q_gib);
+	if ((r = db_ws_active_check(db, w->owner, q_ws)) != 0)
+		goto out;
+	if (db_ws_name_taken(db, w->owner, w->name)) {
+		r = err_set(ERR_CONFLICT, "you already have a workspace named "
+		    "'%s'", w->name);
+		goto out;
+	}
+	if ((r = create_volumes(db, n, q_gib)) != 0 ||
+	    (r = db_ws_insert(db, w)) != 0)
+		goto out;
+	json_array_foreach(json_object_get(w->spec, "volumes"), i, m)
+		if ((r = db_ws_add_volume(db, w->id,
+		    json_string_value(json_object_get(m, "volume_id")),
+		    json_string_value(json_object_get(m, "mount")))) != 0)
+			goto out;
+	if (*w->gpu_request != '\0' && n->gpu_units != NULL)
+		r = create_gpu_requests(db, n, q_gpu);
+	else if (*w->gpu_request != '\0')
+		r = db_gpu_alloc(db, w->id, w->owner, w->gpu_request, q_gpu,
+		    NULL, &alloc);
+	if (r != 0)
+		goto out;
+	if (n->port_free != NULL &&
+	    ((r = db_port_alloc(db, w->id, n->port_lo, n->port_hi,
+	    n->port_free, n->port_arg, &port)) != 0 ||
+	    (r = db_ws_set_ssh_port(db, w->id, port)) != 0))
+		goto out;
+	if ((r = db_ws_get(db, w->id, out)) != 0 ||
+	    (r = db_gpu_allocated(db, w->id, gpus)) != 0)
+		goto out;
+	db_event(db, w->owner, "workspace.create", w->id, "ok", w->image);
+	r = db_commit(db);
+out:
+	json_decref(alloc);
+	if (r != 0) {
+		err_save(&msg);
+		db_rollback(db);
+		ws_free(*out);
+		*out = NULL;
+		json_decref(*gpus);
+		*gpus = NULL;
+		r = err_restore(r, &msg);
+	}
+	return r;
+}
+
+int
+db_ws_settle(struct db *db, struct ws **wp, const struct db_ws_out *o)
+{
+	struct ws *w = *wp, *again = NULL;
+	struct err_saved msg;
+	int r;
+
+	if ((r = db_begin(db)) != 0)
+		return r;
+	if ((o->container_id == NULL ||
+	    (r = db_ws_set_container(db, w->id, o->container_id)) == 0) &&
+	    (r = db_ws_outcome(db, w->id, o->state, o->error, o->flags)) == 0) {
+		if (o->action != NULL)
+			db_event(db, o->actor, o->action, w->id, o->result,
+			    o->detail);
+		if ((r = db_ws_get(db, w->id, &again)) == 0)
+			r = db_commit(db);
+	}
+	if (r != 0) {
+		err_save(&msg);
+		db_rollback(db);
+		ws_free(again);
+		return err_restore(r, &msg);
+	}
+	ws_free(w);
+	*wp = again;
+	return 0;
 }

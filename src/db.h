@@ -315,6 +315,51 @@ int64_t		 db_ws_next_due(struct db *);
 int		 db_port_alloc(struct db *, const char *ws_id, int lo, int hi,
 		    int (*is_free)(void *arg, int port), void *arg, int *port);
 
+/* ERR_QUOTA when owner holds max quota slots (db_ws_count_active). */
+int		 db_ws_active_check(struct db *, const char *owner, int max);
+
+/* A new workspace: everything its create decides, in one transaction. */
+struct db_ws_new {
+	/* The record (state "creating", op "create" are the store's);
+	 * spec.volumes [{name, mount}] get volume_id and backend. */
+	const struct ws	*rec;
+	/* The quotas where the owner has none of their own. */
+	int		 quota_ws, quota_gpus, quota_gib;
+	/* A volume the owner lacks is added with the id and backend name
+	 * of its place in spec.volumes, of volume_gib GiB. */
+	const char *const *vol_new_ids;
+	const char *const *vol_new_backends;
+	size_t		 nvol_new;
+	int		 volume_gib;
+	/* NULL: GPUs are allocated here by device (db_gpu_alloc). Else
+	 * the engine places them: the GPU quota counts the units of the
+	 * owner's requests, which this says (0 or an error). */
+	int		(*gpu_units)(const char *request, int *units);
+	/* Direct SSH: a port in port_lo..port_hi that port_free says is
+	 * free (db_port_alloc); port_free NULL: none. */
+	int		 port_lo, port_hi;
+	int		(*port_free)(void *arg, int port);
+	void		*port_arg;
+};
+/* The owner's quotas, the running quota, the name, the volumes, the
+ * record, its GPUs, its direct SSH port and the "workspace.create" event,
+ * all or nothing. *out: the record as stored; *gpus: what it holds (as
+ * db_gpu_allocated). */
+int		 db_ws_create(struct db *, const struct db_ws_new *,
+		    struct ws **out, json_t **gpus);
+/* An outcome with its container and event, in one transaction. */
+struct db_ws_out {
+	const char	*container_id;	/* NULL: unchanged */
+	const char	*state;
+	const char	*error;		/* as db_ws_outcome */
+	int		 flags;		/* DB_WS_* */
+	const char	*actor, *action, *result, *detail;	/* the event;
+						 * action NULL: none */
+};
+/* Records o for *w and reads *w again as stored (replacing it). */
+int		 db_ws_settle(struct db *, struct ws **w,
+		    const struct db_ws_out *o);
+
 /* The state machine's store half (ws-life.c holds the table). */
 /* Records the intent to run op on id (and state, when not NULL), when
  * the record is still at version (compare-and-set; ERR_CONFLICT when it

@@ -164,6 +164,11 @@ enum {
 	 * host_port; rt_port_free). Without it such a spec is refused
 	 * (ERR_UNSAT) and rt_port_free says 0. */
 	RT_CAP_PUBLISHES_PORTS	= 1u << 2,
+	/* The engine places containers on nodes of its choosing: a
+	 * started one can be "pending" (no place yet) or "unavailable"
+	 * (its node down). Without it a started container is running or
+	 * has ended. */
+	RT_CAP_PLACES		= 1u << 3,
 };
 /* The RT_CAP_* bits of the backend. */
 unsigned	 rt_caps(const struct rt *);

@@ -32,20 +32,12 @@ const char *const direct_caps[] = { "SETUID", "SETGID", "SYS_CHROOT",
 const char *const direct_sshd_cmd[] = { "/usr/sbin/sshd", "-D", "-e",
     "-o", "HostKey=" DIRECT_HOSTKEY, "-o", "PidFile=none", NULL };
 
-static int
-port_free(void *arg, int port)
+int
+direct_port_free(void *arg, int port)
 {
 	struct app *app = arg;
 
 	return rt_port_free(app->rt, app->cfg.direct_ssh_address, port);
-}
-
-int
-direct_port_alloc(struct app *app, struct db *db, const char *ws_id,
-    int *port)
-{
-	return db_port_alloc(db, ws_id, app->cfg.direct_port_min,
-	    app->cfg.direct_port_max, port_free, app, port);
 }
 
 int

@@ -16,11 +16,10 @@ struct db;
 #define DIRECT_KEYS	"/etc/berth/authorized_keys"
 #define DIRECT_HOSTKEY	"/etc/berth/ssh_host_ed25519_key"
 
-/* Inside the caller's transaction: takes the lowest free port of the
- * range for ws_id (also free on the host right now). ERR_UNSAT when the
- * range is used up. */
-int	direct_port_alloc(struct app *, struct db *, const char *ws_id,
-	    int *port);
+/* 1 when port is free on the host for direct SSH now (arg: the struct
+ * app); what a create gives db_ws_create to take the lowest free port of
+ * direct_port_min..direct_port_max. */
+int	direct_port_free(void *arg, int port);
 /* A fresh ed25519 key pair: the private key in OpenSSH format and the
  * public key line ("ssh-ed25519 AAAA… comment"). Caller frees both;
  * the private key must never be stored or logged. */

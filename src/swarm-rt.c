@@ -819,7 +819,7 @@ swarm_rt_free(struct rt *rt)
 
 static const struct rt_ops swarm_rt_ops = {
 	.kind = "swarm",
-	.caps = RT_CAP_SCHEDULES_GPUS,
+	.caps = RT_CAP_SCHEDULES_GPUS | RT_CAP_PLACES,
 	.free = swarm_rt_free,
 	.ping = swarm_ping,
 	.image_exists = swarm_image_exists,

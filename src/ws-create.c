@@ -1,7 +1,9 @@
 /* ws-create.c: POST /v1/workspaces: the body checked against templates
- * and limits, then in one transaction quota, name, volumes, GPU and the
- * record; the engine side is the "create" transition (ws-life.c), run
- * here (wait) or in a thread of its own. Any thread. */
+ * and limits, then in one store call (db_ws_create) quota, name, volumes,
+ * GPU, the record and its event; the engine side is the "create"
+ * transition (ws-life.c), run here (wait) or in a thread of its own.
+ * Also PATCH (ttl, idle_timeout, name), which shares the body checks.
+ * Any thread. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,28 @@
 static const char *const create_fields[] = { "name", "template", "image",
     "gpu", "cpus", "memory", "env", "ports", "volumes", "command", "ttl",
     "idle_timeout", "ssh", "wait", "workdir", NULL };
+
+/* A duration given as "90m" or as integer seconds. */
+static int
+parse_duration_field(const json_t *body, const char *key, int64_t *out,
+    int *present)
+{
+	json_t *v = json_object_get(body, key);
+
+	*present = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	*present = 1;
+	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+	    json_integer_value(v) <= 10LL * 366 * 86400) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v) && duration_parse(json_string_value(v), out) == 0)
+		return 0;
+	return err_set(ERR_INVAL, "field '%s' must be a duration like \"90m\", "
+	    "\"4h\" or seconds", key);
+}
 
 static int
 parse_memory(const json_t *v, int64_t *out)
@@ -176,52 +200,6 @@ parse_volumes(const json_t *vols, json_t **out)
 		}
 		json_array_append_new(arr, json_pack("{s:s,s:s}", "name", name,
 		    "mount", mount));
-	}
-	return 0;
-}
-
-/* Inside the transaction: finds or creates each volume record, fills
- * volume_id and backend into the mounts. */
-static int
-volumes_attach(struct app *app, struct db *db, const char *owner,
-    json_t *mounts, int quota_gib)
-{
-	json_t *m;
-	size_t i;
-
-	json_array_foreach(mounts, i, m) {
-		const char *name;
-
-		name = json_string_value(json_object_get(m, "name"));
-		char *id = NULL, *backend = NULL;
-		int r;
-
-		if ((r = db_vol_by_name(db, owner, name, &id, &backend)) != 0 &&
-		    r != ERR_NOTFOUND)
-			return r;
-		if (id == NULL) {
-			char uuid[40];
-			int64_t used = 0, ignored = 0;
-			db_vol_usage(db, owner, NULL, &used, &ignored);
-			if (used + VOLUME_DEFAULT_GIB > quota_gib)
-				return err_set(ERR_QUOTA, "volume quota "
-				    "exceeded: %lld of %d GiB used, a new "
-				    "volume takes %d", (long long)used,
-				    quota_gib, VOLUME_DEFAULT_GIB);
-			auth_uuid(uuid);
-			id = xstrdup(uuid);
-			backend = ws_volume_backend(owner, name, id);
-			if ((r = db_vol_add(db, id, owner, name, backend,
-			    VOLUME_DEFAULT_GIB)) != 0) {
-				free(id);
-				free(backend);
-				return r;
-			}
-		}
-		json_object_set_new(m, "volume_id", json_string(id));
-		json_object_set_new(m, "backend", json_string(backend));
-		free(id);
-		free(backend);
 	}
 	return 0;
 }
@@ -445,40 +423,13 @@ ws_create_check(struct app *app, const json_t *body)
 	return r;
 }
 
-struct gpu_sum {
-	int	n;
-};
-
-static void
-gpu_sum_add(void *arg, const struct ws *w)
-{
-	struct gpu_sum *g = arg;
-	char kind[32];
-	int n = 0;
-
-	if ((strcmp(w->state, "running") == 0 ||
-	    strcmp(w->state, "creating") == 0) &&
-	    ws_gpu_resource(w->gpu_request, kind, sizeof kind, &n) == 0)
-		g->n += n;
-}
-
-/* On a cluster: the GPUs the owner's running workspaces asked for, and
- * gpu, within max (in the create's transaction: atomic). */
+/* Where the engine places GPUs: how many units a request takes. */
 static int
-cluster_gpu_quota(struct db *db, const char *owner, const char *gpu, int max)
+gpu_units(const char *request, int *units)
 {
-	struct db_ws_filter f = { 0, owner, NULL, NULL };
-	struct gpu_sum g = { 0 };
 	char kind[32];
-	int n, r;
 
-	if ((r = ws_gpu_resource(gpu, kind, sizeof kind, &n)) != 0 ||
-	    (r = db_ws_each(db, &f, gpu_sum_add, &g)) != 0)
-		return r;
-	if (max >= 0 && g.n + n > max)
-		return err_set(ERR_QUOTA, "GPU quota: %d held, %d asked, %d "
-		    "allowed", g.n, n, max);
-	return 0;
+	return ws_gpu_resource(request, kind, sizeof kind, units);
 }
 
 int
@@ -493,37 +444,28 @@ ws_create_ex(struct app *app, struct db *db, const struct principal *who,
     const json_t *body, const char *extra_key, struct ws **out)
 {
 	struct create_args a;
-	const char *name, *tname, *image, *gpu, *ssh;
+	const char *image, *vnew[16], *bnew[16];
+	struct db_ws_new n;
+	pthread_mutex_t *lk = NULL;
 	json_t *spec = NULL, *v, *gpus = NULL;
-	int64_t memory, ttl, idle, pids = app->cfg.default_pids;
-	int wait, r, q_ws, q_gpu, q_gib;
-	size_t vi;
-	double cpus;
-	char id[40];
+	char id[40], vids[16][40];
 	struct ws *w = NULL, rec;
-	int in_tx = 0;
+	size_t vi, nv = 0;
+	int r;
 
 	*out = NULL;
 	memset(&a, 0, sizeof a);
+	memset(&n, 0, sizeof n);
 	if ((r = create_parse(app, body, &a)) != 0)
 		goto out;
 	/* A key limited to some workspaces creates only those names. */
 	if ((r = auth_require(who, 0, NULL, a.name)) != 0)
 		goto out;
-	name = a.name;
-	tname = a.tname;
 	image = a.image;
-	gpu = a.gpu;
-	ssh = a.ssh;
-	memory = a.memory;
-	ttl = a.ttl;
-	idle = a.idle;
-	wait = a.wait;
-	cpus = a.cpus;
-	if (strcmp(ssh, "direct") == 0 && json_object_get(body, "image") ==
+	if (strcmp(a.ssh, "direct") == 0 && json_object_get(body, "image") ==
 	    NULL && strcmp(image, app->cfg.default_image) == 0)
 		image = app->cfg.direct_image;
-	if (strcmp(ssh, "direct") == 0 &&
+	if (strcmp(a.ssh, "direct") == 0 &&
 	    !(rt_caps(app->rt) & RT_CAP_PUBLISHES_PORTS)) {
 		r = err_set(ERR_UNSAT, "direct SSH needs a port published on "
 		    "this host, which this runtime backend does not do (use "
@@ -550,89 +492,135 @@ ws_create_ex(struct app *app, struct db *db, const struct principal *who,
 		json_object_set_new(spec, "extra_keys", json_sprintf("%s\n",
 		    extra_key));
 
-	/* One transaction: quota, name, volumes, GPU, record. */
 	auth_uuid(id);
-	if ((r = db_begin(db)) != 0)
-		goto out;
-	in_tx = 1;
-	user_quotas(app, db, who->user, &q_ws, &q_gpu, &q_gib);
-	if ((r = running_quota_check(db, who->user, q_ws)) != 0)
-		goto out;
-	if (db_ws_name_taken(db, who->user, name)) {
-		r = err_set(ERR_CONFLICT, "you already have a workspace named "
-		    "'%s'", name);
-		goto out;
-	}
-	if ((r = volumes_attach(app, db, who->user,
-	    json_object_get(spec, "volumes"), q_gib)) != 0)
-		goto out;
 	memset(&rec, 0, sizeof rec);
 	rec.id = id;
-	rec.name = (char *)name;
+	rec.name = (char *)a.name;
 	rec.owner = (char *)who->user;
-	rec.template = (char *)tname;
+	rec.template = (char *)a.tname;
 	rec.image = (char *)image;
-	rec.ssh_mode = (char *)ssh;
-	rec.gpu_request = (char *)gpu;
+	rec.ssh_mode = (char *)a.ssh;
+	rec.gpu_request = (char *)a.gpu;
 	rec.spec = spec;
-	rec.cpus = cpus;
-	rec.memory = memory;
-	rec.pids_limit = pids;
-	rec.ttl = ttl;
-	rec.idle_timeout = idle;
+	rec.cpus = a.cpus;
+	rec.memory = a.memory;
+	rec.pids_limit = app->cfg.default_pids;
+	rec.ttl = a.ttl;
+	rec.idle_timeout = a.idle;
 	rec.created_at = now_s();
 	/* Without wait the 201 is the promise: a restart finishes it. */
-	rec.acked = !wait;
-	if ((r = db_ws_insert(db, &rec)) != 0)
-		goto out;
-	json_array_foreach(json_object_get(spec, "volumes"), vi, v)
-		if ((r = db_ws_add_volume(db, id,
-		    json_string_value(json_object_get(v, "volume_id")),
-		    json_string_value(json_object_get(v, "mount")))) != 0)
-			goto out;
-	if (*gpu != '\0' && (rt_caps(app->rt) & RT_CAP_SCHEDULES_GPUS)) {
-		/* The engine places the GPU; the quota counts requests. */
-		if ((r = cluster_gpu_quota(db, who->user, gpu, q_gpu)) != 0)
-			goto out;
-	} else if (*gpu != '\0') {
-		if ((r = db_gpu_alloc(db, id, who->user, gpu, q_gpu, NULL,
-		    &gpus)) != 0)
-			goto out;
+	rec.acked = !a.wait;
+	/* What the store needs to decide in one transaction: quota, name,
+	 * volumes (an id and a name for each it may have to add), GPUs,
+	 * direct SSH port, record and event. */
+	n.rec = &rec;
+	n.quota_ws = app->cfg.quota_workspaces;
+	n.quota_gpus = app->cfg.quota_gpus;
+	n.quota_gib = app->cfg.quota_volume_gib;
+	n.volume_gib = VOLUME_DEFAULT_GIB;
+	json_array_foreach(json_object_get(spec, "volumes"), vi, v) {
+		if (nv >= 16)
+			break;
+		auth_uuid(vids[nv]);
+		vnew[nv] = vids[nv];
+		bnew[nv] = ws_volume_backend(who->user, json_string_value(
+		    json_object_get(v, "name")), vids[nv]);
+		nv++;
 	}
-	if (strcmp(ssh, "direct") == 0) {
-		int port;
-		if ((r = direct_port_alloc(app, db, id, &port)) != 0 ||
-		    (r = db_ws_set_ssh_port(db, id, port)) != 0)
-			goto out;
+	n.vol_new_ids = vnew;
+	n.vol_new_backends = bnew;
+	n.nvol_new = nv;
+	if (*a.gpu != '\0' && (rt_caps(app->rt) & RT_CAP_SCHEDULES_GPUS))
+		n.gpu_units = gpu_units;	/* the quota counts requests */
+	if (strcmp(a.ssh, "direct") == 0) {
+		n.port_lo = app->cfg.direct_port_min;
+		n.port_hi = app->cfg.direct_port_max;
+		n.port_free = direct_port_free;
+		n.port_arg = app;
 	}
-	if ((r = ws_get(db, id, &w)) != 0)
+	/* With wait, the lock is held from the insert to the outcome:
+	 * nothing else touches the record meanwhile, so it is not read
+	 * again. */
+	if (a.wait)
+		lk = ws_lock(id);
+	if ((r = db_ws_create(db, &n, &w, &gpus)) != 0)
 		goto out;
-	if ((r = db_commit(db)) != 0)
-		goto out;
-	in_tx = 0;
-	db_event(db, who->user, "workspace.create", id, "ok", image);
-
-	if (!wait) {
+	w->gpus = gpus;
+	if (!a.wait) {
+		gpus = NULL;
 		create_spawn(app, id, who->user);
 		*out = w;
 		w = NULL;
-		r = 0;
 		goto out;
 	}
 	/* With wait nothing is promised until it runs: a failure leaves
 	 * nothing behind. */
-	if ((r = ws_finish_create(app, db, id, who->user, 1)) != 0)
+	w->gpus = NULL;
+	if ((r = ws_create_run(app, db, &w, gpus, who->user, 1)) != 0)
 		goto out;
-	ws_free(w);
+	w->gpus = gpus;
+	gpus = NULL;
+	*out = w;
 	w = NULL;
-	r = ws_get(db, id, out);
 out:
-	if (in_tx)
-		db_rollback(db);
-	ws_free(w);
+	if (lk != NULL)
+		pthread_mutex_unlock(lk);
+	for (vi = 0; vi < nv; vi++)
+		free((char *)bnew[vi]);
+	if (w != NULL)
+		ws_free(w);
 	create_args_free(&a);
 	json_decref(spec);
 	json_decref(gpus);
 	return r;
 }
 
+int
+ws_patch(struct app *app, struct db *db, const char *id, const json_t *body,
+    const char *actor)
+{
+	static const char *const fields[] = { "ttl", "idle_timeout", "name",
+	    NULL };
+	pthread_mutex_t *lk;
+	struct ws *w = NULL;
+	const char *name;
+	int64_t ttl = 0, idle = 0;
+	int has_ttl, has_idle, r;
+
+	if ((r = json_only_fields(body, fields)) != 0 ||
+	    (r = parse_duration_field(body, "ttl", &ttl, &has_ttl)) != 0 ||
+	    (r = parse_duration_field(body, "idle_timeout", &idle,
+	    &has_idle)) != 0 ||
+	    (r = json_opt_str(body, "name", &name)) != 0)
+		return r;
+	if (name != NULL && (r = valid_dns_label("name", name)) != 0)
+		return r;
+	if (has_ttl && app->cfg.max_ttl > 0 && (ttl == 0 ||
+	    ttl > app->cfg.max_ttl))
+		return err_set(ERR_INVAL, "ttl must be at most %llds (the "
+		    "admin's maximum)", (long long)app->cfg.max_ttl);
+	lk = ws_lock(id);
+	if ((r = ws_get(db, id, &w)) != 0)
+		goto out;
+	if ((r = db_begin(db)) != 0)
+		goto out;
+	if (has_ttl)
+		r = db_ws_set_ttl(db, id, ttl);
+	if (r == 0 && has_idle)
+		r = db_ws_set_idle(db, id, idle);
+	if (r == 0 && name != NULL && strcmp(name, w->name) != 0)
+		r = db_ws_set_name(db, id, name);
+	if (r != 0) {
+		struct err_saved msg;
+		err_save(&msg);
+		db_rollback(db);
+		r = err_restore(r, &msg);
+		goto out;
+	}
+	r = db_commit(db);
+	db_event(db, actor, "workspace.update", id, r ? "error" : "ok", "");
+out:
+	pthread_mutex_unlock(lk);
+	ws_free(w);
+	return r;
+}

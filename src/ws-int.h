@@ -20,11 +20,13 @@ pthread_mutex_t	*ws_trylock(const char *id);
 
 /* The engine's name for a workspace's container (caller frees). */
 char	*ws_container_name(const char *id);
-/* Makes the engine side of a record exist and run: volumes, container,
- * start; the container id goes into the record. On failure removes what
- * it made and returns the error. */
-int	 ws_provision(struct app *, struct db *, struct ws *,
-	    const char *actor);
+/* Makes the engine side of a record exist and run: volumes, container
+ * (with the GPUs gpus holds, as db_gpu_allocated; NULL: read them),
+ * start; the container id goes into w, and with record into the stored
+ * record before the start (a create records it with its outcome). On
+ * failure removes what it made and returns the error. */
+int	 ws_provision(struct app *, struct db *, struct ws *w, json_t *gpus,
+	    int record);
 /* The "create" transition, under the lock: provision a record left
  * "creating". On failure the record is dropped (wait: nothing was
  * promised yet) or marked failed with the reason. */
@@ -36,14 +38,16 @@ int	 ws_gpu_resource(const char *req, char *kind, size_t ksize,
 	    int *count);
 int	 ws_finish_create(struct app *, struct db *, const char *id,
 	    const char *actor, int wait);
+/* The same for the record *w its caller holds with its lock since it
+ * was inserted, and the GPUs it holds: on success *w is the record as
+ * stored (running). */
+int	 ws_create_run(struct app *, struct db *, struct ws **w,
+	    json_t *gpus, const char *actor, int wait);
 
 /* A user's quotas (the config's defaults for none of their own). */
 void	 user_quotas(struct app *, struct db *, const char *user, int *ws,
 	    int *gpus, int *gib);
 /* ERR_QUOTA when owner holds max quota slots already. */
 int	 running_quota_check(struct db *, const char *owner, int max);
-/* A duration given as "90m" or as integer seconds. */
-int	 parse_duration_field(const json_t *body, const char *key,
-	    int64_t *out, int *present);
 
 #endif

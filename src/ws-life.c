@@ -43,10 +43,7 @@ user_quotas(struct app *app, struct db *db, const char *user, int *ws,
 int
 running_quota_check(struct db *db, const char *owner, int max)
 {
-	if (db_ws_count_active(db, owner) >= max)
-		return err_set(ERR_QUOTA, "quota reached: at most %d running "
-		    "workspaces (stop or delete one first)", max);
-	return 0;
+	return db_ws_active_check(db, owner, max);
 }
 
 /* ---- the store half of a transition ---- */
@@ -92,7 +89,8 @@ waiting_for(struct app *app, struct ws *w, char *msg, size_t size)
 {
 	struct rt_state rs;
 
-	if (*w->container_id == '\0' ||
+	if (!(rt_caps(app->rt) & RT_CAP_PLACES) ||
+	    *w->container_id == '\0' ||
 	    rt_inspect(app->rt, w->container_id, &rs) != 0 ||
 	    (strcmp(rs.status, "pending") != 0 &&
 	    strcmp(rs.status, "unavailable") != 0))
@@ -199,14 +197,14 @@ tr_start_as(struct app *app, struct db *db, struct ws *w, const char *actor,
 			 * one in its environment, so it is made anew
 			 * (volumes stay). */
 			rt_remove(app->rt, w->container_id, 1);
-			r = ws_provision(app, db, w, actor);
+			r = ws_provision(app, db, w, NULL, 1);
 		} else if (strcmp(w->ssh_mode, "direct") != 0 ||
 		    (r = direct_keys_push(app, db, w->owner,
 		    json_string_value(json_object_get(w->spec, "extra_keys")),
 		    w->container_id)) == 0)
 			r = rt_start(app->rt, w->container_id);
 	} else
-		r = ws_provision(app, db, w, actor);
+		r = ws_provision(app, db, w, NULL, 1);
 	if (r != 0)
 		return tr_failed(app, db, w, r);
 	tr_running(app, db, w);
@@ -286,7 +284,7 @@ tr_redeploy(struct app *app, struct db *db, struct ws *w, const char *actor)
 	w->container_id = xstrdup("");
 	if (strcmp(w->state, "running") == 0) {
 		/* Keep the GPU: provision reads the current allocation. */
-		if ((r = ws_provision(app, db, w, actor)) != 0)
+		if ((r = ws_provision(app, db, w, NULL, 1)) != 0)
 			return tr_failed(app, db, w, r);
 		tr_running(app, db, w);
 		return 0;
@@ -381,18 +379,14 @@ out:
 }
 
 int
-ws_finish_create(struct app *app, struct db *db, const char *id,
+ws_create_run(struct app *app, struct db *db, struct ws **wp, json_t *gpus,
     const char *actor, int wait)
 {
-	pthread_mutex_t *lk = ws_lock(id);
-	struct ws *w = NULL;
+	struct ws *w = *wp;
 	struct err_saved msg;
+	char why[300];
 	int r;
 
-	if ((r = ws_get(db, id, &w)) != 0)
-		goto out;
-	if (strcmp(w->state, "creating") != 0)
-		goto out;
 	if (w->acked) {
 		/* A create a crash interrupted may have left its container:
 		 * made anew (the name is the workspace's). */
@@ -400,23 +394,45 @@ ws_finish_create(struct app *app, struct db *db, const char *id,
 		rt_remove(app->rt, name, 1);
 		free(name);
 	}
-	if ((r = ws_provision(app, db, w, actor)) == 0) {
-		tr_running(app, db, w);
-		db_event(db, actor, "workspace.start", id, "ok", "created");
-		goto out;
+	if ((r = ws_provision(app, db, w, gpus, 0)) == 0) {
+		/* Running once its supervisor answers (as tr_running): the
+		 * container, the outcome and the event in one store call. */
+		struct db_ws_out o = { w->container_id, "running", NULL,
+		    DB_WS_STARTED, actor, "workspace.start", "ok", "created" };
+		if ((o.error = waiting_for(app, w, why, sizeof why)) == NULL)
+			(void)sup_host_wait(w->id, 2000);
+		if (db_ws_settle(db, wp, &o) != 0) {
+			log_error("workspace %s: could not record running: %s",
+			    w->id, err_msg());
+			free(w->state);
+			w->state = xstrdup("running");
+		}
+		return 0;
 	}
 	err_save(&msg);
-	db_event(db, actor, "workspace.create", id, "error", msg.msg);
+	db_event(db, actor, "workspace.create", w->id, "error", msg.msg);
 	if (wait) {
 		/* Nothing half-created: the record goes too. */
-		db_ws_remove(db, id);
+		db_ws_remove(db, w->id);
 	} else {
-		db_gpu_free(db, id);
+		db_gpu_free(db, w->id);
 		tr_outcome(db, w, "failed", msg.msg, 0);
-		log_warn("workspace %s failed to start: %s", id, msg.msg);
+		log_warn("workspace %s failed to start: %s", w->id, msg.msg);
 	}
-	r = err_restore(r, &msg);
-out:
+	return err_restore(r, &msg);
+}
+
+int
+ws_finish_create(struct app *app, struct db *db, const char *id,
+    const char *actor, int wait)
+{
+	pthread_mutex_t *lk = ws_lock(id);
+	struct ws *w = NULL;
+	int r;
+
+	if ((r = ws_get(db, id, &w)) == 0 &&
+	    strcmp(w->state, "creating") == 0)
+		r = ws_create_run(app, db, &w, NULL, actor, wait);
 	pthread_mutex_unlock(lk);
 	ws_free(w);
 	return r;

@@ -30,15 +30,15 @@ ws_container_name(const char *id)
 
 static int network_ready;
 
-static int
-ws_ensure_network(struct app *app)
+int
+ws_network_ensure(struct app *app)
 {
 	int r;
 
-	if (network_ready)
+	if (__atomic_load_n(&network_ready, __ATOMIC_ACQUIRE))
 		return 0;
 	if ((r = rt_network_ensure(app->rt, app->cfg.network)) == 0)
-		network_ready = 1;
+		__atomic_store_n(&network_ready, 1, __ATOMIC_RELEASE);
 	return r;
 }
 
@@ -51,15 +51,16 @@ sup_attach(const struct ws *w, struct rt_spec *spec, struct rt_bind *binds,
     const char **env, size_t *nenv, char **owned, int *nowned)
 {
 	static const char *const entry[] = { SUP_MOUNT_BIN, "--", NULL };
+	const char *bin = sup_host_binary();
 	char secret[65], *dir = NULL;
 
-	if (sup_host_binary() == NULL)
+	if (bin == NULL)
 		return;
 	if (sup_host_prepare(w->id, spec->user, &dir, secret) != 0) {
 		log_warn("workspace %s: no supervisor: %s", w->id, err_msg());
 		return;
 	}
-	binds[0] = (struct rt_bind){ sup_host_binary(), SUP_MOUNT_BIN, 1 };
+	binds[0] = (struct rt_bind){ bin, SUP_MOUNT_BIN, 1 };
 	binds[1] = (struct rt_bind){ dir, SUP_MOUNT_RUN, 0 };
 	spec->binds = binds;
 	spec->nbinds = 2;
@@ -146,7 +147,8 @@ ws_container_create(struct app *app, struct db *db, struct ws *w,
 		    RT_GPU_RUNTIME : RT_GPU_ENV;
 	}
 	/* A scheduling backend places GPUs itself: ask for kind and count. */
-	if ((rt_caps(app->rt) & RT_CAP_SCHEDULES_GPUS) &&
+	if (*w->gpu_request != '\0' &&
+	    (rt_caps(app->rt) & RT_CAP_SCHEDULES_GPUS) &&
 	    (r = ws_gpu_resource(w->gpu_request, gkind, sizeof gkind,
 	    &gcount)) != 0)
 		return r;
@@ -247,14 +249,15 @@ ws_volume_prepare(struct app *app, struct db *db, struct ws *w, json_t *v)
 }
 
 int
-ws_provision(struct app *app, struct db *db, struct ws *w, const char *actor)
+ws_provision(struct app *app, struct db *db, struct ws *w, json_t *held,
+    int record)
 {
 	char *cid = NULL;
 	json_t *gpus = NULL, *v;
 	size_t i;
 	int r;
 
-	if ((r = ws_ensure_network(app)) != 0)
+	if ((r = ws_network_ensure(app)) != 0)
 		return r;
 	json_array_foreach(json_object_get(w->spec, "volumes"), i, v) {
 		const char *labels[4];
@@ -275,19 +278,23 @@ ws_provision(struct app *app, struct db *db, struct ws *w, const char *actor)
 			return r;
 		ws_volume_prepare(app, db, w, v);
 	}
-	db_gpu_allocated(db, w->id, &gpus);
+	if (held != NULL)
+		gpus = json_incref(held);
+	else
+		db_gpu_allocated(db, w->id, &gpus);
 	r = ws_container_create(app, db, w, gpus, &cid);
 	json_decref(gpus);
 	if (r != 0)
 		return r;
-	if ((r = db_ws_set_container(db, w->id, cid)) != 0 ||
+	if ((record && (r = db_ws_set_container(db, w->id, cid)) != 0) ||
 	    (strcmp(w->ssh_mode, "direct") == 0 &&
 	    (r = direct_prepare(app, db, w->owner, w->spec, cid)) != 0) ||
 	    (r = rt_start(app->rt, cid)) != 0) {
 		struct err_saved msg;
 		err_save(&msg);
 		rt_remove(app->rt, cid, 1);
-		db_ws_set_container(db, w->id, "");
+		if (record)
+			db_ws_set_container(db, w->id, "");
 		free(cid);
 		return err_restore(r, &msg);
 	}

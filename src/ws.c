@@ -1,5 +1,5 @@
 /* ws.c: workspace records as the API sees them: lookup by reference,
- * JSON, listing, activity and PATCH. Creation is ws-create.c, the state
+ * JSON, listing, activity. Creation and PATCH are ws-create.c, the state
  * machine ws-life.c, the records themselves the store (db-ws.c). Any
  * thread, each with its own store connection. */
 #include <pthread.h>
@@ -59,28 +59,6 @@ ws_trylock(const char *id)
 	pthread_mutex_t *lk = ws_lock_of(id);
 
 	return pthread_mutex_trylock(lk) == 0 ? lk : NULL;
-}
-
-/* A duration given as "90m" or as integer seconds. */
-int
-parse_duration_field(const json_t *body, const char *key, int64_t *out,
-    int *present)
-{
-	json_t *v = json_object_get(body, key);
-
-	*present = 0;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	*present = 1;
-	if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-	    json_integer_value(v) <= 10LL * 366 * 86400) {
-		*out = json_integer_value(v);
-		return 0;
-	}
-	if (json_is_string(v) && duration_parse(json_string_value(v), out) == 0)
-		return 0;
-	return err_set(ERR_INVAL, "field '%s' must be a duration like \"90m\", "
-	    "\"4h\" or seconds", key);
 }
 
 int
@@ -302,8 +280,11 @@ ws_to_json(struct app *app, struct db *db, const struct ws *w)
 	char *cmd, *mem, *url;
 	int port;
 
-	if (db_gpu_allocated(db, w->id, &allocs) == 0 &&
-	    json_array_size(allocs) > 0) {
+	if (w->gpus != NULL)
+		allocs = json_incref(w->gpus);
+	else if (db_gpu_allocated(db, w->id, &allocs) != 0)
+		allocs = NULL;
+	if (json_array_size(allocs) > 0) {
 		json_decref(gpu);
 		gpu = json_incref(json_array_get(allocs, 0));
 		if (json_array_size(allocs) > 1)
@@ -375,56 +356,6 @@ ws_volume_backend(const char *owner, const char *name, const char *id)
 	return xasprintf("berth-%s.%s.%.8s", owner, name, id);
 }
 
-
-int
-ws_patch(struct app *app, struct db *db, const char *id, const json_t *body,
-    const char *actor)
-{
-	static const char *const fields[] = { "ttl", "idle_timeout", "name",
-	    NULL };
-	pthread_mutex_t *lk;
-	struct ws *w = NULL;
-	const char *name;
-	int64_t ttl = 0, idle = 0;
-	int has_ttl, has_idle, r;
-
-	if ((r = json_only_fields(body, fields)) != 0 ||
-	    (r = parse_duration_field(body, "ttl", &ttl, &has_ttl)) != 0 ||
-	    (r = parse_duration_field(body, "idle_timeout", &idle,
-	    &has_idle)) != 0 ||
-	    (r = json_opt_str(body, "name", &name)) != 0)
-		return r;
-	if (name != NULL && (r = valid_dns_label("name", name)) != 0)
-		return r;
-	if (has_ttl && app->cfg.max_ttl > 0 && (ttl == 0 ||
-	    ttl > app->cfg.max_ttl))
-		return err_set(ERR_INVAL, "ttl must be at most %llds (the "
-		    "admin's maximum)", (long long)app->cfg.max_ttl);
-	lk = ws_lock(id);
-	if ((r = ws_get(db, id, &w)) != 0)
-		goto out;
-	if ((r = db_begin(db)) != 0)
-		goto out;
-	if (has_ttl)
-		r = db_ws_set_ttl(db, id, ttl);
-	if (r == 0 && has_idle)
-		r = db_ws_set_idle(db, id, idle);
-	if (r == 0 && name != NULL && strcmp(name, w->name) != 0)
-		r = db_ws_set_name(db, id, name);
-	if (r != 0) {
-		struct err_saved msg;
-		err_save(&msg);
-		db_rollback(db);
-		r = err_restore(r, &msg);
-		goto out;
-	}
-	r = db_commit(db);
-	db_event(db, actor, "workspace.update", id, r ? "error" : "ok", "");
-out:
-	pthread_mutex_unlock(lk);
-	ws_free(w);
-	return r;
-}
 
 struct list_ctx {
 	struct app		*app;

@@ -40,6 +40,8 @@ struct ws {
 	int64_t	 version;	/* bumped by every transition */
 	int	 acked;		/* a create answered before it finished */
 	char	*activity_source;	/* of last_activity_at; "" = start */
+	json_t	*gpus;		/* what it holds, as db_gpu_allocated, when
+				 * its holder knows; NULL: ask the store */
 };
 
 void	 ws_free(struct ws *);
@@ -104,6 +106,8 @@ void	 ws_resume_creates(struct app *, struct db *);
 void	 ws_mend(struct app *, struct db *, const char *id, int at_start);
 void	 ws_mend_container(struct app *, struct db *, const char *cid,
 	    const char *id);
+/* Makes the workspace network exist (once per process). */
+int	 ws_network_ensure(struct app *);
 /* The ssh host and the base URL put into ssh commands and URLs. */
 const char *ws_public_host(struct app *);
 
