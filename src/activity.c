@@ -15,7 +15,7 @@
 
 static const char *const names[ACT_NSOURCES] = {
 	"ssh", "terminal", "exec", "files", "task", "gpu", "port-proxy",
-	"keepalive"
+	"keepalive", "process", "tty"
 };
 
 struct entry {
@@ -60,7 +60,7 @@ entry_of(const char *id, int make)
 }
 
 static void
-note(const char *id, const char *source, int hold)
+note(const char *id, const char *source, int hold, int64_t at)
 {
 	int s = activity_source(source);
 	struct entry *e;
@@ -73,7 +73,8 @@ note(const char *id, const char *source, int hold)
 	}
 	pthread_mutex_lock(&lock);
 	if ((e = entry_of(id, 1)) != NULL) {
-		e->noted[s] = now_s();
+		if (at > e->noted[s])
+			e->noted[s] = at;
 		if (hold > 0)
 			e->holds[s]++;
 		else if (hold < 0 && e->holds[s] > 0)
@@ -85,19 +86,27 @@ note(const char *id, const char *source, int hold)
 void
 ws_activity(const char *ws_id, const char *source)
 {
-	note(ws_id, source, 0);
+	note(ws_id, source, 0, now_s());
+}
+
+void
+ws_activity_at(const char *ws_id, const char *source, int64_t at)
+{
+	int64_t now = now_s();
+
+	note(ws_id, source, 0, at > now ? now : at);
 }
 
 void
 ws_activity_hold(const char *ws_id, const char *source)
 {
-	note(ws_id, source, 1);
+	note(ws_id, source, 1, now_s());
 }
 
 void
 ws_activity_release(const char *ws_id, const char *source)
 {
-	note(ws_id, source, -1);
+	note(ws_id, source, -1, now_s());
 }
 
 void

@@ -5,7 +5,9 @@
  *   ws_activity_hold(id, "ssh")      something open: counts as use now,
  *   ws_activity_release(id, "ssh")   every moment until released
  *
- * Sources: ssh, terminal, exec, files, task, gpu, port-proxy, keepalive.
+ * Sources: ssh, terminal, exec, files, task, gpu, port-proxy, keepalive,
+ * and what the workspace's supervisor reports (activity-sup.h): process,
+ * tty (ws_activity_at: the moment it gives).
  * Both only touch memory (a mutex, no store, no I/O): any thread may call
  * them, the HTTP loop and the terminal loop included. The lifecycle thread
  * writes what was noted to the store (activity_flush) before it judges
@@ -22,12 +24,14 @@ struct db;
 
 enum act_source {
 	ACT_SSH, ACT_TERMINAL, ACT_EXEC, ACT_FILES, ACT_TASK, ACT_GPU,
-	ACT_PORT_PROXY, ACT_KEEPALIVE, ACT_NSOURCES
+	ACT_PORT_PROXY, ACT_KEEPALIVE, ACT_PROCESS, ACT_TTY, ACT_NSOURCES
 };
 
 void	 ws_activity(const char *ws_id, const char *source);
 void	 ws_activity_hold(const char *ws_id, const char *source);
 void	 ws_activity_release(const char *ws_id, const char *source);
+/* A moment of use that happened at (epoch s; a later one counts as now). */
+void	 ws_activity_at(const char *ws_id, const char *source, int64_t at);
 
 /* The source's index, or -1 for a name not in the list. */
 int	 activity_source(const char *name);

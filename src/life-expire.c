@@ -3,7 +3,9 @@
  * ttl_action=delete, deletes) every running workspace that fell due,
  * earliest first, up to lifecycle_workers at once (each through the state
  * machine, ws_action, under its own lock). An idle stop's event says
- * which signals were quiet and since when; each stop is logged and
+ * which signals were quiet and since when. Before an idle stop the
+ * workspace's supervisor is asked what it sees (activity-sup.h): what it
+ * reports in use is noted as activity instead. Each stop is logged and
  * measured (berth_lifecycle_lateness_seconds) by how late it came after
  * the moment it fell due. Lifecycle thread and its short-lived workers. */
 #include <pthread.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "activity-sup.h"
 #include "activity.h"
 #include "app.h"
 #include "db.h"
@@ -22,6 +25,8 @@
 #include "life.h"
 #include "log.h"
 #include "metrics.h"
+#include "sup-aframe.h"
+#include "sup-host.h"
 #include "timeutil.h"
 #include "ws.h"
 #include "xmalloc.h"
@@ -33,6 +38,7 @@ struct due {
 	char	*id;
 	char	*why;		/* "ttl" | "idle" */
 	int64_t	 at;		/* when it fell due, epoch s */
+	int	 gpu_util;	/* busiest GPU's utilization, -1: none */
 	char	 detail[1024];	/* the event's reason */
 };
 
@@ -81,19 +87,47 @@ gpu_busy(struct app *app, struct db *db, const char *id, int *util)
 	return busy;
 }
 
+/* Asks the workspace's supervisor before an idle stop: 1 when what it
+ * reports is in use within the idle timeout (noted as activity: no stop
+ * now), else 0 with the report, or why there is none, in sup. */
+static int
+sup_busy(const struct ws *w, char *sup, size_t size)
+{
+	struct sup_act a;
+	const char *src;
+	char *dir = sup_host_dir(w->id), ts[40];
+	int64_t at, now = now_s();
+	int rc;
+
+	rc = actsup_ask(dir, &a);
+	free(dir);
+	if (rc != 0) {
+		snprintf(sup, size, "none (%s)", err_msg());
+		return 0;
+	}
+	if ((src = actsup_verdict(&a, now, w->idle_timeout, &at)) != NULL) {
+		ws_activity_at(w->id, src, at);
+		rfc3339(at, ts, sizeof ts);
+		log_info("workspace %s: not idle: its supervisor reports %s "
+		    "at %s", w->id, src, ts);
+		return 1;
+	}
+	actsup_describe(&a, sup, size);
+	return 0;
+}
+
 /* "idle: quiet since T (timeout N s): ssh last T, terminal never, ...,
- * gpu util 0% < 10%" into d->detail. */
+ * gpu util 0% < 10%, ..., supervisor: process 0, ..." into d->detail. */
 static void
-idle_detail(struct app *app, struct db *db, struct due *d, int gpu_util)
+idle_detail(struct app *app, struct db *db, struct due *d,
+    const struct ws *w, const char *sup)
 {
 	json_t *times = NULL;
-	struct ws *w = NULL;
 	char ts[40];
 	size_t n;
+	int gpu_util = d->gpu_util;
 
 	n = (size_t)snprintf(d->detail, sizeof d->detail, "idle");
-	if (ws_get(db, d->id, &w) != 0)
-		return;
 	rfc3339(w->last_activity_at, ts, sizeof ts);
 	n += (size_t)snprintf(d->detail + n, sizeof d->detail - n,
 	    " quiet_since=%s timeout=%llds quiet:", ts,
@@ -122,8 +156,10 @@ idle_detail(struct app *app, struct db *db, struct due *d, int gpu_util)
 			n += (size_t)snprintf(d->detail + n,
 			    sizeof d->detail - n, ",");
 	}
+	if (n < sizeof d->detail)
+		(void)snprintf(d->detail + n, sizeof d->detail - n,
+		    "; supervisor: %s", sup);
 	json_decref(times);
-	ws_free(w);
 }
 
 static void
@@ -131,9 +167,21 @@ stop_one(struct app *app, struct db *db, struct due *d)
 {
 	int del = strcmp(d->why, "ttl") == 0 &&
 	    strcmp(app->cfg.ttl_action, "delete") == 0;
+	struct ws *w = NULL;
+	char sup[512];
 	int64_t late;
 	int r;
 
+	if (strcmp(d->why, "idle") == 0) {
+		if (ws_get(db, d->id, &w) != 0)
+			return;		/* gone meanwhile */
+		if (sup_busy(w, sup, sizeof sup)) {
+			ws_free(w);
+			return;
+		}
+		idle_detail(app, db, d, w, sup);
+		ws_free(w);
+	}
 	if (del) {
 		activity_forget(d->id);
 		r = ws_delete(app, db, d->id, "berthd");
@@ -194,10 +242,9 @@ life_expire(struct app *app, struct db *db)
 		d->id = ids[i];
 		d->why = why[i];
 		d->at = at[i];
-		if (strcmp(why[i], "idle") == 0)
-			idle_detail(app, db, d, util);
-		else
-			snprintf(d->detail, sizeof d->detail, "ttl");
+		d->gpu_util = util;
+		/* An idle one's reason comes after asking its supervisor. */
+		snprintf(d->detail, sizeof d->detail, "%s", why[i]);
 		k++;
 	}
 	p.n = k;

@@ -77,6 +77,12 @@ enum sup_type {
 				 * --get's exit status), u32 is_dir, u64 size,
 				 * u32 mode, u64 mtime, str cause; a regular
 				 * file's descriptor rides along (SCM_RIGHTS) */
+
+	/* 60 and up: activity for idle detection (sup-act.c, sup-aframe.h),
+	 * one ask per connection, which then ends. */
+	SUP_ACT_ASK = 60,	/* b->s: u32 flags (0) -> ACT */
+	SUP_ACT = 61,		/* s->b: u64 now, u32 n, n x {str name,
+				 * u32 count, u64 last_at} */
 	SUP_TYPE_MAX = 64
 };
 

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sup-act.h"
 #include "sup-frame.h"
 #include "sup-int.h"
 #include "sup-fwd.h"
@@ -165,6 +166,12 @@ handle(struct conn *c, const struct sup_frame *f)
 			return -1;
 		c->closing = 1;
 		return sup_open_frame(c->fd, f);
+	}
+	if (f->type == SUP_ACT_ASK) {
+		if (c->had_proc)
+			return -1;
+		c->closing = 1;
+		return sact_frame(f, &c->wb, (int)child);
 	}
 	if (f->type >= SUP_TASK_START && f->type < SUP_TASK_MAX) {
 		int tr = stask_frame(f, &c->wb, &c->tr);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sup-act.h"
 #include "sup-frame.h"
 #include "sup-int.h"
 #include "sup-put.h"
@@ -388,6 +389,9 @@ sproc_finish(struct sproc *p)
 		sup_put_u32(&p->c->wb, fl);
 		sup_put_end(&p->c->wb, m);
 	}
+	/* Its last moment of use (a terminal session's end is not). */
+	if (!(p->flags & SUP_F_IDLE))
+		sact_note_exit();
 	sproc_free(p);
 	return 1;
 }

@@ -897,3 +897,17 @@ stask_reader_free(struct stask_reader *rd)
 {
 	free(rd);
 }
+
+int
+stask_running(int *keepers, int max)
+{
+	int n = 0;
+
+	for (struct stask *t = tasks; t != NULL; t = t->next)
+		if (t->state == SUP_T_RUNNING) {
+			if (n < max)
+				keepers[n] = (int)t->keeper;
+			n++;
+		}
+	return n;
+}

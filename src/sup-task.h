@@ -31,5 +31,8 @@ int	stask_timeout(void);
 /* Queues a reader's next DATA frames (and its END) while wb is short. */
 void	stask_reader_pump(struct stask_reader *, struct sup_wbuf *wb);
 void	stask_reader_free(struct stask_reader *);
+/* How many tasks run; the keepers of the first max into keepers (the
+ * activity report, sup-act.c). */
+int	stask_running(int *keepers, int max);
 
 #endif

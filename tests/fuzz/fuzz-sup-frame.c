@@ -2,11 +2,13 @@
  * split off a stream, each payload read with the START decoder and the
  * field reader; a decoded START is encoded again and must decode the same.
  * Task frames too (sup-tframe.h): TASK_START and the task records berthd
- * reads from a supervisor, which runs inside the workspace. */
+ * reads from a supervisor, which runs inside the workspace; and its
+ * activity report (sup-aframe.h), which must encode and decode the same. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sup-aframe.h"
 #include "sup-frame.h"
 #include "sup-tframe.h"
 
@@ -34,6 +36,31 @@ same_start(const struct sup_start *a)
 		if (b.env[i] == NULL || strcmp(a->env[i], b.env[i]) != 0)
 			abort();
 	sup_start_clear(&b);
+	sup_wbuf_clear(&w);
+}
+
+static void
+same_act(const struct sup_act *a)
+{
+	struct sup_wbuf w = { 0 };
+	struct sup_frame f;
+	struct sup_act b;
+
+	if (a->n > SUP_ACT_ITEMS)
+		abort();
+	for (uint32_t i = 0; i < a->n; i++)
+		if (!sup_act_name_ok(a->v[i].name, strlen(a->v[i].name)) ||
+		    sup_act_find(a, a->v[i].name) != &a->v[i])
+			abort();
+	sup_act_encode(&w, a);
+	if (sup_frame_parse(w.p, w.len, &f) <= 0 ||
+	    sup_act_decode(&f, &b) != 0 || a->now != b.now || a->n != b.n)
+		abort();
+	for (uint32_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].name, b.v[i].name) != 0 ||
+		    a->v[i].count != b.v[i].count ||
+		    a->v[i].last_at != b.v[i].last_at)
+			abort();
 	sup_wbuf_clear(&w);
 }
 
@@ -70,6 +97,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (ti.out_start > ti.out_end ||
 				    !sup_tid_ok(ti.id, strlen(ti.id)))
 					abort();
+		}
+		{
+			struct sup_act a;
+
+			if (sup_act_decode(&f, &a) == 0)
+				same_act(&a);
 		}
 		sup_rd_init(&r, &f);
 		while (!r.bad && r.off < r.len) {

@@ -1,10 +1,12 @@
 /* test-sup-frame: the berthd <-> berth-sup frame codec: round trips,
- * frames split at every byte, and what must be refused. */
+ * frames split at every byte, and what must be refused; the activity
+ * frames (sup-aframe.h) too. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "sup-aframe.h"
 #include "sup-frame.h"
 
 static void
@@ -232,6 +234,141 @@ test_consume(void)
 	sup_wbuf_clear(&w);
 }
 
+static void
+test_act_roundtrip(void)
+{
+	struct sup_act in, out;
+	struct sup_wbuf w = { 0 };
+	struct sup_frame f;
+	struct sup_rd r;
+	const struct sup_act_item *it;
+
+	memset(&in, 0, sizeof in);
+	in.now = 1796190000;
+	CHECK_EQ_INT(sup_act_add(&in, "process", 2, 1796190000), 0);
+	CHECK_EQ_INT(sup_act_add(&in, "tty", 3, 1796189990), 0);
+	CHECK_EQ_INT(sup_act_add(&in, "background", 1, 0), 0);
+	sup_act_encode(&w, &in);
+	CHECK_EQ_INT(sup_frame_parse(w.p, w.len, &f), (long)w.len);
+	CHECK_EQ_INT(f.type, SUP_ACT);
+	CHECK_EQ_INT(sup_act_decode(&f, &out), 0);
+	CHECK_EQ_INT(out.now, 1796190000);
+	CHECK_EQ_INT(out.n, 3);
+	it = sup_act_find(&out, "tty");
+	CHECK(it != NULL);
+	if (it != NULL) {
+		CHECK_EQ_INT(it->count, 3);
+		CHECK_EQ_INT(it->last_at, 1796189990);
+	}
+	CHECK_EQ_STR(out.v[2].name, "background");
+	CHECK(sup_act_find(&out, "task") == NULL);
+	/* Split at every byte: nothing until the whole frame is there. */
+	for (size_t i = 0; i < w.len; i++)
+		CHECK_EQ_INT(sup_frame_parse(w.p, i, &f), 0);
+	/* An empty report is a report. */
+	memset(&in, 0, sizeof in);
+	w.len = 0;
+	sup_act_encode(&w, &in);
+	CHECK(sup_frame_parse(w.p, w.len, &f) > 0);
+	CHECK_EQ_INT(sup_act_decode(&f, &out), 0);
+	CHECK_EQ_INT(out.n, 0);
+	/* The ask: one u32 of flags. */
+	w.len = 0;
+	sup_act_ask_encode(&w);
+	CHECK_EQ_INT(sup_frame_parse(w.p, w.len, &f), 9);
+	CHECK_EQ_INT(f.type, SUP_ACT_ASK);
+	sup_rd_init(&r, &f);
+	CHECK_EQ_INT(sup_get_u32(&r), 0);
+	CHECK_EQ_INT(sup_rd_end(&r), 0);
+	/* An ask is not a report. */
+	CHECK_EQ_INT(sup_act_decode(&f, &out), -1);
+	sup_wbuf_clear(&w);
+}
+
+/* A report with the given items, each {name, count, at}. */
+static void
+act_frame(struct sup_wbuf *w, uint32_t n, const char *const *names,
+    size_t extra)
+{
+	size_t m = sup_put_begin(w, SUP_ACT);
+
+	sup_put_u64(w, 1);
+	sup_put_u32(w, n);
+	for (uint32_t i = 0; names[i] != NULL; i++) {
+		sup_put_str(w, names[i], strlen(names[i]));
+		sup_put_u32(w, 1);
+		sup_put_u64(w, 2);
+	}
+	for (size_t i = 0; i < extra; i++)
+		sup_put_u32(w, 0);
+	sup_put_end(w, m);
+}
+
+static int
+act_decodes(uint32_t n, const char *const *names, size_t extra)
+{
+	struct sup_wbuf w = { 0 };
+	struct sup_frame f;
+	struct sup_act a;
+	int rc = -2;
+
+	memset(&a, 0x55, sizeof a);
+	act_frame(&w, n, names, extra);
+	if (sup_frame_parse(w.p, w.len, &f) > 0)
+		rc = sup_act_decode(&f, &a);
+	if (rc == -1)
+		CHECK_EQ_INT(a.n, 0);	/* nothing half-read is left */
+	sup_wbuf_clear(&w);
+	return rc;
+}
+
+static void
+test_act_refused(void)
+{
+	static const char *const ok[] = { "process", "x-y", NULL };
+	static const char *const upper[] = { "Process", NULL };
+	static const char *const digit[] = { "tty1", NULL };
+	static const char *const empty[] = { "", NULL };
+	static const char *const dot[] = { "t.y", NULL };
+	static const char *const longn[] = { "abcdefghijklmnop", NULL };
+	static const char *const twice[] = { "tty", "tty", NULL };
+	static const char *many[SUP_ACT_ITEMS + 2];
+	static char names[SUP_ACT_ITEMS + 1][8];
+	struct sup_act a;
+
+	CHECK_EQ_INT(act_decodes(2, ok, 0), 0);
+	CHECK_EQ_INT(act_decodes(1, upper, 0), -1);
+	CHECK_EQ_INT(act_decodes(1, digit, 0), -1);
+	CHECK_EQ_INT(act_decodes(1, empty, 0), -1);
+	CHECK_EQ_INT(act_decodes(1, dot, 0), -1);
+	CHECK_EQ_INT(act_decodes(1, longn, 0), -1);
+	CHECK_EQ_INT(act_decodes(2, twice, 0), -1);
+	/* A count that does not match what follows, bytes left over. */
+	CHECK_EQ_INT(act_decodes(3, ok, 0), -1);
+	CHECK_EQ_INT(act_decodes(1, ok, 0), -1);
+	CHECK_EQ_INT(act_decodes(2, ok, 1), -1);
+	/* At most SUP_ACT_ITEMS. */
+	for (int i = 0; i <= SUP_ACT_ITEMS; i++) {
+		snprintf(names[i], sizeof names[i], "n%c", 'a' + i);
+		many[i] = names[i];
+	}
+	many[SUP_ACT_ITEMS] = NULL;
+	CHECK_EQ_INT(act_decodes(SUP_ACT_ITEMS, many, 0), 0);
+	many[SUP_ACT_ITEMS] = names[SUP_ACT_ITEMS];
+	many[SUP_ACT_ITEMS + 1] = NULL;
+	CHECK_EQ_INT(act_decodes(SUP_ACT_ITEMS + 1, many, 0), -1);
+	/* sup_act_add keeps the same rules. */
+	memset(&a, 0, sizeof a);
+	CHECK_EQ_INT(sup_act_add(&a, "tty", 1, 1), 0);
+	CHECK_EQ_INT(sup_act_add(&a, "tty", 1, 1), -1);
+	CHECK_EQ_INT(sup_act_add(&a, "TTY", 1, 1), -1);
+	CHECK_EQ_INT(sup_act_add(&a, "", 1, 1), -1);
+	CHECK_EQ_INT(a.n, 1);
+	CHECK(sup_act_name_ok("background", 10));
+	CHECK(!sup_act_name_ok("a b", 3));
+	CHECK(!sup_act_name_ok("tt\0y", 4));
+}
+
 int
 main(void)
 {
@@ -242,5 +379,7 @@ main(void)
 	test_reader();
 	test_secret();
 	test_consume();
+	test_act_roundtrip();
+	test_act_refused();
 	CHECK_DONE();
 }
