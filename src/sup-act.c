@@ -219,7 +219,8 @@ ttys(uint32_t *count, uint64_t *last)
 		    !S_ISCHR(st.st_mode))
 			continue;
 		(*count)++;
-		if (st.st_atim.tv_sec > 0 && (uint64_t)st.st_atim.tv_sec > *last)
+		if (st.st_atim.tv_sec > 0 &&
+		    (uint64_t)st.st_atim.tv_sec > *last)
 			*last = (uint64_t)st.st_atim.tv_sec;
 	}
 	closedir(d);
