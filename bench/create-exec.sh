@@ -3,9 +3,13 @@
 # (POST /v1/workspaces with wait:true, then POST .../exec of `true`) vs
 # `docker run -d` with the same settings followed by `docker exec C true`;
 # median of N each, alternating so both see the same machine load (target
-# <= 0.8x). Then the supervisor's own memory: the RSS of every berth-sup
-# process (the supervisor, not the processes it runs) across the N
-# workspaces (target < 2 MB each).
+# <= 0.8x). Each side runs two client processes in the timed part (curl
+# twice; docker twice), timed with bash's $EPOCHREALTIME; the id is taken
+# from the create's answer with bash alone and the answers are checked
+# after the clock stops, so no helper process (cat, jq, awk) is timed on
+# either side. Then the supervisor's own memory: the RSS of every
+# berth-sup process (the supervisor, not the processes it runs) across
+# the N workspaces (target < 2 MB each).
 # Usage: bench/create-exec.sh [N]   (default 10)
 . "$(dirname "$0")/lib.sh"
 N=${1:-10}
@@ -13,14 +17,31 @@ berthd_start --quota-workspaces 1000
 net=${BERTH_TEST_NETWORK:-berth-test}
 : >"$WORK/api.txt"
 : >"$WORK/docker.txt"
+# ms T0 T1: milliseconds between two $EPOCHREALTIME readings.
+ms() {
+	awk -v a="$2" -v b="$1" 'BEGIN {printf "%.3f\n", (a - b) * 1000}'
+}
 for i in $(seq "$N"); do
-	t0=$(now_ms)
-	expect 201 POST /v1/workspaces "{\"name\":\"ce$i\",\"wait\":true}"
-	id=$(jget "$BODY" .id)
-	expect 200 POST "/v1/workspaces/$id/exec" '{"argv":["true"]}'
-	t1=$(now_ms)
-	awk -v a="$t1" -v b="$t0" 'BEGIN {printf "%.3f\n", a - b}' >>"$WORK/api.txt"
-	t0=$(now_ms)
+	t0=$EPOCHREALTIME
+	c1=$(curl -sS -o "$WORK/ce.json" -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $ADMIN_KEY" \
+		-H 'Content-Type: application/json' \
+		--data-binary "{\"name\":\"ce$i\",\"wait\":true}" \
+		"$URL/v1/workspaces")
+	read -r body <"$WORK/ce.json" || true
+	[[ $body =~ \"id\":\"([0-9a-f-]+)\" ]] && id=${BASH_REMATCH[1]}
+	c2=$(curl -sS -o "$WORK/cx.json" -w '%{http_code}' -X POST \
+		-H "Authorization: Bearer $ADMIN_KEY" \
+		-H 'Content-Type: application/json' \
+		--data-binary '{"argv":["true"]}' \
+		"$URL/v1/workspaces/$id/exec")
+	t1=$EPOCHREALTIME
+	[ "$c1" = 201 ] || fail "create -> $c1: $body"
+	[ "$c2" = 200 ] || fail "exec -> $c2: $(cat "$WORK/cx.json")"
+	[ "$(jget "$(cat "$WORK/cx.json")" .exit_code)" = 0 ] ||
+		fail "exec of true: $(cat "$WORK/cx.json")"
+	ms "$t0" "$t1" >>"$WORK/api.txt"
+	t0=$EPOCHREALTIME
 	c=$(docker run -d --name "bench-ce-$$-$i" --cap-drop ALL \
 		--security-opt no-new-privileges --pids-limit 1024 \
 		--memory 4g --memory-swap 4g --cpus 2 --init --user 1000:1000 \
@@ -28,8 +49,8 @@ for i in $(seq "$N"); do
 		--label berth.workspace="bench-$i" --hostname "ce$i" \
 		--workdir /home/dev berth/workspace:latest sleep infinity)
 	docker exec "$c" true
-	t1=$(now_ms)
-	awk -v a="$t1" -v b="$t0" 'BEGIN {printf "%.3f\n", a - b}' >>"$WORK/docker.txt"
+	t1=$EPOCHREALTIME
+	ms "$t0" "$t1" >>"$WORK/docker.txt"
 done
 api_med=$(median <"$WORK/api.txt")
 dk_med=$(median <"$WORK/docker.txt")
