@@ -140,8 +140,9 @@ def handler(ev):
             return w[i:]
     return []
 
-# Accessors that return a field and call nothing of their own (db_thread
-# opens this thread's connection on its first use only, never here).
+# Accessors that return a field (db_thread: this thread's connection,
+# opened on the thread's first use, which may be the traced request: the
+# opening then shows as a call into the store, db_open).
 GETTERS = {"req_app", "req_db", "req_who", "req_rt", "db_thread",
            "rt_caps", "rt_name"}
 
