@@ -428,3 +428,15 @@ agent_link_accept(int fd, const char *tok, int timeout_ms,
 	free(ok);
 	return r;
 }
+
+int
+agent_dial_port(const char *hostport, const char *cid, int port,
+    int timeout_ms, int *fdp)
+{
+	char *target = xasprintf("port %s %d", cid, port);
+	int r;
+
+	r = agent_dial(hostport, target, timeout_ms, fdp);
+	free(target);
+	return r;
+}

@@ -36,6 +36,11 @@ int	agent_link_init(const char *token_file);
  * when the agent has no such target, ERR_TIMEOUT past timeout_ms. */
 int	agent_dial(const char *hostport, const char *target, int timeout_ms,
 	    int *fdp);
+/* agent_dial to port of container cid (its id on the agent's node), at
+ * its address on that node's network: ERR_NOTFOUND when nothing answers
+ * there, ERR_TIMEOUT when nothing says so in time. */
+int	agent_dial_port(const char *hostport, const char *cid, int port,
+	    int timeout_ms, int *fdp);
 /* The manager's side of the handshake on a connected socket fd to the
  * agent named peer (for messages), with the join token tok; the same
  * errors as agent_dial. fd is left open either way; on success *k

@@ -12,6 +12,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -33,6 +35,7 @@
 #include "gpu-inventory.h"
 #include "gpu-nvml.h"
 #include "log.h"
+#include "rt.h"
 #include "xmalloc.h"
 
 #define AGENT_AUTH_MS	5000
@@ -41,6 +44,7 @@
 static char		 token[256];
 static char		*engine_sock;	/* path of the engine's socket */
 static char		*state_dir;
+static struct rt	*engine_rt;	/* the node's engine, for "port" */
 static atomic_int	 nlinks;
 
 static int
@@ -72,7 +76,68 @@ unix_connect(const char *path, int *fdp)
 	return 0;
 }
 
-/* The targets: "engine", "sup <id>" (id: letters, digits, '-', '_'). */
+/* "port <container id> <port>": a TCP connection to that port of the
+ * container on this node, at its address on the node's network (the
+ * port proxy's way to a workspace here). */
+static int
+port_connect(const char *arg, int *fdp)
+{
+	struct sockaddr_in sa;
+	struct rt_state st;
+	struct pollfd p;
+	char cid[72];
+	const char *sp;
+	socklen_t sl = sizeof(int);
+	long port;
+	char *end;
+	int fd, e = 0, one = 1;
+
+	if ((sp = strchr(arg, ' ')) == NULL || (size_t)(sp - arg) >=
+	    sizeof cid || sp == arg || strspn(arg, "0123456789abcdef") !=
+	    (size_t)(sp - arg))
+		return err_set(ERR_NOTFOUND, "no such container");
+	memcpy(cid, arg, (size_t)(sp - arg));
+	cid[sp - arg] = '\0';
+	port = strtol(sp + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535)
+		return err_set(ERR_INVAL, "bad port");
+	if (rt_inspect(engine_rt, cid, &st) != 0 || !st.running ||
+	    st.ip[0] == '\0')
+		return err_set(ERR_NOTFOUND, "container %s has no address on "
+		    "this node", cid);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, st.ip, &sa.sin_addr) != 1)
+		return err_set(ERR_NOTFOUND, "container %s has no IPv4 "
+		    "address", cid);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0)
+		return err_set(ERR_IO, "socket: %s", strerror(errno));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		p.fd = fd;
+		p.events = POLLOUT;
+		if (errno != EINPROGRESS)
+			e = errno;
+		else if (poll(&p, 1, 3000) != 1)
+			e = ETIMEDOUT;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0)
+			e = errno;
+	}
+	if (e != 0) {
+		close(fd);
+		return err_set(e == ECONNREFUSED ? ERR_NOTFOUND : ERR_TIMEOUT,
+		    "port %ld: %s", port, e == ECONNREFUSED ? "connection "
+		    "refused" : e == ETIMEDOUT ? "no answer in 3 s" :
+		    strerror(e));
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* The targets: "engine", "sup <id>" (id: letters, digits, '-', '_'),
+ * "port <container id> <port>". */
 static int
 open_target(const char *target, void *arg, int *fdp)
 {
@@ -81,8 +146,11 @@ open_target(const char *target, void *arg, int *fdp)
 	int r;
 
 	(void)arg;
+	log_debug("link: %s", target);
 	if (strcmp(target, "engine") == 0)
 		return unix_connect(engine_sock, fdp);
+	if (strncmp(target, "port ", 5) == 0)
+		return port_connect(target + 5, fdp);
 	if (strncmp(target, "sup ", 4) != 0)
 		return err_set(ERR_NOTFOUND, "no such target");
 	id = target + 4;
@@ -156,7 +224,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: berthd agent --listen HOST:PORT --token-file "
-	    "FILE [--engine unix:///var/run/docker.sock] [--state DIR]\n"
+	    "FILE [--engine unix:///var/run/docker.sock] [--state DIR] [-v]\n"
 	    "       berthd agent --resources [--nvml-lib LIB]\n");
 }
 
@@ -212,7 +280,7 @@ agent_main(int argc, char **argv)
 	const char *engine = "unix:///var/run/docker.sock";
 	const char *state = "/var/lib/berth";
 	const char *nvml = "libnvidia-ml.so.1";
-	int resources = 0;
+	int resources = 0, verbose = 0;
 	pthread_attr_t at;
 	pthread_t t;
 	int lfd, fd;
@@ -226,6 +294,10 @@ agent_main(int argc, char **argv)
 		}
 		if (strcmp(argv[i], "--resources") == 0) {
 			resources = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "-v") == 0) {
+			verbose = 1;	/* each link's target in the log */
 			continue;
 		}
 		if (v == NULL) {
@@ -254,7 +326,7 @@ agent_main(int argc, char **argv)
 		usage();
 		return 2;
 	}
-	log_init(LOG_INFO, 0);
+	log_init(verbose ? LOG_DEBUG : LOG_INFO, 0);
 	signal(SIGPIPE, SIG_IGN);
 	if (agent_token_read(tokfile, token, sizeof token) != 0) {
 		fprintf(stderr, "berthd agent: %s\n", err_msg());
@@ -263,6 +335,10 @@ agent_main(int argc, char **argv)
 	engine_sock = xstrdup(strncmp(engine, "unix://", 7) == 0 ?
 	    engine + 7 : engine);
 	state_dir = xstrdup(state);
+	if ((engine_rt = rt_new("docker", engine)) == NULL) {
+		fprintf(stderr, "berthd agent: bad --engine '%s'\n", engine);
+		return 2;
+	}
 	if ((lfd = listen_on(listen_addr)) < 0) {
 		fprintf(stderr, "berthd agent: %s\n", err_msg());
 		return 1;

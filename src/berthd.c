@@ -29,6 +29,7 @@
 #include "rt.h"
 #include "term.h"
 #include "timeutil.h"
+#include "proc-sup.h"
 #include "sup-host.h"
 #include "task.h"
 #include "tmpl.h"
@@ -175,6 +176,24 @@ disk_limit_check(struct app *app)
 		    err_msg());
 }
 
+static struct rt	*sup_rt;
+
+/* Where a workspace's supervisor is reached (proc-sup.h's locator): the
+ * agent of the node that runs it, "" on this host. */
+static int
+sup_via(const char *ws_id, char *via, size_t size)
+{
+	struct rt_where w;
+	char *name = ws_container_name(ws_id);
+	int r;
+
+	r = rt_locate(sup_rt, name, &w);
+	free(name);
+	if (r == 0 && strlcpy_b(via, w.via, size) >= size)
+		r = err_set(ERR_INVAL, "agent address too long");
+	return r;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -232,6 +251,8 @@ main(int argc, char **argv)
 			fatal("runtime swarm: %s", err_msg());
 	} else if ((app.rt = rt_new("docker", app.cfg.docker_host)) == NULL)
 		fatal("bad docker_host '%s'", app.cfg.docker_host);
+	sup_rt = app.rt;
+	sup_set_locator(sup_via);
 	if (tmpl_reload(&app) != 0)
 		fatal("%s", err_msg());
 	if (instance_id(&app, db) != 0)

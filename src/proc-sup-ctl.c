@@ -312,6 +312,12 @@ sup_open_file(const char *dir, const char *path, int wr, unsigned mode,
 		rc = 1;		/* not the user asked for: the caller's way */
 		goto out;
 	}
+	if (p->remote) {
+		/* A descriptor does not cross a node's agent (TCP): the
+		 * caller's way, the bytes streamed through the supervisor. */
+		rc = 1;
+		goto out;
+	}
 	m = sup_put_begin(&p->wb, SUP_OPEN);
 	sup_put_u32(&p->wb, wr ? SUP_O_WRITE : 0);
 	sup_put_u32(&p->wb, mode & 07777);

@@ -29,6 +29,7 @@ struct proc {
 	int			 pstream;
 	int			 exited, status, timed_out;
 	int			 lost;		/* connection gone */
+	int			 remote;	/* through a node's agent */
 	int			 exit_seen;	/* EXIT read, maybe not yet
 						 * returned */
 	uint64_t		 id;

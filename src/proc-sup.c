@@ -444,9 +444,17 @@ set_blocking(int fd)
 	return fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ? -1 : 0;
 }
 
+static int	(*locator)(const char *, char *, size_t);
+
+void
+sup_set_locator(int (*fn)(const char *, char *, size_t))
+{
+	locator = fn;
+}
+
 /* Connects and says hello: 0, 1 when nobody answers, <0 on error. The
  * socket is in dir on this host, or on a cluster node behind the agent
- * via. */
+ * via (NULL: the locator's, if any). */
 int
 psup_dial(const char *dir, const char *via, struct proc **pp,
     uint32_t *uid, uint32_t *gid)
@@ -455,7 +463,7 @@ psup_dial(const char *dir, const char *via, struct proc **pp,
 	struct sup_frame f;
 	struct sup_rd r;
 	struct proc *p;
-	char key[SUP_SECRET_LEN + 2];
+	char key[SUP_SECRET_LEN + 2], where[128];
 	int fd, dfd = -1, rc;
 	size_t m;
 
@@ -463,6 +471,16 @@ psup_dial(const char *dir, const char *via, struct proc **pp,
 	if (read_key(dir, key, sizeof key) != 0) {
 		err_set(ERR_NOTFOUND, "no supervisor key for %s", dir);
 		return 1;
+	}
+	if (via == NULL && locator != NULL) {
+		const char *slash = strrchr(dir, '/');
+
+		if (locator(slash != NULL ? slash + 1 : dir, where,
+		    sizeof where) != 0) {
+			explicit_bzero(key, sizeof key);
+			return 1;	/* runs nowhere now: err_msg() */
+		}
+		via = where[0] != '\0' ? where : NULL;
 	}
 	if (via != NULL) {
 		const char *slash = strrchr(dir, '/');
@@ -510,6 +528,7 @@ psup_dial(const char *dir, const char *via, struct proc **pp,
 	p = xcalloc(1, sizeof *p);
 	p->ops = &sup_ops;
 	p->fd = fd;
+	p->remote = via != NULL;
 	p->rcap = 4 * SUP_RCHUNK;
 	p->rb = xmalloc(p->rcap);
 	p->in_credit = SUP_WINDOW;

@@ -14,6 +14,14 @@ struct proc_spec;
  * back; err_msg() says why), <0 on an error to report. */
 int	sup_proc_start(const struct proc_spec *, struct proc **pp);
 
+/* On a cluster: fn puts in via (size bytes) the address of the agent
+ * through which the supervisor of workspace ws_id is reached ("" on this
+ * host), or fails when the workspace runs nowhere now. Every call below
+ * that names only a run directory (<state>/sup/<ws id>) then goes
+ * through that agent. Set once at start-up, before any other thread. */
+void	sup_set_locator(int (*fn)(const char *ws_id, char *via,
+	    size_t size));
+
 /* A process the supervisor runs (after a berthd restart, too). */
 struct sup_ps {
 	uint64_t	 id;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "activity.h"
+#include "agent-link.h"
 #include "api.h"
 #include "app.h"
 #include "buf.h"
@@ -550,6 +551,7 @@ h_proxy(struct req *r)
 	size_t plen = prefix_len(target), prelen = 0;
 	void *pre = NULL;
 	char *end, msg[400], ip[48];
+	struct rt_where wh;
 	long port;
 	int rc = 0, ufd = -1, cfd = -1, upgrade, cached;
 
@@ -585,6 +587,16 @@ h_proxy(struct req *r)
 		free(loc);
 		goto out;
 	}
+	/* On a cluster: through the agent of the workspace's node. */
+	if (rt_locate(req_rt(r), w->container_id, &wh) == 0 &&
+	    wh.via[0] != '\0') {
+		if ((rc = agent_dial_port(wh.via, wh.id, (int)port,
+		    CONNECT_MS + 1000, &ufd)) != 0)
+			errno = rc == ERR_NOTFOUND ? ECONNREFUSED :
+			    rc == ERR_TIMEOUT ? ETIMEDOUT : EHOSTUNREACH;
+		rc = 0;
+		goto dialled;
+	}
 	if ((cached = container_addr(req_rt(r), w->container_id, 0, ip,
 	    sizeof ip)) < 0) {
 		snprintf(msg, sizeof msg, "workspace '%s' has no address on "
@@ -596,6 +608,7 @@ h_proxy(struct req *r)
 	if ((ufd = connect_to(ip, (int)port)) < 0 && cached == 1 &&
 	    container_addr(req_rt(r), w->container_id, 1, ip, sizeof ip) == 0)
 		ufd = connect_to(ip, (int)port);
+ dialled:
 	if (ufd < 0) {
 		int e = errno;
 		snprintf(msg, sizeof msg, "nothing answers on port %ld in "

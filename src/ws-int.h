@@ -18,8 +18,6 @@ pthread_mutex_t	*ws_lock(const char *id);
 /* ws_lock, or NULL at once when someone holds it. */
 pthread_mutex_t	*ws_trylock(const char *id);
 
-/* The engine's name for a workspace's container (caller frees). */
-char	*ws_container_name(const char *id);
 /* Makes the engine side of a record exist and run: volumes, container
  * (with the GPUs gpus holds, as db_gpu_allocated; NULL: read them),
  * start; the container id goes into w, and with record into the stored

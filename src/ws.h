@@ -111,4 +111,7 @@ int	 ws_network_ensure(struct app *);
 /* The ssh host and the base URL put into ssh commands and URLs. */
 const char *ws_public_host(struct app *);
 
+/* The engine's name for a workspace's container (caller frees). */
+char	*ws_container_name(const char *id);
+
 #endif

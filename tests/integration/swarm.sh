@@ -12,6 +12,9 @@
 #     reason, then one freed and the pending one runs;
 #   - one node's dockerd stopped: its workspace shows unavailable, and is
 #     running again when the node is back;
+#   - on a worker's workspace: tasks (output, list, berth attach, kill),
+#     ssh -R, a download and the port proxy, each through the node's
+#     agent (its log names every link's target);
 #   - an agent refuses a wrong token, and drops a link on a replayed or
 #     changed record (link-check.py); nothing is left on any node.
 # Needs root, dockerd, ip and unshare; brings the cluster up and down.
@@ -150,6 +153,90 @@ PY
 		fail "berth ssh (terminal) into w$n"
 done
 ok "the WebSocket terminal (berth ssh) into the workspace on each node"
+
+# ---- a worker's workspace: tasks, berth attach, ssh -R, files (ssh -A
+# takes the same way as -R, a listener made by the supervisor, but the
+# test image's /tmp is not the user's to make its socket in);
+# every call reaches its supervisor through the node's agent (its log
+# names each link's target) ----
+WR= WRN=
+for n in 1 2 3; do
+	w=$(eval echo "\$W$n")
+	[ "${NODE[$w]}" != 1 ] && { WR=$w; WRN=$n; break; }
+done
+[ -n "$WR" ] || fail "no workspace on a worker node"
+AG=$WORK/agent${NODE[$WR]}.log
+links() { grep -c "link: sup $WR" "$AG" || true; }
+l0=$(links)
+T=/v1/workspaces/$WR/tasks
+expect 201 POST "$T" '{"command":"echo task-out; read x; echo got:$x; sleep 60","name":"tk","tty":true}' "$A"
+TID=$(jget "$BODY" .id)
+for _ in $(seq 50); do
+	curl -sS -H "Authorization: Bearer $A" "$URL$T/$TID/output" | grep -q task-out && break
+	sleep 0.2
+done
+curl -sS -H "Authorization: Bearer $A" "$URL$T/$TID/output" | grep -q task-out ||
+	fail "task output on node ${NODE[$WR]}"
+assert_eq "$(api GET "$T" "" "$A" | jq -r '.[] | select(.name == "tk") | .state')" running "the task in the list"
+(sleep 3; printf 'hello\r'; sleep 2; printf '\035') |
+	BERTH_API_KEY=$A BERTH_CONFIG=$WORK/none.json timeout 20 "$BERTH" attach "w$WRN" tk \
+	>"$WORK/att.out" 2>"$WORK/att.err" || fail "berth attach: $(cat "$WORK/att.err")"
+grep -q task-out "$WORK/att.out" && grep -q got:hello "$WORK/att.out" ||
+	fail "berth attach showed: $(cat "$WORK/att.out")"
+expect 200 DELETE "$T/$TID" '' "$A"
+assert_eq "$(jget "$BODY" .state)" killed "task after DELETE"
+l1=$(links)
+[ "$l1" -gt "$l0" ] || fail "the task calls did not go through node ${NODE[$WR]}'s agent"
+ok "task on node ${NODE[$WR]}: output, list, berth attach (typed and seen), kill; $((l1 - l0)) links through its agent"
+
+# ssh -R: a port in the worker's workspace reaching a server here.
+mkdir -p "$WORK/www"
+echo hello-from-client >"$WORK/www/index.html"
+LP=$(free_port)
+python3 -m http.server --bind 127.0.0.1 --directory "$WORK/www" "$LP" >/dev/null 2>&1 &
+HTTPD=$!
+ssh -F /dev/null -i "$WORK/ida" -o IdentitiesOnly=yes -o BatchMode=yes \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o LogLevel=ERROR -o ExitOnForwardFailure=yes -p "$SSH_PORT" \
+    -N -R "18080:127.0.0.1:$LP" "w$WRN@127.0.0.1" 2>"$WORK/r.err" &
+RSSH=$!
+got=
+for _ in $(seq 50); do
+	got=$(gssh "$WORK/ida" "w$WRN" 'wget -qO- http://127.0.0.1:18080/index.html' 2>/dev/null) && break
+	sleep 0.2
+done
+kill $RSSH $HTTPD 2>/dev/null || true
+assert_eq "$got" hello-from-client "ssh -R into node ${NODE[$WR]}'s workspace"
+l2=$(links)
+[ "$l2" -gt "$l1" ] || fail "ssh -R did not go through node ${NODE[$WR]}'s agent"
+st=$(files_get "$WR" "$A" /data/f.bin "$WORK/g2")
+[ "$st" = 200 ] && cmp -s "$WORK/f.$WR" "$WORK/g2" || fail "download ($st)"
+[ "$(links)" -gt "$l2" ] || fail "the download did not go through node ${NODE[$WR]}'s agent"
+ok "ssh -R and a download, into node ${NODE[$WR]}'s workspace through its agent"
+
+# The port proxy to a server in the worker's workspace, through its agent.
+expect 201 POST "$T" '{"command":"exec busybox httpd -f -p 0.0.0.0:8080 -h /data","name":"www"}' "$A"
+HT=$(jget "$BODY" .id)
+lp0=$(grep -c "link: port " "$AG" || true)
+for _ in $(seq 50); do
+	st=$(curl -sS -o "$WORK/px" -w '%{http_code}' -H "Authorization: Bearer $A" \
+	    "$URL/w/$WR/ports/8080/f.bin")
+	[ "$st" = 200 ] && break
+	sleep 0.2
+done
+[ "$st" = 200 ] && cmp -s "$WORK/f.$WR" "$WORK/px" ||
+	fail "port proxy to node ${NODE[$WR]}'s workspace: $st $(head -c 300 "$WORK/px")"
+[ "$(grep -c "link: port " "$AG")" -gt "$lp0" ] ||
+	fail "the port proxy did not go through node ${NODE[$WR]}'s agent"
+st=$(curl -sS -o "$WORK/px" -w '%{http_code}' -H "Authorization: Bearer $A" \
+    "$URL/w/$WR/ports/8081/")
+[ "$st" = 502 ] && grep -q "connection refused" "$WORK/px" ||
+	fail "a port nobody listens on: $st $(head -c 300 "$WORK/px")"
+st=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $B" \
+    "$URL/w/$WR/ports/8080/f.bin")
+[ "$st" = 404 ] || fail "bob through the port proxy -> $st"
+expect 200 DELETE "$T/$HT" '' "$A"
+ok "the port proxy to node ${NODE[$WR]}'s workspace through its agent (200 KB intact; 502 on a closed port; bob 404)"
 
 # stop/start: the volume's data stays (pinned to its node)
 st=$(files_put "$W1" "$A" /data/keep.txt "$WORK/f.$W1")

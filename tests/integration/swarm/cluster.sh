@@ -61,7 +61,7 @@ swarm_up() {
 	for i in 1 2 3; do
 		ip netns exec "so-n$i" "$BERTHD" agent \
 		    --listen "10.99.0.$i:7070" --token-file "$WORK/token" \
-		    --engine "unix://$SO_BASE/n$i.sock" --state "$WORK/state" \
+		    --engine "unix://$SO_BASE/n$i.sock" --state "$WORK/state" -v \
 		    >>"$WORK/agent$i.log" 2>&1 &
 		AGENT_PIDS="$AGENT_PIDS $!"
 	done
