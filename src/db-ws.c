@@ -518,8 +518,9 @@ create_volumes(struct db *db, const struct db_ws_new *n, int quota_gib)
 }
 
 /* Inside the create's transaction, where the engine places GPUs: the
- * units the owner's running and creating workspaces asked for (this one
- * included, as it is inserted), and this request's, within max. */
+ * units the owner's other running and creating workspaces asked for
+ * (this one, already inserted, is the request), and this request's,
+ * within max. */
 static int
 create_gpu_requests(struct db *db, const struct db_ws_new *n, int max)
 {
@@ -529,9 +530,10 @@ create_gpu_requests(struct db *db, const struct db_ws_new *n, int max)
 	if ((r = n->gpu_units(n->rec->gpu_request, &want)) != 0)
 		return r;
 	if ((st = db_prep(db, "SELECT gpu_request FROM workspaces WHERE "
-	    "owner = ? AND state IN ('running', 'creating')")) == NULL)
+	    "owner = ? AND id <> ? AND state IN ('running', 'creating')")) ==
+	    NULL)
 		return ERR_INTERNAL;
-	db_bind(st, "s", n->rec->owner);
+	db_bind(st, "ss", n->rec->owner, n->rec->id);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		if (n->gpu_units(db_col_text(st, 0), &u) == 0)
 			have += u;

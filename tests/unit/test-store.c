@@ -23,6 +23,36 @@ add_ws(struct db *db, const char *id, const char *name, const char *owner)
 	    "'img', 'running', 1, 1, 1, 1)", "sss", id, name, owner) == 0);
 }
 
+/* The engine places GPUs: each request counts as its number. */
+static int
+units(const char *request, int *u)
+{
+	*u = (int)strtol(request, NULL, 10);
+	return 0;
+}
+
+/* A create where the engine places GPUs: gpu asks for that many. */
+static int
+create_gpu(struct db *db, const char *id, const char *name, const char *gpu)
+{
+	struct ws rec = { .id = (char *)id, .name = (char *)name,
+	    .owner = "carol", .template = "", .image = "img",
+	    .ssh_mode = "gateway", .gpu_request = (char *)gpu, .cpus = 1,
+	    .memory = 1, .pids_limit = 1, .created_at = 1 };
+	struct db_ws_new n = { .rec = &rec, .quota_ws = 10, .quota_gpus = 10,
+	    .quota_gib = 10, .gpu_units = units };
+	struct ws *out = NULL;
+	json_t *gpus = NULL;
+	int r;
+
+	rec.spec = json_object();
+	r = db_ws_create(db, &n, &out, &gpus);
+	json_decref(rec.spec);
+	ws_free(out);
+	json_decref(gpus);
+	return r;
+}
+
 static int
 scalar(struct db *db, const char *sql)
 {
@@ -126,6 +156,23 @@ main(void)
 	CHECK(ws_resolve(db, &alice, "", &w) == ERR_NOTFOUND);
 	CHECK(ws_resolve(db, &alice, "%", &w) == ERR_NOTFOUND);
 	CHECK(ws_resolve(db, &alice, "aaaa_", &w) == ERR_NOTFOUND);
+
+	/* GPUs the engine places: the quota counts the owner's requests,
+	 * the new one once. */
+	CHECK(db_run(db, "INSERT INTO users (name, role, max_workspaces, "
+	    "max_gpus, max_volume_gib, created_at) VALUES ('carol', 'user', "
+	    "5, 3, 1, 1)", NULL) == 0);
+	CHECK(create_gpu(db, "cccc0001-0000-4000-8000-000000000001", "g1",
+	    "2") == 0);
+	CHECK(create_gpu(db, "cccc0002-0000-4000-8000-000000000002", "g2",
+	    "2") == ERR_QUOTA);
+	CHECK(strstr(err_msg(), "2 held, 2 asked, 3 allowed") != NULL);
+	CHECK(create_gpu(db, "cccc0003-0000-4000-8000-000000000003", "g3",
+	    "1") == 0);
+	CHECK(create_gpu(db, "cccc0004-0000-4000-8000-000000000004", "g4",
+	    "1") == ERR_QUOTA);
+	CHECK(scalar(db, "SELECT COUNT(*) FROM workspaces WHERE owner = "
+	    "'carol'") == 2);
 
 	/* Events carry the workspace owner so users can read their own. */
 	db_event(db, "alice", "workspace.stop", "aaaa1111-0000-4000-8000-"
