@@ -11,6 +11,7 @@
 
 #include "activity-sup.h"
 #include "err.h"
+#include "log.h"
 #include "proc-sup.h"
 #include "sup-aframe.h"
 #include "sup-frame.h"
@@ -37,8 +38,13 @@ actsup_ask(const char *dir, struct sup_act *a)
 		err_set(ERR_NOTFOUND, "the workspace has no supervisor");
 		return 1;
 	}
-	if ((rc = sup_dial_fd(dir, &fd)) != 0)
+	if ((rc = sup_dial_fd(dir, &fd)) != 0) {
+		/* The reason names host paths: for the log, not the event. */
+		log_debug("supervisor of %s: %s", dir, err_msg());
+		if (rc > 0)
+			err_set(ERR_NOTFOUND, "no supervisor answers");
 		return rc;
+	}
 	sup_act_ask_encode(&w);
 	while (off < w.len) {
 		n = send(fd, w.p + off, w.len - off, MSG_NOSIGNAL |

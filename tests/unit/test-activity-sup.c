@@ -235,6 +235,8 @@ test_real(void)
 
 	/* Nobody there: 1, the caller goes by berthd's own signals. */
 	CHECK_EQ_INT(actsup_ask("/nonexistent/berth-act", &a), 1);
+	/* The reason goes into an event a user reads: no host path. */
+	CHECK_EQ_STR(err_msg(), "no supervisor answers");
 	CHECK_EQ_INT(actsup_ask(NULL, &a), 1);
 	sup_up();
 	a = ask();
