@@ -4,7 +4,9 @@
 # workspace network, same server, same run, alternating, best of ROUNDS:
 # BENCH_MB (1024) MiB of zeros from tests/integration/proxy/server.py
 # (python3 in the default image), read by curl into /dev/null.
-# Also the time to first byte of a small page (median of 50) both ways.
+# Also the time to first byte of a small page (median of 50) both ways,
+# and 200 small pages on one kept connection (curl with 200 URLs) both
+# ways, and through the proxy with a connection each.
 # Usage: bench/proxy.sh   (BENCH_MB default 1024, ROUNDS 3, BUILD_DIR)
 # Starts its own berthd on free loopback ports; talks only to 127.0.0.1
 # and the workspace's own container.
@@ -56,3 +58,19 @@ ttfb() { # URL [curl args]: median ms to the first byte of 50
 td=$(ttfb "$DIRECT/headers")
 tp=$(ttfb "$PX/headers" -H "Authorization: Bearer $KEY")
 printf 'small page, time to first byte (median of 50): proxy %.2f ms, direct %.2f ms\n' "$tp" "$td"
+
+kept() { # URL [curl args]: ms for 200 small pages on one connection
+	local u=$1 urls=() t0
+	shift
+	for _ in $(seq 200); do
+		urls+=("$u")
+	done
+	t0=$(date +%s%N)
+	curl -fsS "$@" "${urls[@]}" >/dev/null
+	echo $((($(date +%s%N) - t0) / 1000000))
+}
+kd=$(kept "$DIRECT/headers")
+kp=$(kept "$PX/headers" -H "Authorization: Bearer $KEY")
+cp=$(kept "$PX/headers" -H "Authorization: Bearer $KEY" -H 'Connection: close')
+printf '200 small pages on one kept connection: proxy %d ms, direct %d ms; through the proxy with a new connection each (Connection: close) %d ms\n' \
+	"$kp" "$kd" "$cp"

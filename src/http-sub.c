@@ -1,6 +1,8 @@
 /* http-sub.c: a request's reply kept instead of sent (req_capture, for
- * the compatibility routes) and berth's own routes run in-process as the
- * caller (req_subcall, for MCP's tools), on top of http-server.c. Worker
+ * the compatibility routes), berth's own routes run in-process as the
+ * caller (req_subcall, for MCP's tools), and a reply written raw on the
+ * client's socket (req_raw_reply, the port proxy), on top of
+ * http-server.c. Worker
  * threads, on the request they serve. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "http-conn.h"
 #include "http-int.h"
 #include "http-parse.h"
 #include "http-server.h"
@@ -140,4 +143,20 @@ req_subcall(struct req *r, struct req_sub *s)
 	free(h);
 	free(target);
 	return rc;
+}
+
+int
+req_raw_reply(struct req *r, int status, int keep)
+{
+	r->replied = 1;
+	r->status = status;
+	if (!keep)
+		hconn_close_after(r->hc);
+	return hconn_fd(r->hc);
+}
+
+int
+req_keep_alive(const struct req *r)
+{
+	return r->h->keep_alive && r->h->minor >= 1;
 }

@@ -176,6 +176,16 @@ int	 req_upgrade(struct req *, const char *extra_headers, int *fd,
  * req_upgrade, but nothing is written. */
 int	 req_detach(struct req *, int *fd, void **rest, size_t *restlen);
 
+/* The port proxy writes a server's response itself on the client's
+ * socket (the returned fd, non-blocking): the request counts as answered
+ * with status, and unless keep the connection closes after it (call
+ * again with keep 0 when a response is cut). The bytes written must be
+ * one whole HTTP/1.1 response for keep to hold. http-sub.c. */
+int	 req_raw_reply(struct req *, int status, int keep);
+/* 1 when the client's connection may carry another request after this
+ * one (HTTP/1.1, no "Connection: close"). */
+int	 req_keep_alive(const struct req *);
+
 /* Route tables, NULL-method terminated, one per api-*.c. */
 extern const struct route api_meta_routes[];
 extern const struct route api_users_routes[];

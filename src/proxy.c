@@ -5,21 +5,15 @@
  * served from a workspace runs on berthd's origin, so it must never run
  * with an admin's browser session). berthd connects to the container's
  * address on the workspace network; nothing is published on the host.
- * The request thread checks access, connects and sends the request head;
- * the socket then leaves the HTTP layer and a relay thread of its own
- * copies both ways until either side ends (one response per connection).
- * Request threads and the relay threads it starts. */
+ * The request thread checks access, sends the request to the server
+ * (on a connection kept from an earlier request when there is one) and
+ * the response back (proxy-relay.c); the client's connection then
+ * carries its next request (HTTP/1.1 keep-alive). Request threads. */
 #include <sys/socket.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,27 +31,13 @@
 #include "log.h"
 #include "proxy.h"
 #include "rt.h"
-#include "timeutil.h"
 #include "ws.h"
 #include "xmalloc.h"
 
-#define RELAY_MAX	1024		/* relays at once; more: 503 */
-#define RELAY_BUF	(1024 * 1024)	/* per direction, in a pipe */
-#define CONNECT_MS	3000
-#define IDLE_S		3600		/* a relay with no byte either way */
+#define RELAY_MAX	1024		/* WebSocket relays at once, then 503 */
 #define UP_HEAD_MAX	(64 * 1024)	/* the request head to the server */
-
-struct relay {
-	int	 cfd, ufd;
-	char	*prefix;		/* "/w/ID/ports/PORT" as sent */
-	char	 ws_id[40];
-	char	*out;			/* head and early body to the server */
-	size_t	 outlen;
-};
-
-static atomic_int nrelays;
-
-#define TOUCH_S		1	/* a relay's activity, noted this often */
+#define SEND_S		60		/* the server not reading the body */
+#define CONNECT_MS	3000		/* through an agent: and 1 s more */
 
 /* Each request is activity (memory only: activity.h writes the store
  * at most every few seconds however many requests a page makes). */
@@ -65,51 +45,6 @@ static void
 touch(const char *id)
 {
 	ws_activity(id, "port-proxy");
-}
-
-/* Container addresses, looked up again after ADDR_TTL or when a connect
- * fails: asking the engine for each request would double a page's
- * latency. */
-#define ADDR_TTL	10	/* s */
-static struct {
-	char	cid[72];
-	char	ip[48];
-	int64_t	at;
-} addrs[64];
-static pthread_mutex_t addr_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* The address of container cid into ip: 0, 1 when it came from the
- * cache, or an error. */
-static int
-container_addr(struct rt *rt, const char *cid, int fresh, char *ip,
-    size_t ipsz)
-{
-	struct rt_state st;
-	unsigned h = 0;
-	int rc;
-
-	for (const char *p = cid; *p != '\0'; p++)
-		h = h * 31 + (unsigned char)*p;
-	h %= sizeof addrs / sizeof addrs[0];
-	pthread_mutex_lock(&addr_lock);
-	if (!fresh && strcmp(addrs[h].cid, cid) == 0 &&
-	    now_s() - addrs[h].at < ADDR_TTL) {
-		strlcpy_b(ip, addrs[h].ip, ipsz);
-		pthread_mutex_unlock(&addr_lock);
-		return 1;
-	}
-	pthread_mutex_unlock(&addr_lock);
-	if ((rc = rt_inspect(rt, cid, &st)) != 0)
-		return rc;
-	if (st.ip[0] == '\0')
-		return err_set(ERR_NOTFOUND, "no address");
-	strlcpy_b(ip, st.ip, ipsz);
-	pthread_mutex_lock(&addr_lock);
-	strlcpy_b(addrs[h].cid, cid, sizeof addrs[h].cid);
-	strlcpy_b(addrs[h].ip, st.ip, sizeof addrs[h].ip);
-	addrs[h].at = now_s();
-	pthread_mutex_unlock(&addr_lock);
-	return 0;
 }
 
 static void
@@ -155,48 +90,6 @@ page(struct req *r, int status, const char *title, const char *msg)
 	return 0;
 }
 
-/* Connects to ip:port within CONNECT_MS: the socket, or -1 with errno. */
-static int
-connect_to(const char *ip, int port)
-{
-	struct sockaddr_in sa;
-	struct pollfd p;
-	socklen_t sl = sizeof(int);
-	int fd, e = 0, one = 1;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, ip, &sa.sin_addr) != 1) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0)
-		return -1;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
-		return fd;
-	if (errno != EINPROGRESS)
-		goto fail;
-	p.fd = fd;
-	p.events = POLLOUT;
-	if (poll(&p, 1, CONNECT_MS) != 1) {
-		errno = ETIMEDOUT;
-		goto fail;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &sl) != 0 || e != 0) {
-		errno = e != 0 ? e : EIO;
-		goto fail;
-	}
-	return fd;
-fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
-}
-
 /* 1 when header name is one the proxy sets or drops itself. */
 static int
 skipped(const char *name, int upgrade)
@@ -205,7 +98,8 @@ skipped(const char *name, int upgrade)
 	    "Keep-Alive", "Proxy-Connection", "Proxy-Authorization", "TE",
 	    "Trailer", "api-key", "X-Forwarded-For", "X-Forwarded-Proto",
 	    "X-Forwarded-Host", "X-Forwarded-Prefix", "X-Forwarded-Port",
-	    "X-CSRF-Token", "Cookie", "Authorization", NULL };
+	    "X-CSRF-Token", "Cookie", "Authorization", "Content-Length",
+	    "Transfer-Encoding", "Expect", NULL };
 
 	if (strcasecmp(name, "Upgrade") == 0)
 		return !upgrade;
@@ -244,8 +138,9 @@ add_cookies(struct buf *b, const char *v)
  * the X-Forwarded-* a server behind a path prefix needs. */
 static int
 upstream_head(struct req *r, const char *rest, const char *prefix,
-    int upgrade, struct buf *b)
+    int upgrade, int chunked, struct buf *b)
 {
+	int64_t cl = req_content_length(r);
 	const char *host = req_header(r, "Host"), *name, *val, *q;
 	const char *xff = req_header(r, "X-Forwarded-For");
 	const char *proto = req_header(r, "X-Forwarded-Proto");
@@ -276,16 +171,25 @@ upstream_head(struct req *r, const char *rest, const char *prefix,
 	if (host != NULL)
 		rc |= buf_appendf(b, "X-Forwarded-Host: %s\r\n", host);
 	rc |= buf_appendf(b, "X-Forwarded-Prefix: %s\r\n", prefix);
-	rc |= buf_appendf(b, "Connection: %s\r\n\r\n", upgrade ? "Upgrade" :
-	    "close");
+	/* The body as berthd sends it on (it answered any Expect itself). */
+	if (chunked)
+		rc |= buf_appendf(b, "Transfer-Encoding: chunked\r\n");
+	else if (cl >= 0)
+		rc |= buf_appendf(b, "Content-Length: %lld\r\n",
+		    (long long)cl);
+	/* Kept open for the next request unless this is an upgrade. */
+	rc |= buf_appendf(b, "%s\r\n", upgrade ? "Connection: Upgrade\r\n" :
+	    "");
 	return rc != 0 ? err_set(ERR_TOOBIG, "request head too large") : 0;
 }
 
-/* Writes all of p to a non-blocking fd within IDLE_S: 0 or -1. */
+/* Writes all of p to the server's non-blocking socket, SEND_S at most
+ * without progress: 0 or -1. */
 static int
-write_all(int fd, const char *p, size_t n)
+write_all(int fd, const void *buf, size_t n)
 {
 	struct pollfd pf = { fd, POLLOUT, 0 };
+	const char *p = buf;
 	ssize_t w;
 
 	while (n > 0) {
@@ -297,218 +201,43 @@ write_all(int fd, const char *p, size_t n)
 		}
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
-		if (w < 0 && errno == EAGAIN && poll(&pf, 1, IDLE_S * 1000) !=
+		if (w < 0 && errno == EAGAIN && poll(&pf, 1, SEND_S * 1000) !=
 		    1)
 			return -1;
 	}
 	return 0;
 }
 
-/* One direction, through a pipe with splice(2): the bytes go from
- * socket to socket in the kernel, never through a buffer of ours. */
-struct pipe_dir {
-	int	 from, to;
-	int	 p[2];		/* the pipe */
-	size_t	 len;		/* bytes in it */
-	size_t	 cap;		/* its size */
-	int	 eof;		/* from has ended */
-	int	 shut;		/* to was shut for writing */
-};
-
+/* The request body from the client to the server (chunked again when
+ * it came chunked): 0, -1 when the client's side failed, -2 the
+ * server's. */
 static int
-pipe_init(struct pipe_dir *d, int from, int to)
+send_body(struct req *r, int ufd, int chunked)
 {
-	int n;
-
-	memset(d, 0, sizeof *d);
-	d->from = from;
-	d->to = to;
-	if (pipe2(d->p, O_NONBLOCK | O_CLOEXEC) != 0) {
-		d->p[0] = d->p[1] = -1;
-		return -1;
-	}
-	/* As large as allowed (pipe-max-size), what it is when not. */
-	fcntl(d->p[1], F_SETPIPE_SZ, RELAY_BUF);
-	n = fcntl(d->p[1], F_GETPIPE_SZ);
-	d->cap = n > 0 ? (size_t)n : 65536;
-	return 0;
-}
-
-static void
-pipe_close(struct pipe_dir *d)
-{
-	if (d->p[0] >= 0)
-		close(d->p[0]);
-	if (d->p[1] >= 0)
-		close(d->p[1]);
-}
-
-/* One copy step: fills the pipe from the source while it has room,
- * drains it into the sink. -1 on error. */
-static int
-pipe_step(struct pipe_dir *d, short rev_from, short rev_to, int64_t *moved)
-{
+	char *p = xmalloc(65536), hex[24];
 	ssize_t n;
+	int rc = 0, hn;
 
-	if (d->len < d->cap && !d->eof && (rev_from & (POLLIN | POLLHUP |
-	    POLLERR))) {
-		n = splice(d->from, NULL, d->p[1], NULL, d->cap - d->len,
-		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-		if (n > 0)
-			d->len += (size_t)n;
-		else if (n == 0)
-			d->eof = 1;
-		else if (errno != EAGAIN && errno != EINTR)
-			return -1;
-	}
-	if (d->len > 0 && (rev_to & POLLOUT || rev_from != 0)) {
-		n = splice(d->p[0], NULL, d->to, NULL, d->len, SPLICE_F_MOVE |
-		    SPLICE_F_NONBLOCK);
-		if (n > 0) {
-			d->len -= (size_t)n;
-			*moved += n;
-		} else if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-	}
-	if (d->eof && d->len == 0 && !d->shut) {
-		shutdown(d->to, SHUT_WR);
-		d->shut = 1;
-	}
-	return 0;
-}
-
-/* Reads the server's response head (more 1xx heads before it) and sends
- * it rewritten; what came after it is sent on. 0, or -1 (after a 502
- * page when nothing was sent yet). */
-static int
-relay_head(struct relay *x)
-{
-	struct buf *in = buf_new(PROXY_HEAD_MAX), *out;
-	struct pollfd pf = { x->ufd, POLLIN, 0 };
-	char tmp[16384];
-	const char *e;
-	size_t hl;
-	ssize_t n;
-	int st = 0, rc = -1, sent = 0;
-
-	for (;;) {
-		e = buf_len(in) >= 4 ? memmem(buf_data(in), buf_len(in),
-		    "\r\n\r\n", 4) : NULL;
-		if (e != NULL) {
-			hl = (size_t)(e - buf_data(in)) + 4;
-			out = buf_new(PROXY_HEAD_MAX + 4096);
-			if (proxy_rewrite_head(buf_data(in), hl, x->prefix,
-			    out, &st) != 0 || write_all(x->cfd,
-			    buf_data(out), buf_len(out)) != 0) {
-				buf_free(out);
+	while ((n = req_read(r, p, 65536)) > 0) {
+		if (chunked) {
+			hn = snprintf(hex, sizeof hex, "%zx\r\n", (size_t)n);
+			if (write_all(ufd, hex, (size_t)hn) != 0) {
+				rc = -2;
 				break;
 			}
-			buf_free(out);
-			sent = 1;
-			buf_consume(in, hl);
-			if (st >= 200 || st == 101) {
-				/* The rest of what was read goes on. */
-				if (write_all(x->cfd, buf_data(in),
-				    buf_len(in)) == 0)
-					rc = 0;
-				break;
-			}
-			continue;	/* a 1xx: its final head follows */
 		}
-		if (poll(&pf, 1, IDLE_S * 1000) != 1)
+		if (write_all(ufd, p, (size_t)n) != 0 || (chunked &&
+		    write_all(ufd, "\r\n", 2) != 0)) {
+			rc = -2;
 			break;
-		n = read(x->ufd, tmp, sizeof tmp);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0 || buf_append(in, tmp, (size_t)n) != 0)
-			break;
+		}
 	}
-	if (rc != 0 && !sent) {
-		static const char bad[] = "HTTP/1.1 502 Bad Gateway\r\n"
-		    "Content-Type: text/plain\r\nConnection: close\r\n"
-		    "Content-Length: 61\r\n\r\n"
-		    "the server in the workspace sent no valid HTTP response "
-		    "head\n";
-		write_all(x->cfd, bad, sizeof bad - 1);
-	}
-	buf_free(in);
+	if (n < 0)
+		rc = -1;
+	else if (rc == 0 && chunked && write_all(ufd, "0\r\n\r\n", 5) != 0)
+		rc = -2;
+	free(p);
 	return rc;
-}
-
-static void *
-relay_main(void *arg)
-{
-	struct relay *x = arg;
-	struct pipe_dir c2u, u2c;
-	struct pollfd pf[2];
-	int64_t moved = 0, last_move = mono_ms(), last_touch = mono_ms();
-	int head_done = 0;
-
-	c2u.p[0] = c2u.p[1] = u2c.p[0] = u2c.p[1] = -1;
-
-	if (pipe_init(&c2u, x->cfd, x->ufd) != 0 ||
-	    pipe_init(&u2c, x->ufd, x->cfd) != 0) {
-		log_warn("proxy: no pipe for a relay");
-		goto out;
-	}
-	fcntl(x->cfd, F_SETFL, fcntl(x->cfd, F_GETFL) | O_NONBLOCK);
-	/* The request head and any body bytes read with it, then the
-	 * client's further bytes while the response head is awaited. */
-	if (write_all(x->ufd, x->out, x->outlen) != 0)
-		goto out;
-	for (;;) {
-		pf[0].fd = x->cfd;
-		pf[0].events = (c2u.len < c2u.cap && !c2u.eof ? POLLIN : 0) |
-		    (u2c.len > 0 ? POLLOUT : 0);
-		pf[1].fd = x->ufd;
-		/* Until the response head is through, any byte from the
-		 * server is the head's. */
-		pf[1].events = ((u2c.len < u2c.cap && !u2c.eof) ||
-		    !head_done ?
-		    POLLIN : 0) | (c2u.len > 0 ? POLLOUT : 0);
-		if (poll(pf, 2, 1000) < 0 && errno != EINTR)
-			break;
-		if (!head_done && (pf[1].revents & (POLLIN | POLLHUP |
-		    POLLERR))) {
-			if (relay_head(x) != 0)
-				break;
-			head_done = 1;
-			last_move = mono_ms();
-			continue;
-		}
-		if (pipe_step(&c2u, pf[0].revents, pf[1].revents, &moved) != 0)
-			break;
-		if (head_done && pipe_step(&u2c, pf[1].revents,
-		    pf[0].revents, &moved) != 0)
-			break;
-		/* The server is done and everything it said was sent. */
-		if (u2c.eof && u2c.len == 0)
-			break;
-		/* The client left before its answer: nobody to send to. */
-		if ((pf[0].revents & (POLLERR | POLLNVAL)) ||
-		    ((pf[0].revents & POLLHUP) && c2u.eof))
-			break;
-		if (moved > 0) {
-			last_move = mono_ms();
-			moved = 0;
-		} else if (mono_ms() - last_move > IDLE_S * 1000)
-			break;
-		if (mono_ms() - last_touch > TOUCH_S * 1000 &&
-		    mono_ms() - last_move < TOUCH_S * 1000) {
-			touch(x->ws_id);
-			last_touch = mono_ms();
-		}
-	}
-out:
-	close(x->cfd);
-	close(x->ufd);
-	pipe_close(&c2u);
-	pipe_close(&u2c);
-	free(x->prefix);
-	free(x->out);
-	free(x);
-	atomic_fetch_sub(&nrelays, 1);
-	return NULL;
 }
 
 /* "/w/ID/ports/PORT" of the target as sent, and where the rest begins. */
@@ -537,43 +266,172 @@ prefix_len_seg(const char *target)
 	return i;
 }
 
+/* Where the request goes: the workspace's container and port. */
+struct target {
+	struct ws	*w;
+	long		 port;
+	char		 ip[48];
+	int		 cached;	/* ip came from the cache */
+	struct rt_where	 wh;	/* on a cluster: wh.via, the node's agent */
+};
+
+/* On a cluster: a connection through the agent of the workspace's node
+ * (never kept: each is a link of its own). The fd, or -1 with errno. */
+static int
+dial_agent(struct target *t)
+{
+	int rc, fd = -1;
+
+	if ((rc = agent_dial_port(t->wh.via, t->wh.id, (int)t->port,
+	    CONNECT_MS + 1000, &fd)) != 0) {
+		errno = rc == ERR_NOTFOUND ? ECONNREFUSED : rc == ERR_TIMEOUT ?
+		    ETIMEDOUT : EHOSTUNREACH;
+		return -1;
+	}
+	/* The relay polls before it reads or writes, and splices. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	return fd;
+}
+
+/* A connection to the server: a kept one when reuse, else a new one
+ * (looking the address up again when a cached one fails). The fd, or
+ * -1 after a 502 page. *reused: it was kept. */
+static int
+open_upstream(struct req *r, struct target *t, int reuse, int *reused)
+{
+	char msg[400];
+	int ufd, e;
+
+	*reused = 0;
+	if (t->wh.via[0] != '\0') {
+		if ((ufd = dial_agent(t)) >= 0)
+			return ufd;
+		goto fail;
+	}
+	if (reuse && (ufd = proxy_pool_get(t->w->container_id, t->ip,
+	    (int)t->port)) >= 0) {
+		*reused = 1;
+		return ufd;
+	}
+	/* A cached address may be stale (the container was restarted). */
+	if ((ufd = proxy_connect(t->ip, (int)t->port)) < 0 && t->cached &&
+	    proxy_addr(req_rt(r), t->w->container_id, 1, t->ip,
+	    sizeof t->ip) == 0) {
+		t->cached = 0;
+		ufd = proxy_connect(t->ip, (int)t->port);
+	}
+	if (ufd >= 0)
+		return ufd;
+fail:
+	e = errno;
+	snprintf(msg, sizeof msg, "nothing answers on port %ld in "
+	    "workspace '%s' (%s). A server there must listen on "
+	    "0.0.0.0:%ld (not only 127.0.0.1), e.g. python3 -m "
+	    "http.server %ld", t->port, t->w->name, e == ECONNREFUSED ?
+	    "connection refused" : e == ETIMEDOUT ? "no answer in 3 s" :
+	    strerror(e), t->port, t->port);
+	log_info("proxy ws=%s port=%ld: %s", t->w->id, t->port, strerror(e));
+	page(r, 502, "Nothing listening", msg);
+	return -1;
+}
+
+/* Sends the request (head, then body) on a connection and relays the
+ * response: a proxy_response value, or -1 after a reply of its own.
+ * A request without a body goes on a kept connection when there is
+ * one, and again on a new one when that was closed under it. */
+static int
+forward(struct req *r, struct target *t, const struct buf *head,
+    const char *prefix, int upgrade, int has_body, int chunked)
+{
+	int ufd = -1, reused, rc = -1, sb;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if ((ufd = open_upstream(r, t, !has_body && !upgrade &&
+		    attempt == 0, &reused)) < 0)
+			return -1;
+		if (write_all(ufd, buf_data(head), buf_len(head)) != 0) {
+			close(ufd);
+			ufd = -1;
+			if (reused)
+				continue;
+			page(r, 502, "Bad Gateway", "the server in the "
+			    "workspace closed the connection");
+			return -1;
+		}
+		if (has_body && (sb = send_body(r, ufd, chunked)) == -1) {
+			/* The client's body ended early: nothing to send
+			 * it, and its connection can't go on. */
+			req_raw_reply(r, 400, 0);
+			close(ufd);
+			return -1;
+		}
+		/* A server that stopped reading the body may have answered
+		 * (413): its answer is read either way. */
+		rc = proxy_response(r, ufd, prefix, t->w->id, upgrade);
+		if (rc == PROXY_NOTHING && reused) {
+			close(ufd);
+			ufd = -1;
+			continue;
+		}
+		break;
+	}
+	switch (rc) {
+	case PROXY_DONE:
+		if (t->wh.via[0] == '\0')
+			proxy_pool_put(ufd, t->w->container_id, t->ip,
+			    (int)t->port);
+		else
+			close(ufd);
+		break;
+	case PROXY_UPGRADED:
+		break;
+	case PROXY_NOTHING:
+	case PROXY_BAD_HEAD:
+		close(ufd);
+		page(r, 502, "Bad Gateway", rc == PROXY_NOTHING ? "the server "
+		    "in the workspace closed the connection without an answer"
+		    : "the server in the workspace sent no valid HTTP "
+		    "response head");
+		break;
+	default:
+		if (ufd >= 0)
+			close(ufd);
+	}
+	return rc;
+}
+
 static int
 h_proxy(struct req *r)
 {
 	const char *target = req_target(r), *portarg = req_param(r, "port");
 	const char *up = req_header(r, "Upgrade"), *rest;
 	const struct principal *who = req_who(r);
-	struct relay *x = NULL;
-	struct ws *w = NULL;
+	struct target t;
 	struct buf *head = NULL;
-	pthread_attr_t a;
-	pthread_t t;
-	size_t plen = prefix_len(target), prelen = 0;
-	void *pre = NULL;
-	char *end, msg[400], ip[48];
-	struct rt_where wh;
-	long port;
-	int rc = 0, ufd = -1, cfd = -1, upgrade, cached;
+	size_t plen = prefix_len(target);
+	char *end, msg[400], *prefix = NULL;
+	int rc = 0, upgrade, chunked, has_body;
 
-	port = portarg != NULL ? strtol(portarg, &end, 10) : 0;
-	if (portarg == NULL || *end != '\0' || port < 1 || port > 65535)
+	memset(&t, 0, sizeof t);
+	t.port = portarg != NULL ? strtol(portarg, &end, 10) : 0;
+	if (portarg == NULL || *end != '\0' || t.port < 1 || t.port > 65535)
 		return page(r, 400, "Bad port", "the port must be a number "
 		    "from 1 to 65535");
-	if ((rc = api_workspace(r, &w)) != 0) {
+	if ((rc = api_workspace(r, &t.w)) != 0) {
 		rc = page(r, err_http_status(rc), "No such workspace",
 		    err_msg());
 		goto out;
 	}
-	if (req_by_session(r) && strcmp(w->owner, who->user) != 0) {
+	if (req_by_session(r) && strcmp(t.w->owner, who->user) != 0) {
 		rc = page(r, 403, "Not yours", "the port proxy serves a "
 		    "workspace's pages in the browser only to its owner (a "
 		    "page runs with the viewer's dashboard session); an admin "
 		    "can send an API key in the Authorization header instead");
 		goto out;
 	}
-	if (strcmp(w->state, "running") != 0) {
+	if (strcmp(t.w->state, "running") != 0) {
 		snprintf(msg, sizeof msg, "workspace '%s' is %s; start it "
-		    "first", w->name, w->state);
+		    "first", t.w->name, t.w->state);
 		rc = page(r, 409, "Workspace not running", msg);
 		goto out;
 	}
@@ -588,93 +446,42 @@ h_proxy(struct req *r)
 		goto out;
 	}
 	/* On a cluster: through the agent of the workspace's node. */
-	if (rt_locate(req_rt(r), w->container_id, &wh) == 0 &&
-	    wh.via[0] != '\0') {
-		if ((rc = agent_dial_port(wh.via, wh.id, (int)port,
-		    CONNECT_MS + 1000, &ufd)) != 0)
-			errno = rc == ERR_NOTFOUND ? ECONNREFUSED :
-			    rc == ERR_TIMEOUT ? ETIMEDOUT : EHOSTUNREACH;
-		rc = 0;
-		goto dialled;
-	}
-	if ((cached = container_addr(req_rt(r), w->container_id, 0, ip,
-	    sizeof ip)) < 0) {
+	if (rt_locate(req_rt(r), t.w->container_id, &t.wh) != 0)
+		t.wh.via[0] = '\0';
+	if (t.wh.via[0] == '\0' && (t.cached = proxy_addr(req_rt(r),
+	    t.w->container_id, 0, t.ip, sizeof t.ip)) < 0) {
 		snprintf(msg, sizeof msg, "workspace '%s' has no address on "
-		    "the workspace network", w->name);
+		    "the workspace network", t.w->name);
 		rc = page(r, 502, "Bad Gateway", msg);
-		goto out;
-	}
-	/* A cached address may be stale (the container was restarted). */
-	if ((ufd = connect_to(ip, (int)port)) < 0 && cached == 1 &&
-	    container_addr(req_rt(r), w->container_id, 1, ip, sizeof ip) == 0)
-		ufd = connect_to(ip, (int)port);
- dialled:
-	if (ufd < 0) {
-		int e = errno;
-		snprintf(msg, sizeof msg, "nothing answers on port %ld in "
-		    "workspace '%s' (%s). A server there must listen on "
-		    "0.0.0.0:%ld (not only 127.0.0.1), e.g. python3 -m "
-		    "http.server %ld", port, w->name, e == ECONNREFUSED ?
-		    "connection refused" : e == ETIMEDOUT ? "no answer in 3 s"
-		    : strerror(e), port, port);
-		log_info("proxy ws=%s port=%ld: %s", w->id, port,
-		    strerror(e));
-		rc = page(r, 502, "Nothing listening", msg);
 		goto out;
 	}
 	upgrade = up != NULL && req_header(r, "Connection") != NULL &&
 	    strcasestr(req_header(r, "Connection"), "upgrade") != NULL;
+	if (upgrade && proxy_relays() >= RELAY_MAX) {
+		rc = page(r, 503, "Busy", "too many proxied connections");
+		goto out;
+	}
+	chunked = req_header(r, "Transfer-Encoding") != NULL;
+	has_body = chunked || req_content_length(r) > 0;
 	/* .../ports/N/x reaches the server as /x; .../absolute/N/x as sent,
 	 * for apps told their base path (Jupyter's base_url). */
 	rest = strncmp(target + prefix_len_seg(target), "/absolute/", 10) == 0 ?
 	    target : target + plen;
-	x = xcalloc(1, sizeof *x);
-	x->prefix = xstrndup(target, plen);
-	strlcpy_b(x->ws_id, w->id, sizeof x->ws_id);
+	prefix = xstrndup(target, plen);
 	head = buf_new(UP_HEAD_MAX + 70 * 1024);
-	if (upstream_head(r, rest, x->prefix, upgrade, head) != 0) {
+	if (upstream_head(r, rest, prefix, upgrade, chunked, head) != 0) {
 		rc = page(r, 431, "Request too large", "the request head is "
 		    "too large to forward");
 		goto out;
 	}
-	if (atomic_fetch_add(&nrelays, 1) >= RELAY_MAX) {
-		atomic_fetch_sub(&nrelays, 1);
-		rc = page(r, 503, "Busy", "too many proxied connections");
-		goto out;
-	}
-	touch(w->id);
-	req_detach(r, &cfd, &pre, &prelen);
-	if (prelen > 0)
-		buf_append(head, pre, prelen);
-	free(pre);
-	x->out = buf_steal(head, &x->outlen);
-	x->cfd = cfd;
-	x->ufd = ufd;
-	pthread_attr_init(&a);
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&a, 256 * 1024);
-	if (pthread_create(&t, &a, relay_main, x) != 0) {
-		log_warn("proxy: cannot start a relay thread");
-		atomic_fetch_sub(&nrelays, 1);
-		close(cfd);
-		close(ufd);
-		free(x->prefix);
-		free(x->out);
-		free(x);
-	}
-	pthread_attr_destroy(&a);
-	x = NULL;
-	ufd = -1;
-	log_debug("proxy ws=%s port=%ld %s", w->id, port, req_method(r));
+	touch(t.w->id);
+	log_debug("proxy ws=%s port=%ld %s", t.w->id, t.port, req_method(r));
+	forward(r, &t, head, prefix, upgrade, has_body, chunked);
+	rc = 0;
 out:
-	if (ufd >= 0)
-		close(ufd);
-	if (x != NULL) {
-		free(x->prefix);
-		free(x);
-	}
+	free(prefix);
 	buf_free(head);
-	ws_free(w);
+	ws_free(t.w);
 	return rc;
 }
 

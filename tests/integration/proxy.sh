@@ -7,7 +7,10 @@
 # (another user 404, no key 401), the dashboard session cookie (the
 # owner's works, an admin's session is refused, an admin's key works), a
 # closed port answering a 502 page at once, activity recorded, a stopped
-# workspace 409; and nothing published on the host's ports.
+# workspace 409; and nothing published on the host's ports. Keep-alive:
+# curl's several URLs on one connection, a close-delimited response, a
+# chunked request body, a raw pipelined batch and a WebSocket upgrade
+# after it (tests/integration/proxy/pipeline.py).
 . "$(dirname "$0")/lib.sh"
 P=$SRC_DIR/tests/integration/proxy
 berthd_start
@@ -56,6 +59,49 @@ assert_eq "$echo" hello-ws "WebSocket echo through the proxy"
 python3 "$P/wsclient.py" "ws://127.0.0.1:$HTTP_PORT/w/p1/ports/8000/echo" x "Authorization: Bearer $KEY2" 2>ws.err &&
 	fail "another user's WebSocket went through"
 ok "a WebSocket echo through the proxy (another user's refused: $(cat ws.err))"
+
+# Keep-alive: several requests on one client connection, each response
+# framed as the server framed it (length, chunked, none for 204/HEAD),
+# and berthd's connection to the server kept between them.
+curl -sS -v -w '\n' -H "Authorization: Bearer $KEY" "$B/headers" \
+	"$B/chunked?n=3" "$B/empty" "$B/conn" "$B/conn" \
+	--next -sS -v -w '\n' -H "Authorization: Bearer $KEY" -X POST \
+	--data-binary @big.bin "$B/echo" -o echoed.bin \
+	--next -sS -v -w '\n' -H "Authorization: Bearer $KEY" -I "$B/headers" \
+	--next -sS -v -w '\n' -H "Authorization: Bearer $KEY" \
+	-H 'If-None-Match: "v1"' "$B/etag" \
+	--next -sS -v -w '\n' -H "Authorization: Bearer $KEY" "$B/conn" \
+	>ka.out 2>ka.err || fail "curl with several URLs: $(tail -5 ka.err)"
+assert_eq "$(grep -c 'Re-using existing connection' ka.err)" 8 "requests 2-9 on the first connection"
+assert_eq "$(grep -c '^\* Connected to' ka.err)" 1 "one connection for nine requests"
+grep -q '^chunk 2$' ka.out || fail "chunked body: $(cat ka.out)"
+grep -q '^< HTTP/1.1 204' ka.err || fail "no 204 in $(grep '^< HTTP' ka.err)"
+grep -q '^< HTTP/1.1 304' ka.err || fail "no 304 in $(grep '^< HTTP' ka.err)"
+grep -qi '^< Connection: close' ka.err && fail "a kept response said Connection: close"
+assert_eq "$(sha256sum <echoed.bin | cut -c1-64)" "$(sha256sum big.bin | cut -c1-64)" "1 MiB POST on a kept connection"
+conns=$(grep -E '^[0-9.]+:[0-9]+$' ka.out | sort -u)
+assert_eq "$(wc -l <<<"$conns")" 1 "the server saw one connection from berthd for /conn x3 ($conns)"
+ok "keep-alive: 9 requests (GET, chunked, 204, POST 1 MiB, HEAD, 304) on one client connection; berthd kept its connection to the server ($conns)"
+
+# A response the server ends by closing: the proxy closes the client's
+# connection after it too, and curl opens another for the next.
+curl -sS -v -H "Authorization: Bearer $KEY" "$B/close" "$B/conn" \
+	>close.out 2>close.err || fail "close-delimited: $(tail -5 close.err)"
+grep -q '^closed-delimited body$' close.out || fail "close-delimited body: $(cat close.out)"
+grep -qi '^< Connection: close' close.err || fail "no Connection: close after a close-delimited body"
+assert_eq "$(grep -c '^\* Connected to' close.err)" 2 "a new connection after a close-delimited response"
+# A chunked request body, sent on chunked.
+got=$(pcurl -f -H 'Transfer-Encoding: chunked' --data-binary @big.bin -D chunk.h "$B/echo" | sha256sum | cut -c1-64)
+assert_eq "$got" "$(sha256sum big.bin | cut -c1-64)" "1 MiB chunked POST echoed"
+grep -qi '^X-Framing: chunked' chunk.h || fail "the server did not get a chunked body: $(cat chunk.h)"
+ok "a close-delimited response closes the client's connection; a chunked request body goes on chunked"
+
+# Pipelined, raw: a batch written at once, answers in order; then a
+# WebSocket upgrade on the same connection.
+python3 "$P/pipeline.py" 127.0.0.1 "$HTTP_PORT" /w/p1/ports/8000 "$KEY" >pipe.out ||
+	fail "pipelined requests: $(cat pipe.out)"
+cat pipe.out
+ok "pipelining and an upgrade after keep-alive requests on one connection"
 
 code=$(pcurl -o /dev/null -w '%{http_code} %{redirect_url}' "$URL/w/p1/ports/8000?a=1")
 assert_eq "$code" "308 $URL/w/p1/ports/8000/?a=1" "no slash: redirect"

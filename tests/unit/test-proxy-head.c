@@ -9,11 +9,15 @@
 
 static char out[4096];
 
+static struct proxy_resp resp;
+
+/* The head rewritten with flags (PROXY_KEEP, PROXY_HEAD), resp filled. */
 static const char *
-rw(const char *in, int *st)
+rwf(const char *in, int flags)
 {
 	struct buf *b = buf_new(sizeof out - 1);
-	int rc = proxy_rewrite_head(in, strlen(in), "/w/a/ports/8", b, st);
+	int rc = proxy_rewrite_head(in, strlen(in), "/w/a/ports/8", flags, b,
+	    &resp);
 
 	if (rc == 0)
 		snprintf(out, sizeof out, "%.*s", (int)buf_len(b),
@@ -21,6 +25,15 @@ rw(const char *in, int *st)
 	else
 		snprintf(out, sizeof out, "ERR %d", rc);
 	buf_free(b);
+	return out;
+}
+
+/* A client connection that closes after the response. */
+static const char *
+rw(const char *in, int *st)
+{
+	rwf(in, 0);
+	*st = resp.status;
 	return out;
 }
 
@@ -62,5 +75,65 @@ main(void)
 	CHECK_HAS(rw("HTTP/1.1 999 X\r\n\r\n", &st), "ERR");
 	CHECK_HAS(rw("HTTP/1.1 200 OK\r\n", &st), "ERR");
 	CHECK_HAS(rw("HTTP/1.1 2000 OK\r\n\r\n", &st), "ERR");
+
+	/* Keep-alive: the server's Connection and Keep-Alive dropped, no
+	 * close added; the body's framing read. */
+	CHECK_EQ_STR(rwf("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
+	    "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n",
+	    PROXY_KEEP), "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
+	CHECK_EQ_INT(resp.body, PROXY_BODY_LENGTH);
+	CHECK_EQ_INT((int)resp.length, 2);
+	CHECK_EQ_INT(resp.up_close, 0);
+	CHECK_EQ_INT(resp.client_close, 0);
+	/* Chunked: Content-Length next to it dropped (RFC 9112 6.3). */
+	CHECK_EQ_STR(rwf("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, "
+	    "chunked\r\nContent-Length: 9\r\n\r\n", PROXY_KEEP),
+	    "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
+	CHECK_EQ_INT(resp.body, PROXY_BODY_CHUNKED);
+	/* A coding other than chunked last, or no length: to the close. */
+	CHECK_HAS(rwf("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+	    PROXY_KEEP), "Connection: close\r\n\r\n");
+	CHECK_EQ_INT(resp.body, PROXY_BODY_CLOSE);
+	CHECK_EQ_INT(resp.client_close, 1);
+	CHECK_HAS(rwf("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n",
+	    PROXY_KEEP), "Connection: close\r\n\r\n");
+	CHECK_EQ_INT(resp.body, PROXY_BODY_CLOSE);
+	CHECK_EQ_INT(resp.up_close, 1);
+	/* No body: HEAD, 204, 304, whatever the length says. */
+	CHECK_EQ_STR(rwf("HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n",
+	    PROXY_KEEP | PROXY_HEAD), "HTTP/1.1 200 OK\r\n"
+	    "Content-Length: 99\r\n\r\n");
+	CHECK_EQ_INT(resp.body, PROXY_BODY_NONE);
+	rwf("HTTP/1.1 204 No Content\r\n\r\n", PROXY_KEEP);
+	CHECK_EQ_INT(resp.body, PROXY_BODY_NONE);
+	CHECK_EQ_INT(resp.client_close, 0);
+	rwf("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n",
+	    PROXY_KEEP);
+	CHECK_EQ_INT(resp.body, PROXY_BODY_NONE);
+	/* The server closes: Connection: close, or HTTP/1.0 without
+	 * keep-alive. */
+	rwf("HTTP/1.1 200 OK\r\nConnection: Close\r\nContent-Length: 0\r\n"
+	    "\r\n", PROXY_KEEP);
+	CHECK_EQ_INT(resp.up_close, 1);
+	CHECK_EQ_INT(resp.client_close, 0);
+	rwf("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", PROXY_KEEP);
+	CHECK_EQ_INT(resp.up_close, 1);
+	rwf("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0"
+	    "\r\n\r\n", PROXY_KEEP);
+	CHECK_EQ_INT(resp.up_close, 0);
+	/* Bad or conflicting lengths: not passed on. */
+	CHECK_HAS(rwf("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+	    "Content-Length: 2\r\n\r\n", PROXY_KEEP), "ERR");
+	CHECK_HAS(rwf("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+	    PROXY_KEEP), "ERR");
+	CHECK_HAS(rwf("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
+	    PROXY_KEEP), "ERR");
+	rwf("HTTP/1.1 200 OK\r\nContent-Length: 7\r\nContent-Length:  7 \r\n"
+	    "\r\n", PROXY_KEEP);
+	CHECK_EQ_INT((int)resp.length, 7);
+	/* An interim head: no close, no body. */
+	CHECK_EQ_STR(rwf("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n",
+	    0), "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n");
+	CHECK_EQ_INT(resp.body, PROXY_BODY_NONE);
 	CHECK_DONE();
 }

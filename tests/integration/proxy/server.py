@@ -5,7 +5,13 @@
 #   GET  /headers     the request line and headers it got, as JSON
 #   GET  /redir       302 to /target (a path on the server)
 #   GET  /big?mb=N    N MiB of zeros (bench/proxy.sh)
-#   POST /echo        the request body back
+#   GET  /conn        the address and port berthd connected from (a kept
+#                     connection to the server answers the same)
+#   GET  /chunked?n=N N chunks "chunk I\n", Transfer-Encoding: chunked
+#   GET  /close       a body with no length, ended by closing (HTTP/1.0)
+#   GET  /empty       204
+#   GET  /etag        200 with ETag "v1"; 304 with If-None-Match: "v1"
+#   POST /echo        the request body back (Content-Length or chunked)
 #   GET  /echo + Upgrade: websocket   echoes every text/binary message
 import base64, hashlib, json, struct, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +33,9 @@ GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # A head and a body in two writes would wait on delayed ACKs (40 ms
+    # a response on a kept connection).
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass
@@ -55,6 +64,43 @@ class H(BaseHTTPRequestHandler):
             body = json.dumps({"line": self.requestline, "path": self.path,
                                "headers": h}).encode()
             return self.send(200, body, "application/json")
+        if path == "/conn":
+            a = "%s:%d" % self.client_address[:2]
+            return self.send(200, a.encode())
+        if path == "/chunked":
+            n = int(self.path.split("n=")[1]) if "n=" in self.path else 3
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            for i in range(n):
+                c = b"chunk %d\n" % i
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(c), c))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        if path == "/close":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            if self.command != "HEAD":
+                self.wfile.write(b"closed-delimited body\n")
+            return
+        if path == "/empty":
+            self.send_response(204)
+            self.end_headers()
+            return
+        if path == "/etag":
+            if self.headers.get("If-None-Match") == '"v1"':
+                self.send_response(304)
+                self.send_header("ETag", '"v1"')
+                self.end_headers()
+                return
+            return self.send(200, b"etag body\n", extra=[("ETag", '"v1"')])
         if path == "/redir":
             return self.send(302, b"", extra=[("Location", "/target")])
         if path == "/big":
@@ -70,9 +116,22 @@ class H(BaseHTTPRequestHandler):
         self.send(404, b"not here\n")
 
     def do_POST(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(n)
-        self.send(200, body, "application/octet-stream")
+        if "chunked" in self.headers.get("Transfer-Encoding", ""):
+            body = b""
+            while True:
+                n = int(self.rfile.readline().split(b";")[0], 16)
+                if n == 0:
+                    while self.rfile.readline() not in (b"\r\n", b""):
+                        pass
+                    break
+                body += self.rfile.read(n)
+                self.rfile.readline()
+        else:
+            n = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(n)
+        self.send(200, body, "application/octet-stream",
+                  extra=[("X-Framing", self.headers.get(
+                      "Transfer-Encoding", "length"))])
 
     def websocket(self):
         key = self.headers["Sec-WebSocket-Key"]
