@@ -117,6 +117,13 @@ for d in "$(dirname "$0")/../tests/integration/term" "$(dirname "$0")/../web" \
 	fi
 done
 
+# code-server for the port proxy's test (tests/integration/proxy-
+# codeserver.sh): from npm with the Node.js it runs on, its native modules
+# built here (a few minutes the first time; a stamp skips it after).
+say "code-server for the port-proxy test"
+bash "$(dirname "$0")/../tests/integration/proxy/codeserver/setup.sh" \
+    </dev/null >&2 || die "tests/integration/proxy/codeserver/setup.sh failed"
+
 [ "${BERTH_SKIP_DOCKER:-0}" = 1 ] && exit 0
 
 docker_ok() {
