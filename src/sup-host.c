@@ -245,8 +245,10 @@ sup_host_wait(const char *ws_id, int ms)
 			break;
 		ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
 		close(fd);
+		/* It listens a few ms after the start: look often at
+		 * first (the first exec waits on this), then less. */
 		if (!ok)
-			usleep(5000);
+			usleep(mono_ms() + ms - until < 200 ? 1000 : 5000);
 	} while (!ok && mono_ms() < until);
 	if (!ok)
 		log_warn("workspace %s: its supervisor did not answer within "
