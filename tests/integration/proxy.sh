@@ -94,7 +94,14 @@ assert_eq "$(grep -c '^\* Connected to' close.err)" 2 "a new connection after a 
 got=$(pcurl -f -H 'Transfer-Encoding: chunked' --data-binary @big.bin -D chunk.h "$B/echo" | sha256sum | cut -c1-64)
 assert_eq "$got" "$(sha256sum big.bin | cut -c1-64)" "1 MiB chunked POST echoed"
 grep -qi '^X-Framing: chunked' chunk.h || fail "the server did not get a chunked body: $(cat chunk.h)"
-ok "a close-delimited response closes the client's connection; a chunked request body goes on chunked"
+# A kept connection the server closed without saying so: the next
+# request goes on a new one, not a 502.
+curl -sS -w ' %{http_code}\n' -H "Authorization: Bearer $KEY" "$B/conn" "$B/bye" \
+	"$B/conn" "$B/bye" "$B/conn" >bye.out 2>bye.err || fail "after /bye: $(cat bye.err)"
+assert_eq "$(awk '{ print $NF }' bye.out | tr '\n' ' ')" "200 200 200 200 200 " "requests after the server closed its kept connection ($(tr '\n' ' ' <bye.out))"
+assert_eq "$(grep -cE '^[0-9.]+:[0-9]+ 200$' bye.out) $(grep -c '^bye 200$' bye.out)" "3 2" "/conn and /bye answers"
+[ "$(sed -n 1p bye.out)" != "$(sed -n 3p bye.out)" ] || fail "the connection the server closed was used again: $(cat bye.out)"
+ok "a close-delimited response closes the client's connection; a chunked request body goes on chunked; a kept connection the server closed is replaced"
 
 # Pipelined, raw: a batch written at once, answers in order; then a
 # WebSocket upgrade on the same connection.

@@ -9,6 +9,8 @@
 #                     connection to the server answers the same)
 #   GET  /chunked?n=N N chunks "chunk I\n", Transfer-Encoding: chunked
 #   GET  /close       a body with no length, ended by closing (HTTP/1.0)
+#   GET  /bye         a 200 with a length, then the connection closed
+#                     without saying so (as a server closes an idle one)
 #   GET  /empty       204
 #   GET  /etag        200 with ETag "v1"; 304 with If-None-Match: "v1"
 #   POST /echo        the request body back (Content-Length or chunked)
@@ -89,6 +91,10 @@ class H(BaseHTTPRequestHandler):
             self.close_connection = True
             if self.command != "HEAD":
                 self.wfile.write(b"closed-delimited body\n")
+            return
+        if path == "/bye":
+            self.send(200, b"bye")
+            self.close_connection = True
             return
         if path == "/empty":
             self.send_response(204)
