@@ -10,7 +10,10 @@
 #   SO_BASE=DIR swarm-cluster.sh down N
 #   SO_BASE=DIR swarm-cluster.sh stop I | start I  (one node's dockerd)
 # Node i's generic resources come from DIR/n<i>.json when the caller wrote
-# it first (daemon.json "node-generic-resources").
+# it first (daemon.json "node-generic-resources"). SO_PRIVATE=PATH (a
+# directory of this host) gives each node its own PATH (DIR/n<i>-private
+# mounted there in its namespace): no filesystem shared there, as between
+# servers.
 set -u
 B=${SO_BASE:?set SO_BASE to a scratch directory of your own}
 NET=${SO_NET:-10.99.0}
@@ -18,6 +21,15 @@ cmd=$1
 N=${2:-3}
 d() { local i=$1; shift; docker -H "unix://$B/n$i.sock" "$@"; }
 ms() { date +%s%3N; }
+
+# node_private I: with SO_PRIVATE (a directory of this host), the mount
+# that gives node I its own directory there, as on a server of its own
+# ($B/n<I>-private, kept across the node's restarts).
+node_private() {
+	[ -n "${SO_PRIVATE:-}" ] || return 0
+	mkdir -p "$B/n$1-private"
+	echo "mount --bind $B/n$1-private $SO_PRIVATE"
+}
 
 start_node() {
 	local i=$1
@@ -27,6 +39,7 @@ start_node() {
 	# again inside.
 	DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 setsid ip netns exec "so-n$i" \
 	    unshare --uts bash -c "hostname so-node-$i
+	  $(node_private "$i")
 	  mount -t tmpfs -o mode=755 cgroup /sys/fs/cgroup
 	  for c in cpu cpuacct cpuset memory devices freezer blkio pids; do
 	    mkdir -p /sys/fs/cgroup/\$c

@@ -6,6 +6,7 @@
  * that fails its check drops the link. Nothing is served before the manager
  * proved the join token; the number of links is capped. */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
@@ -16,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -36,6 +38,7 @@
 #include "gpu-nvml.h"
 #include "log.h"
 #include "rt.h"
+#include "sup-host.h"
 #include "xmalloc.h"
 
 #define AGENT_AUTH_MS	5000
@@ -136,8 +139,76 @@ port_connect(const char *arg, int *fdp)
 	return 0;
 }
 
+/* The workspace id of path when it is this node's run directory of one
+ * (<state>/sup/<id>), else NULL. */
+static const char *
+run_dir_id(const char *path)
+{
+	size_t n = strlen(state_dir);
+	const char *id = path + n + 5;
+
+	if (strncmp(path, state_dir, n) != 0 || strncmp(path + n, "/sup/",
+	    5) != 0 || *id == '\0' || strlen(id) > 64 || strspn(id,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	    "-_") != strlen(id))
+		return NULL;
+	return id;
+}
+
+static int
+rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *f)
+{
+	(void)sb;
+	(void)f;
+	return (flag == FTW_DP ? rmdir(p) : unlink(p)) != 0 &&
+	    errno != ENOENT ? -1 : 0;
+}
+
+/* "mkdir <path> [uid:gid]", "rmdir <path>": a workspace's run directory
+ * on this node, made as berthd makes it on its own host (sup-host.c:
+ * the user's, 0700; sticky and open to all for a user it cannot name)
+ * or removed. Answered with a link that ends at once. */
+static int
+run_dir(const char *arg, int make, int *fdp)
+{
+	char path[512], *sp, *end;
+	long uid = -1, gid = -1;
+	int r = 0;
+
+	if (strlcpy_b(path, arg, sizeof path) >= sizeof path)
+		return err_set(ERR_INVAL, "path too long");
+	if ((sp = strchr(path, ' ')) != NULL) {
+		*sp++ = '\0';
+		uid = strtol(sp, &end, 10);
+		gid = *end == ':' ? strtol(end + 1, &end, 10) : uid;
+		if (*end != '\0' || end == sp || uid < 0 || gid < 0)
+			uid = gid = -1;
+	}
+	if (run_dir_id(path) == NULL)
+		return err_set(ERR_NOTFOUND, "not a run directory of this "
+		    "node: %s", path);
+	if (!make) {
+		/* All of it: the supervisor's socket, tasks' output. */
+		if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS |
+		    FTW_MOUNT) != 0 && errno != ENOENT)
+			r = err_set(ERR_IO, "cannot remove %s: %s", path,
+			    strerror(errno));
+	} else if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		r = err_set(ERR_IO, "cannot create %s: %s", path,
+		    strerror(errno));
+	else if (uid >= 0 && getuid() == 0 ? chown(path, (uid_t)uid,
+	    (gid_t)gid) != 0 || chmod(path, 0700) != 0 :
+	    chmod(path, 01777) != 0)
+		r = err_set(ERR_IO, "cannot set up %s: %s", path,
+		    strerror(errno));
+	if (r == 0 && (*fdp = open("/dev/null", O_RDWR | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		r = err_set(ERR_IO, "/dev/null: %s", strerror(errno));
+	return r;
+}
+
 /* The targets: "engine", "sup <id>" (id: letters, digits, '-', '_'),
- * "port <container id> <port>". */
+ * "port <container id> <port>", "mkdir|rmdir <run directory> …". */
 static int
 open_target(const char *target, void *arg, int *fdp)
 {
@@ -151,6 +222,10 @@ open_target(const char *target, void *arg, int *fdp)
 		return unix_connect(engine_sock, fdp);
 	if (strncmp(target, "port ", 5) == 0)
 		return port_connect(target + 5, fdp);
+	if (strncmp(target, "mkdir ", 6) == 0)
+		return run_dir(target + 6, 1, fdp);
+	if (strncmp(target, "rmdir ", 6) == 0)
+		return run_dir(target + 6, 0, fdp);
 	if (strncmp(target, "sup ", 4) != 0)
 		return err_set(ERR_NOTFOUND, "no such target");
 	id = target + 4;
@@ -335,6 +410,10 @@ agent_main(int argc, char **argv)
 	engine_sock = xstrdup(strncmp(engine, "unix://", 7) == 0 ?
 	    engine + 7 : engine);
 	state_dir = xstrdup(state);
+	/* <state>/sup with berth-sup (from next to this binary) in it, as
+	 * berthd installs it on its own host: workspaces here bind it. */
+	if (sup_host_init(state, "auto") != 0)
+		log_warn("%s", err_msg());
 	if ((engine_rt = rt_new("docker", engine)) == NULL) {
 		fprintf(stderr, "berthd agent: bad --engine '%s'\n", engine);
 		return 2;

@@ -251,8 +251,12 @@ main(int argc, char **argv)
 			fatal("runtime swarm: %s", err_msg());
 	} else if ((app.rt = rt_new("docker", app.cfg.docker_host)) == NULL)
 		fatal("bad docker_host '%s'", app.cfg.docker_host);
-	sup_rt = app.rt;
-	sup_set_locator(sup_via);
+	if ((rt_caps(app.rt) & RT_CAP_LOCAL_VOLUMES) == 0) {
+		/* Containers run on other hosts: so do their supervisors. */
+		sup_rt = app.rt;
+		sup_set_locator(sup_via);
+		sup_host_set_remote();
+	}
 	if (tmpl_reload(&app) != 0)
 		fatal("%s", err_msg());
 	if (instance_id(&app, db) != 0)

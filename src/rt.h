@@ -43,6 +43,10 @@ struct rt_bind {
 	const char	*source;	/* absolute host path */
 	const char	*target;	/* absolute path in the container */
 	int		 readonly;
+	int		 make;		/* a run directory (<state>/sup/<id>)
+					 * the backend also makes, for the
+					 * spec's user, on other hosts that
+					 * may run the container */
 };
 
 struct rt_port {

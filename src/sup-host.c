@@ -18,6 +18,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "proc-sup.h"
 #include "sup-host.h"
 #include "timeutil.h"
 #include "valid.h"
@@ -25,6 +26,13 @@
 
 static char	*sup_root;	/* <state_dir>/sup */
 static char	*sup_bin;	/* installed copy, NULL: none */
+static int	 remote;	/* sockets on other hosts */
+
+void
+sup_host_set_remote(void)
+{
+	remote = 1;
+}
 
 static int
 copy_file(const char *from, const char *to)
@@ -214,6 +222,8 @@ sup_host_runner(const char *ws_id, int running)
 
 	if (sup_root == NULL || !ws_id_ok(ws_id))
 		return "docker-exec";
+	if (remote)
+		running = 0;	/* its socket is on its node */
 	sock = xasprintf("%s/%s%s", sup_root, ws_id, running ? "/sup.sock" :
 	    "");
 	ok = stat(sock, &sb) == 0 && (running ? S_ISSOCK(sb.st_mode) :
@@ -222,16 +232,41 @@ sup_host_runner(const char *ws_id, int running)
 	return ok ? "sup" : "docker-exec";
 }
 
+/* sup_host_wait on a cluster: through proc-sup, which reaches the
+ * supervisor through its node's agent (the run directory there is not
+ * dir). */
+static int
+remote_wait(const char *ws_id, const char *dir, int ms)
+{
+	int64_t until = mono_ms() + ms;
+	int fd = -1, r;
+
+	while ((r = sup_dial_fd(dir, &fd)) != 0 && mono_ms() < until)
+		usleep(5000);
+	if (r == 0) {
+		close(fd);
+		return 0;
+	}
+	log_warn("workspace %s: its supervisor did not answer within %d ms; "
+	    "processes use docker exec", ws_id, ms);
+	return ERR_TIMEOUT;
+}
+
 int
 sup_host_wait(const char *ws_id, int ms)
 {
 	struct sockaddr_un sa;
 	int64_t until = mono_ms() + ms;
 	char *dir;
-	int fd, ok = 0;
+	int fd, ok = 0, r;
 
 	if ((dir = sup_host_dir(ws_id)) == NULL)
 		return 0;
+	if (remote) {
+		r = remote_wait(ws_id, dir, ms);
+		free(dir);
+		return r;
+	}
 	memset(&sa, 0, sizeof sa);
 	sa.sun_family = AF_UNIX;
 	if ((size_t)snprintf(sa.sun_path, sizeof sa.sun_path, "%s/sup.sock",

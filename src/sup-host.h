@@ -21,9 +21,13 @@ int		 sup_host_prepare(const char *ws_id, const char *user,
 		    char **dirp, char secret[65]);
 /* The run directory when the workspace has one (malloc), else NULL. */
 char		*sup_host_dir(const char *ws_id);
+/* The workspaces run on other hosts (a cluster), with their supervisors'
+ * sockets there: sup_host_runner does not look for them here. Start-up
+ * only. */
+void		 sup_host_set_remote(void);
 /* Which runner the workspace's processes use: "sup" when it was made
- * with a supervisor (and, while running, its socket is there), else
- * "docker-exec". */
+ * with a supervisor (and, while running on this host, its socket is
+ * there), else "docker-exec". */
 const char	*sup_host_runner(const char *ws_id, int running);
 /* After a start: waits up to ms for the workspace's supervisor to accept
  * connections (it starts with the container, within milliseconds), so the

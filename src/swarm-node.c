@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "agent-link.h"
 #include "buf.h"
 #include "docker-client.h"
 #include "docker-rt.h"
@@ -157,7 +159,30 @@ swarm_locate(struct rt *rt, const char *id, struct rt_where *w)
 	return 0;
 }
 
-/* ---- volumes: on every node ---- */
+/* ---- run directories and volumes: on every node ---- */
+
+void
+swarm_run_dir(struct swarm_rt *s, const char *dir, const char *user,
+    int make)
+{
+	char *target;
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		return;
+	target = !make ? xasprintf("rmdir %s", dir) : user != NULL &&
+	    *user != '\0' ? xasprintf("mkdir %s %s", dir, user) :
+	    xasprintf("mkdir %s", dir);
+	for (size_t i = 0; i < s->nnodes; i++) {
+		if (agent_dial(s->nodes[i].agent, target, 1500, &fd) != 0) {
+			log_warn("%s on %s: %s", target, s->nodes[i].agent,
+			    err_msg());
+			continue;
+		}
+		close(fd);	/* done once the agent said OK */
+	}
+	free(target);
+}
 
 int
 swarm_volume_create(struct rt *rt, const char *name, const char *const *l)

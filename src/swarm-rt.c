@@ -24,6 +24,8 @@
 
 #define SWARM_LABEL_INSTANCE	"berth.instance"
 #define SWARM_LABEL_WORKSPACE	"berth.workspace"
+#define SWARM_LABEL_RUNDIR	"berth.rundir"		/* rt_bind.make */
+#define SWARM_LABEL_RUNDIR_USER	"berth.rundir.user"
 #define SWARM_START_MS		90000	/* scale 1 to a running task */
 #define SWARM_PENDING_MS	1500	/* unschedulable that long: pending */
 #define SWARM_STOP_EXTRA_MS	30000
@@ -380,13 +382,21 @@ swarm_start(struct rt *rt, const char *id)
 {
 	struct swarm_rt *s = (struct swarm_rt *)rt;
 	struct rt_state st;
+	json_t *svc = NULL, *lb;
 	int64_t t0 = mono_ms(), pending_since = 0;
 	int r, tries = 1;
 
-	if ((r = state_of(s, id, NULL, &st)) != 0)
+	if ((r = state_of(s, id, &svc, &st)) != 0)
 		return r;
-	if (st.running)
+	if (st.running) {
+		json_decref(svc);
 		return 0;
+	}
+	/* Its run directory again on every node (one may have lost it). */
+	lb = json_object_get(json_object_get(svc, "Spec"), "Labels");
+	swarm_run_dir(s, label(lb, SWARM_LABEL_RUNDIR), label(lb,
+	    SWARM_LABEL_RUNDIR_USER), 1);
+	json_decref(svc);
 	if ((r = want_running(s, id)) != 0)
 		return r;
 	for (;;) {
@@ -526,6 +536,8 @@ swarm_remove(struct rt *rt, const char *id, int force)
 			log_warn("container %.12s on %s: %s", cid, n->agent,
 			    err_msg());
 	}
+	swarm_run_dir(s, label(json_object_get(json_object_get(svc, "Spec"),
+	    "Labels"), SWARM_LABEL_RUNDIR), NULL, 0);
  out:
 	json_decref(svc);
 	json_decref(tasks);
@@ -739,6 +751,23 @@ swarm_create(struct rt *rt, const struct rt_spec *sp, char **idp)
 	}
 	if ((r = service_spec(s, sp, &spec)) != 0)
 		return r;
+	/* A run directory goes onto every node (the engine places the
+	 * task), named in the service's labels for its starts and its
+	 * removal. */
+	for (size_t i = 0; i < sp->nbinds; i++) {
+		json_t *lb;
+
+		if (!sp->binds[i].make)
+			continue;
+		lb = json_deep_copy(json_object_get(spec, "Labels"));
+		json_object_set_new(lb, SWARM_LABEL_RUNDIR,
+		    json_string(sp->binds[i].source));
+		json_object_set_new(lb, SWARM_LABEL_RUNDIR_USER,
+		    json_string(sp->user != NULL ? sp->user : ""));
+		json_object_set_new(spec, "Labels", lb);
+		swarm_run_dir(s, sp->binds[i].source, sp->user, 1);
+		break;
+	}
 	what = xasprintf("cannot create service '%s'", sp->name);
 	r = swarm_call(s, "POST", "/services/create", spec, what, &resp);
 	free(what);

@@ -45,6 +45,12 @@ struct swarm_node *swarm_node_of(struct swarm_rt *, const char *node_id);
 int	swarm_task_node(struct swarm_rt *, const char *id,
 	    struct swarm_node **, char *cid, size_t cidsize);
 int	swarm_locate(struct rt *, const char *, struct rt_where *);
+/* Makes (make 1, for user "uid:gid" or NULL) or removes a workspace's
+ * run directory dir on every node, through each node's agent (an
+ * rt_bind with make): a node whose agent does not answer is logged and
+ * skipped (it runs nothing now; the next start makes it again). */
+void	swarm_run_dir(struct swarm_rt *, const char *dir, const char *user,
+	    int make);
 int	swarm_volume_create(struct rt *, const char *, const char *const *);
 int	swarm_volume_create_bind(struct rt *, const char *,
 	    const char *const *, const char *);

@@ -60,8 +60,8 @@ sup_attach(const struct ws *w, struct rt_spec *spec, struct rt_bind *binds,
 		log_warn("workspace %s: no supervisor: %s", w->id, err_msg());
 		return;
 	}
-	binds[0] = (struct rt_bind){ bin, SUP_MOUNT_BIN, 1 };
-	binds[1] = (struct rt_bind){ dir, SUP_MOUNT_RUN, 0 };
+	binds[0] = (struct rt_bind){ bin, SUP_MOUNT_BIN, 1, 0 };
+	binds[1] = (struct rt_bind){ dir, SUP_MOUNT_RUN, 0, 1 };
 	spec->binds = binds;
 	spec->nbinds = 2;
 	spec->entry_prefix = entry;

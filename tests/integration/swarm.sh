@@ -15,6 +15,8 @@
 #   - on a worker's workspace: tasks (output, list, berth attach, kill),
 #     ssh -R, a download and the port proxy, each through the node's
 #     agent (its log names every link's target);
+#   - no filesystem shared for run directories: each node has its own
+#     <state>/sup, which its agent fills and empties;
 #   - an agent refuses a wrong token, and drops a link on a replayed or
 #     changed record (link-check.py); nothing is left on any node.
 # Needs root, dockerd, ip and unshare; brings the cluster up and down.
@@ -76,6 +78,18 @@ assert_eq "$(m service ps -q "$(ws_cid "$W2" "$A")" | wc -l)" 1 \
 [ "$(printf '%s\n' "${NODE[@]}" | sort -u | wc -l)" -ge 2 ] ||
 	fail "three workspaces all on one node: ${NODE[*]}"
 ok "3 workspaces running ($(($(date +%s) - T0)) s in), on nodes ${NODE[$W1]} ${NODE[$W2]} ${NODE[$W3]}"
+
+# No filesystem shared for run directories (SO_PRIVATE): each node's
+# agent made the workspace's there; berthd's own holds no socket.
+for w in "$W1" "$W2" "$W3"; do
+	[ ! -e "$WORK/state/sup/$w/sup.sock" ] ||
+		fail "a supervisor socket in berthd's run directory of $w"
+	[ -S "$SO_BASE/n${NODE[$w]}-private/$w/sup.sock" ] ||
+		fail "no supervisor socket for $w on node ${NODE[$w]}"
+	assert_eq "$(jget "$(api GET "/v1/workspaces/$w" "" "$A")" .runner)" sup \
+	    "runner of the workspace on node ${NODE[$w]}"
+done
+ok "run directories made by each node's agent on the node (none shared with berthd's)"
 
 for w in "$W1" "$W2" "$W3"; do
 	xrun "$w" "$A" '{"argv":["sh","-c","id -u; echo $PPID; grep NoNewPrivs /proc/self/status"]}'
@@ -346,5 +360,9 @@ for i in 1 2 3; do
 done
 [ -z "$(m service ls -q --filter "label=berth.instance=$INSTANCE")" ] ||
 	fail "services left"
-ok "all deleted: no service, container or helper left on any node"
+for i in 1 2 3; do
+	left=$(ls -A "$SO_BASE/n$i-private" | grep -vx berth-sup || true)
+	[ -z "$left" ] || fail "run directories left on node $i: $left"
+done
+ok "all deleted: no service, container, helper or run directory left on any node"
 echo "swarm test took $(($(date +%s) - T0)) s"

@@ -12,6 +12,9 @@ ip netns list | grep -q '^so-' &&
 	fail "another swarm test cluster is up (ip netns: so-*)"
 
 export SO_BASE=$WORK/c
+# Each node its own <state>/sup, as on servers of their own: berthd's run
+# directories are not the nodes'; the agents make those.
+export SO_PRIVATE=$WORK/state/sup
 CLUSTER="$SRC_DIR/scripts/swarm-cluster.sh"
 AGENT_PIDS=
 IMG=berthtest/busybox:latest
@@ -54,12 +57,16 @@ swarm_up() {
 			fail "no resources from the stand-in for $machine"
 		i=$((i + 1))
 	done
+	mkdir -p "$SO_PRIVATE"
 	bash "$CLUSTER" up 3 "$WORK/img.tar" || fail "cluster did not come up"
 	head -c 32 /dev/urandom | base64 >"$WORK/token"
 	chmod 600 "$WORK/token"
 	mkdir -p "$WORK/state"
 	for i in 1 2 3; do
-		ip netns exec "so-n$i" "$BERTHD" agent \
+		# In the node's own view of <state>/sup (SO_PRIVATE).
+		ip netns exec "so-n$i" bash -c 'mount --bind "$1" "$2" &&
+		    shift 2 && exec "$@"' - "$SO_BASE/n$i-private" \
+		    "$WORK/state/sup" "$BERTHD" agent \
 		    --listen "10.99.0.$i:7070" --token-file "$WORK/token" \
 		    --engine "unix://$SO_BASE/n$i.sock" --state "$WORK/state" -v \
 		    >>"$WORK/agent$i.log" 2>&1 &
