@@ -410,6 +410,10 @@ agent_main(int argc, char **argv)
 	engine_sock = xstrdup(strncmp(engine, "unix://", 7) == 0 ?
 	    engine + 7 : engine);
 	state_dir = xstrdup(state);
+	/* Compared with the run directories berthd names: no trailing '/'. */
+	for (size_t n = strlen(state_dir); n > 1 && state_dir[n - 1] == '/';
+	    n--)
+		state_dir[n - 1] = '\0';
 	/* <state>/sup with berth-sup (from next to this binary) in it, as
 	 * berthd installs it on its own host: workspaces here bind it. */
 	if (sup_host_init(state, "auto") != 0)
