@@ -44,10 +44,10 @@ ok "3-node swarm up ($(($(date +%s) - T0)) s), generic resources from NVML per n
 # An agent serves nothing before the token is proved; after it, every
 # byte is sealed: a replayed or changed record drops the link.
 python3 "$SRC_DIR/tests/integration/swarm/link-check.py" 10.99.0.2 7070 \
-    "$WORK/token" || fail "the agent link check"
+    "$WORK/token" "$WORK/state" || fail "the agent link check"
 grep -q 'link dropped: a record on the agent link failed its check' \
     "$WORK/agent2.log" || fail "the agent did not say why it dropped a link"
-ok "an agent refuses a manager without the join token, and drops a link on a replayed or changed record"
+ok "an agent refuses a manager without the join token, drops a link on a replayed or changed record, and opens nothing but its own targets"
 
 # ---- the backend contract on the cluster ----
 BERTH_RT_KIND=swarm \

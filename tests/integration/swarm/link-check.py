@@ -1,4 +1,4 @@
-# link-check.py HOST PORT TOKENFILE: the agent link from outside, as a
+# link-check.py HOST PORT TOKENFILE STATE: the agent link from outside, as a
 # manager that holds the token would speak it (an independent reading
 # of agent-link.h and agent-seal.h, with Python's hmac and the
 # cryptography package's ChaCha20-Poly1305):
@@ -6,7 +6,9 @@
 #   - with the proof, a sealed Docker /_ping crosses and its sealed
 #     answer opens;
 #   - that same record sent again (a replay) gets no answer: the link is
-#     dropped; so is a record with one byte changed.
+#     dropped; so is a record with one byte changed;
+#   - even with the token, no directory outside STATE/sup/<id> is made or
+#     removed, and no other target is opened.
 import hashlib
 import hmac
 import os
@@ -16,7 +18,7 @@ import sys
 
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
-host, port = sys.argv[1], int(sys.argv[2])
+host, port, state = sys.argv[1], int(sys.argv[2]), sys.argv[4]
 tok = open(sys.argv[3], "rb").read().split(b"\n")[0].rstrip(b"\r")
 PING = b"GET /_ping HTTP/1.1\r\nHost: engine\r\n\r\n"
 
@@ -26,7 +28,7 @@ def mac(*parts):
 
 
 class Link:
-    def __init__(self, target, good=True):
+    def __init__(self, target, good=True, refused=False):
         self.s = socket.create_connection((host, port), timeout=10)
         self.f = self.s.makefile("rb")
         g = self.f.readline().decode().rstrip("\n")
@@ -37,7 +39,7 @@ class Link:
             m = ("0" if m[0] != "0" else "1") + m[1:]
         self.s.sendall(("AUTH %s %s %s\n" % (cn, m, target)).encode())
         self.answer = self.f.readline().decode().rstrip("\n")
-        if not good:
+        if not good or refused:
             return
         want = "OK " + mac("agent", cn, sn, target).hexdigest()
         assert self.answer == want, self.answer
@@ -95,3 +97,14 @@ ln.s.sendall(bytes(rec))
 r = ln.record()
 assert r is None, "a changed record was answered: %r" % r
 print("link-check ok")
+
+for t in ("mkdir /tmp/link-check-evil", "mkdir %s/link-check-evil" % state,
+          "mkdir %s/sup/../link-check-evil" % state,
+          "mkdir %s/sup/a/link-check-evil" % state,
+          "rmdir %s/sup/.." % state, "rmdir %s/sup" % state,
+          "sup ../x", "port zz 80", "port 0123abcd 99999", "shell"):
+    ln = Link(t, refused=True)
+    assert ln.answer.startswith("NO "), "%s: %s" % (t, ln.answer)
+for p in ("/tmp/link-check-evil", state + "/link-check-evil"):
+    assert not os.path.exists(p), p
+print("link-check: no target outside the agent's own")
