@@ -160,3 +160,9 @@ req_keep_alive(const struct req *r)
 {
 	return r->h->keep_alive && r->h->minor >= 1;
 }
+
+int
+req_http_minor(const struct req *r)
+{
+	return r->h->minor;
+}

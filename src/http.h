@@ -185,6 +185,8 @@ int	 req_raw_reply(struct req *, int status, int keep);
 /* 1 when the client's connection may carry another request after this
  * one (HTTP/1.1, no "Connection: close"). */
 int	 req_keep_alive(const struct req *);
+/* The request's HTTP/1.x minor version (0 or 1). */
+int	 req_http_minor(const struct req *);
 
 /* Route tables, NULL-method terminated, one per api-*.c. */
 extern const struct route api_meta_routes[];

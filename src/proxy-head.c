@@ -173,6 +173,8 @@ scan(const char *in, size_t len, int flags, struct proxy_resp *resp,
 		resp->body = PROXY_BODY_CLOSE;
 	if (resp->body == PROXY_BODY_CLOSE)
 		resp->up_close = 1;
+	if (resp->body == PROXY_BODY_CHUNKED && (flags & PROXY_HTTP10))
+		resp->dechunk = 1;
 	return 0;
 }
 
@@ -200,7 +202,7 @@ proxy_rewrite_head(const char *in, size_t len, const char *prefix,
 			rc |= buf_append(out, "\r\n", 2);
 		} else if (n == 0) {
 			if (st != 101 && st >= 200 && (!(flags & PROXY_KEEP) ||
-			    resp->body == PROXY_BODY_CLOSE)) {
+			    resp->body == PROXY_BODY_CLOSE || resp->dechunk)) {
 				rc |= buf_append(out, "Connection: close\r\n",
 				    19);
 				resp->client_close = 1;
@@ -214,6 +216,9 @@ proxy_rewrite_head(const char *in, size_t len, const char *prefix,
 		} else if (has_te && is_header(line, (size_t)n,
 		    "Content-Length")) {
 			/* RFC 9112 6.3: not sent on with a Transfer-Encoding */
+		} else if (resp->dechunk && is_header(line, (size_t)n,
+		    "Transfer-Encoding")) {
+			/* decoded for an HTTP/1.0 client */
 		} else if (is_header(line, (size_t)n, "Location")) {
 			v = value(line, (size_t)n, &vl);
 			rc |= buf_append(out, "Location: ", 10);

@@ -49,6 +49,7 @@ struct flow {
 	int		 cfd, ufd;
 	const char	*ws_id;
 	volatile int	*stopping;	/* berthd is stopping: end a stream */
+	int		 dechunk;	/* a chunked body goes decoded */
 	int64_t		 last_move;	/* mono_ms() */
 	int64_t		 last_touch;
 };
@@ -215,22 +216,27 @@ out:
 	return rc;
 }
 
-/* Finds where a chunked body ends in p[0..n): the decoder moves the
- * payload, so it reads a copy and the client gets the bytes as they
- * came. *used: the bytes that belong to the body. 0, or -1 when it is
- * not chunked as it must be. */
+/* Sends on the part of a chunked body in p[0..n) up to its end: the
+ * decoder moves the payload, so it reads a copy, and the client gets
+ * the bytes as they came, or (f->dechunk, an HTTP/1.0 client) the
+ * payload alone. *used: the bytes of p that belong to the body. 0, or
+ * -1 when it is not chunked as it must be or the client is gone. */
 static int
-chunk_scan(struct http_chunked *ch, const char *p, size_t n, size_t *used,
-    int *done)
+chunk_pass(struct flow *f, struct http_chunked *ch, const char *p, size_t n,
+    size_t *used, int *done)
 {
 	char scratch[4096];
 	size_t off = 0, k, u;
+	long o;
 
 	*done = 0;
 	while (off < n && !*done) {
 		k = n - off < sizeof scratch ? n - off : sizeof scratch;
 		memcpy(scratch, p + off, k);
-		if (http_chunked_decode(ch, scratch, k, &u, done) < 0)
+		if ((o = http_chunked_decode(ch, scratch, k, &u, done)) < 0)
+			return -1;
+		if (f->dechunk ? write_all(f->cfd, scratch, (size_t)o) :
+		    write_all(f->cfd, p + off, u))
 			return -1;
 		off += u;
 	}
@@ -264,11 +270,14 @@ copy_body(struct flow *f, int64_t left, struct http_chunked *ch,
 		if (n <= 0)
 			return -1;
 		if (left == -2) {
-			if (chunk_scan(ch, tmp, (size_t)n, &used, &done) != 0)
+			if (chunk_pass(f, ch, tmp, (size_t)n, &used,
+			    &done) != 0)
 				return -1;
 			*extra += (size_t)n - used;
-			n = (ssize_t)used;
-		} else if (left > 0)
+			moved(f);
+			continue;
+		}
+		if (left > 0)
 			left -= n;
 		if (write_all(f->cfd, tmp, (size_t)n) != 0)
 			return -1;
@@ -305,11 +314,10 @@ relay_body(struct flow *f, const struct proxy_resp *resp, const char *rest,
 		return copy_body(f, left, NULL, extra);
 	case PROXY_BODY_CHUNKED:
 		memset(&ch, 0, sizeof ch);
-		if (chunk_scan(&ch, rest, restlen, &k, &done) != 0)
+		f->dechunk = resp->dechunk;
+		if (chunk_pass(f, &ch, rest, restlen, &k, &done) != 0)
 			return -1;
 		*extra = restlen - k;
-		if (write_all(f->cfd, rest, k) != 0)
-			return -1;
 		return done ? 0 : copy_body(f, -2, &ch, extra);
 	default:
 		if (write_all(f->cfd, rest, restlen) != 0)
@@ -527,6 +535,8 @@ proxy_response(struct req *r, int ufd, const char *prefix,
 		flags |= PROXY_KEEP;
 	if (strcmp(req_method(r), "HEAD") == 0)
 		flags |= PROXY_HEAD;
+	if (req_http_minor(r) == 0)
+		flags |= PROXY_HTTP10;
 	for (;;) {
 		if ((hl = read_head(&f, in)) <= 0) {
 			rc = hl == 0 && !sent ? PROXY_NOTHING : sent ?

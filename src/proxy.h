@@ -20,6 +20,7 @@ struct rt;
 /* proxy_rewrite_head's flags. */
 #define PROXY_KEEP	0x1	/* the client's connection may carry more */
 #define PROXY_HEAD	0x2	/* the request was HEAD: no body follows */
+#define PROXY_HTTP10	0x4	/* an HTTP/1.0 client: no chunked body */
 
 /* How the response's body ends (RFC 9112 section 6.3). */
 enum {
@@ -35,6 +36,8 @@ struct proxy_resp {
 	int64_t	length;		/* PROXY_BODY_LENGTH: its Content-Length */
 	int	up_close;	/* the server closes after it (or HTTP/1.0) */
 	int	client_close;	/* "Connection: close" went to the client */
+	int	dechunk;	/* a chunked body goes to an HTTP/1.0 client
+				 * decoded, ended by the close */
 };
 
 /* Rewrites one response head in[0..len) (its blank line included) from
@@ -44,9 +47,12 @@ struct proxy_resp {
  * response "Connection: close" is added when the client's connection
  * can't carry another response (flags without PROXY_KEEP, or a body
  * that ends only when the server closes). A Content-Length next to a
- * Transfer-Encoding is dropped. Appends the result to out and fills
- * *resp. ERR_INVAL for something that is not an HTTP/1.x response head
- * (or a bad or conflicting Content-Length), ERR_TOOBIG when out fills. */
+ * Transfer-Encoding is dropped. For an HTTP/1.0 client (PROXY_HTTP10),
+ * which can't read chunks, a chunked body's Transfer-Encoding is dropped
+ * too and resp->dechunk set: the body goes decoded, ended by the close.
+ * Appends the result to out and fills *resp. ERR_INVAL for something
+ * that is not an HTTP/1.x response head (or a bad or conflicting
+ * Content-Length), ERR_TOOBIG when out fills. */
 int	proxy_rewrite_head(const char *in, size_t len, const char *prefix,
 	    int flags, struct buf *out, struct proxy_resp *resp);
 

@@ -94,6 +94,12 @@ assert_eq "$(grep -c '^\* Connected to' close.err)" 2 "a new connection after a 
 got=$(pcurl -f -H 'Transfer-Encoding: chunked' --data-binary @big.bin -D chunk.h "$B/echo" | sha256sum | cut -c1-64)
 assert_eq "$got" "$(sha256sum big.bin | cut -c1-64)" "1 MiB chunked POST echoed"
 grep -qi '^X-Framing: chunked' chunk.h || fail "the server did not get a chunked body: $(cat chunk.h)"
+# An HTTP/1.0 client gets a chunked body decoded, ended by the close.
+curl -sS -0 -D h10.h -H "Authorization: Bearer $KEY" "$B/chunked?n=3" >h10.out ||
+	fail "HTTP/1.0 client"
+assert_eq "$(cat h10.out)" "$(printf 'chunk 0\nchunk 1\nchunk 2')" "a chunked body to an HTTP/1.0 client"
+grep -qi '^Transfer-Encoding' h10.h && fail "chunked to an HTTP/1.0 client: $(cat h10.h)"
+grep -qi '^Connection: close' h10.h || fail "no Connection: close to an HTTP/1.0 client: $(cat h10.h)"
 # A kept connection the server closed without saying so: the next
 # request goes on a new one, not a 502.
 curl -sS -w ' %{http_code}\n' -H "Authorization: Bearer $KEY" "$B/conn" "$B/bye" \
@@ -101,7 +107,7 @@ curl -sS -w ' %{http_code}\n' -H "Authorization: Bearer $KEY" "$B/conn" "$B/bye"
 assert_eq "$(awk '{ print $NF }' bye.out | tr '\n' ' ')" "200 200 200 200 200 " "requests after the server closed its kept connection ($(tr '\n' ' ' <bye.out))"
 assert_eq "$(grep -cE '^[0-9.]+:[0-9]+ 200$' bye.out) $(grep -c '^bye 200$' bye.out)" "3 2" "/conn and /bye answers"
 [ "$(sed -n 1p bye.out)" != "$(sed -n 3p bye.out)" ] || fail "the connection the server closed was used again: $(cat bye.out)"
-ok "a close-delimited response closes the client's connection; a chunked request body goes on chunked; a kept connection the server closed is replaced"
+ok "a close-delimited response closes the client's connection; a chunked request body goes on chunked; an HTTP/1.0 client gets a chunked body decoded; a kept connection the server closed is replaced"
 
 # Pipelined, raw: a batch written at once, answers in order; then a
 # WebSocket upgrade on the same connection.

@@ -131,6 +131,15 @@ main(void)
 	rwf("HTTP/1.1 200 OK\r\nContent-Length: 7\r\nContent-Length:  7 \r\n"
 	    "\r\n", PROXY_KEEP);
 	CHECK_EQ_INT((int)resp.length, 7);
+	/* An HTTP/1.0 client can't read chunks: decoded, to the close. */
+	CHECK_EQ_STR(rwf("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	    "X-A: b\r\n\r\n", PROXY_HTTP10), "HTTP/1.1 200 OK\r\nX-A: b\r\n"
+	    "Connection: close\r\n\r\n");
+	CHECK_EQ_INT(resp.body, PROXY_BODY_CHUNKED);
+	CHECK_EQ_INT(resp.dechunk, 1);
+	CHECK_EQ_INT(resp.client_close, 1);
+	rwf("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n", PROXY_HTTP10);
+	CHECK_EQ_INT(resp.dechunk, 0);
 	/* An interim head: no close, no body. */
 	CHECK_EQ_STR(rwf("HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n",
 	    0), "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n");
