@@ -343,7 +343,7 @@ static int
 forward(struct req *r, struct target *t, const struct buf *head,
     const char *prefix, int upgrade, int has_body, int chunked)
 {
-	int ufd = -1, reused, rc = -1, sb;
+	int ufd = -1, reused, rc = -1, sb = 0;
 
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if ((ufd = open_upstream(r, t, !has_body && !upgrade &&
@@ -366,8 +366,11 @@ forward(struct req *r, struct target *t, const struct buf *head,
 			return -1;
 		}
 		/* A server that stopped reading the body may have answered
-		 * (413): its answer is read either way. */
+		 * (413): its answer is read either way, and the connection
+		 * (the body cut short) is not kept. */
 		rc = proxy_response(r, ufd, prefix, t->w->id, upgrade);
+		if (rc == PROXY_DONE && sb == -2)
+			rc = PROXY_DONE_CLOSE;
 		if (rc == PROXY_NOTHING && reused) {
 			close(ufd);
 			ufd = -1;
