@@ -120,6 +120,14 @@ fwd_end(struct sup_fwd *o)
 				q->npending--;
 }
 
+static const char	*rundir;
+
+void
+sup_fwd_set_rundir(const char *dir)
+{
+	rundir = dir;
+}
+
 static int
 agent_socket(struct sup_fwd *o)
 {
@@ -128,7 +136,9 @@ agent_socket(struct sup_fwd *o)
 	int fd;
 
 	(void)snprintf(o->dir, sizeof o->dir, "%s", AGENT_DIR);
-	if (mkdtemp(o->dir) == NULL) {
+	if (mkdtemp(o->dir) == NULL && (rundir == NULL ||
+	    (size_t)snprintf(o->dir, sizeof o->dir, "%s/agent-XXXXXX",
+	    rundir) >= sizeof o->dir || mkdtemp(o->dir) == NULL)) {
 		o->dir[0] = '\0';
 		return -1;
 	}

@@ -21,6 +21,9 @@ int	 sup_fwd_frame(struct sup_fwd **slot, struct sup_wbuf *wb,
 	    const struct sup_frame *);
 /* The connection holding *slot is gone: its listener or stream ends. */
 void	 sup_fwd_gone(struct sup_fwd **slot);
+/* Where an agent socket goes when /tmp is not the user's to write (a
+ * minimal image): a directory of the supervisor's run directory. */
+void	 sup_fwd_set_rundir(const char *dir);
 /* At most how many pollfds sup_fwd_poll fills. */
 size_t	 sup_fwd_npoll(void);
 /* Fills pf with what to wait for; *wake is lowered to the next deadline

@@ -439,6 +439,7 @@ main(int argc, char **argv)
 		} else
 			usage();
 	}
+	sup_fwd_set_rundir(dir);
 	sec = getenv("BERTH_SUP_SECRET");
 	if (sec != NULL && strlen(sec) == SUP_SECRET_LEN)
 		memcpy(secret, sec, SUP_SECRET_LEN + 1);

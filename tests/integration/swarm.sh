@@ -168,9 +168,7 @@ PY
 done
 ok "the WebSocket terminal (berth ssh) into the workspace on each node"
 
-# ---- a worker's workspace: tasks, berth attach, ssh -R, files (ssh -A
-# takes the same way as -R, a listener made by the supervisor, but the
-# test image's /tmp is not the user's to make its socket in);
+# ---- a worker's workspace: tasks, berth attach, ssh -R and -A, files;
 # every call reaches its supervisor through the node's agent (its log
 # names each link's target) ----
 WR= WRN=
@@ -221,12 +219,25 @@ for _ in $(seq 50); do
 done
 kill $RSSH $HTTPD 2>/dev/null || true
 assert_eq "$got" hello-from-client "ssh -R into node ${NODE[$WR]}'s workspace"
+# ssh -A: the agent socket made in the workspace by its supervisor (the
+# test image's /tmp is root's: in the run directory instead).
+eval "$(ssh-agent -s)" >/dev/null
+ssh-add -q "$WORK/ida" 2>/dev/null
+out=$(ssh -F /dev/null -i "$WORK/ida" -o IdentitiesOnly=yes -o BatchMode=yes \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o LogLevel=ERROR -A -p "$SSH_PORT" "w$WRN@127.0.0.1" \
+    'test -S "$SSH_AUTH_SOCK" && echo "agent-socket $SSH_AUTH_SOCK"' 2>&1) || true
+ssh-agent -k >/dev/null
+case $out in
+"agent-socket /"*) ;;
+*) fail "ssh -A into node ${NODE[$WR]}'s workspace: $out" ;;
+esac
 l2=$(links)
-[ "$l2" -gt "$l1" ] || fail "ssh -R did not go through node ${NODE[$WR]}'s agent"
+[ "$l2" -gt "$l1" ] || fail "ssh -R/-A did not go through node ${NODE[$WR]}'s agent"
 st=$(files_get "$WR" "$A" /data/f.bin "$WORK/g2")
 [ "$st" = 200 ] && cmp -s "$WORK/f.$WR" "$WORK/g2" || fail "download ($st)"
 [ "$(links)" -gt "$l2" ] || fail "the download did not go through node ${NODE[$WR]}'s agent"
-ok "ssh -R and a download, into node ${NODE[$WR]}'s workspace through its agent"
+ok "ssh -R, ssh -A and a download, into node ${NODE[$WR]}'s workspace through its agent"
 
 # The port proxy to a server in the worker's workspace, through its agent.
 expect 201 POST "$T" '{"command":"exec busybox httpd -f -p 0.0.0.0:8080 -h /data","name":"www"}' "$A"
