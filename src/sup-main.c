@@ -410,13 +410,154 @@ usage(void)
 	exit(2);
 }
 
+static struct pollfd	*pf;	/* the poll set, grown as needed */
+static size_t		 npf;
+
+/* Fills pf: the signalfd, the listener, the connections, four per
+ * process, then the forwards (from *nfp) and the tasks; the next
+ * deadline in *wake. Answers how many. */
+static size_t
+poll_fill(int64_t now, int64_t *wake, size_t *nfp)
+{
+	size_t n = 0, want = 2 + (size_t)nconns + sup_fwd_npoll();
+	struct sproc *p;
+	struct conn *c;
+	int tn;
+
+	for (p = sup_procs; p != NULL; p = p->next)
+		want += 4;
+	want += (size_t)stask_npoll();
+	if (want > npf) {
+		npf = want * 2;
+		if ((pf = realloc(pf, npf * sizeof *pf)) == NULL)
+			abort();
+	}
+	pf[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	pf[n++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	for (c = conns; c != NULL; c = c->next)
+		pf[n++] = (struct pollfd){ .fd = c->fd, .events =
+		    (short)(POLLIN | (c->wb.len ? POLLOUT : 0)) };
+	for (p = sup_procs; p != NULL; p = p->next) {
+		for (int i = 1; i <= 2; i++)
+			pf[n++] = (struct pollfd){ .fd = p->out_fd[i] >= 0 &&
+			    (p->c == NULL || p->credit[i] > 0) ?
+			    p->out_fd[i] : -1, .events = POLLIN };
+		pf[n++] = (struct pollfd){ .fd = p->ilen > 0 ? p->in_fd : -1,
+		    .events = POLLOUT };
+		pf[n++] = (struct pollfd){ .fd = p->status_fd,
+		    .events = POLLIN };
+		if (p->deadline > 0 && !p->exited)
+			*wake = *wake < 0 || p->deadline < *wake ?
+			    p->deadline : *wake;
+		if (p->exited && p->exit_at + LINGER_MS > now)
+			*wake = *wake < 0 || p->exit_at + LINGER_MS < *wake ?
+			    p->exit_at + LINGER_MS : *wake;
+	}
+	*nfp = n;
+	n += sup_fwd_poll(pf + n, now, wake);
+	tn = (int)n;
+	stask_poll_fill(pf, &tn);
+	return (size_t)tn;
+}
+
+/* After poll: signals, connections (in the order pf was built: the list
+ * only loses the current entry here; new ones after), processes, the
+ * forwards from pf + nf, tasks, then what is queued to each connection. */
+static void
+service(size_t nf, int64_t now)
+{
+	struct sproc *p, *pn;
+	struct conn *c, *cn;
+	size_t n = 2;
+
+	if (pf[0].revents)
+		on_signal();
+	for (c = conns; c != NULL; c = cn) {
+		cn = c->next;
+		if ((pf[n++].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    conn_read(c) != 0)
+			conn_free(c);
+	}
+	if (pf[1].revents & POLLIN)
+		accept_one();
+	for (p = sup_procs; p != NULL; p = pn) {
+		pn = p->next;
+		if (p->status_fd >= 0)
+			sproc_status(p);
+		for (int i = 1; i <= 2; i++)
+			if (p->out_fd[i] >= 0 && (p->c == NULL ||
+			    p->credit[i] > 0))
+				sproc_output(p, i, now);
+		sproc_input(p);
+		if (!p->exited && p->deadline > 0 && now >= p->deadline) {
+			p->timed_out = 1;
+			p->deadline = 0;
+			sproc_kill(p, SIGKILL);
+		}
+		(void)sproc_finish(p);
+	}
+	sup_fwd_run(pf + nf, now);
+	stask_service(now);
+	/* Task readers: queue, write, queue what fits again (it goes out
+	 * when the socket takes it: POLLOUT). */
+	for (c = conns; c != NULL; c = cn) {
+		cn = c->next;
+		if (c->tr != NULL && !c->closing)
+			stask_reader_pump(c->tr, &c->wb);
+		if ((c->wb.len > 0 || c->closing) && conn_flush(c) != 0) {
+			conn_free(c);
+			continue;
+		}
+		if (c->tr != NULL && !c->closing)
+			stask_reader_pump(c->tr, &c->wb);
+	}
+}
+
+/* The loop: returns only on a failed poll (1). */
+static int
+serve(void)
+{
+	for (;;) {
+		int64_t now = sup_now_ms(), wake = -1;
+		size_t nf, n = poll_fill(now, &wake, &nf);
+		int timeout = wake < 0 ? -1 : wake <= now ? 0 :
+		    (int)(wake - now > 60000 ? 60000 : wake - now);
+
+		if (stask_timeout() >= 0 && (timeout < 0 ||
+		    timeout > stask_timeout()))
+			timeout = stask_timeout();
+		if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR) {
+			say("poll", errno);
+			return 1;
+		}
+		service(nf, sup_now_ms());
+	}
+}
+
+/* The signals the loop reads from its signalfd (sfd). */
+static int
+signals_to_fd(void)
+{
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP,
+	    SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	sigset_t set;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaddset(&set, sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		say("signalfd", errno);
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *dir = "/.berth/run", *sec;
-	struct pollfd *pf = NULL;
-	size_t npf = 0;
-	sigset_t set;
 	int ai = 1;
 
 	while (ai < argc) {
@@ -451,21 +592,8 @@ main(int argc, char **argv)
 		perror("berth-sup: PR_SET_NO_NEW_PRIVS");
 		return 1;
 	}
-	(void)signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGWINCH);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	if ((sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-		say("signalfd", errno);
+	if (signals_to_fd() != 0)
 		return 1;
-	}
 	if (secret[0] == '\0')
 		say("no BERTH_SUP_SECRET; not serving", 0);
 	else if ((lfd = listen_on(dir)) < 0)
@@ -485,107 +613,5 @@ main(int argc, char **argv)
 			_exit(errno == ENOENT ? 127 : 126);
 		}
 	}
-	for (;;) {
-		size_t n = 0, nf, want = 2 + (size_t)nconns +
-		    sup_fwd_npoll();
-		int64_t now = sup_now_ms(), wake = -1;
-		struct sproc *p, *pn;
-		struct conn *c, *cn;
-		int timeout;
-
-		for (p = sup_procs; p != NULL; p = p->next)
-			want += 4;
-		want += (size_t)stask_npoll();
-		if (want > npf) {
-			npf = want * 2;
-			if ((pf = realloc(pf, npf * sizeof *pf)) == NULL)
-				abort();
-		}
-		pf[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		pf[n++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
-		for (c = conns; c != NULL; c = c->next)
-			pf[n++] = (struct pollfd){ .fd = c->fd, .events =
-			    (short)(POLLIN | (c->wb.len ? POLLOUT : 0)) };
-		for (p = sup_procs; p != NULL; p = p->next) {
-			for (int i = 1; i <= 2; i++)
-				pf[n++] = (struct pollfd){ .fd =
-				    p->out_fd[i] >= 0 && (p->c == NULL ||
-				    p->credit[i] > 0) ? p->out_fd[i] : -1,
-				    .events = POLLIN };
-			pf[n++] = (struct pollfd){ .fd = p->ilen > 0 ?
-			    p->in_fd : -1, .events = POLLOUT };
-			pf[n++] = (struct pollfd){ .fd = p->status_fd,
-			    .events = POLLIN };
-			if (p->deadline > 0 && !p->exited)
-				wake = wake < 0 || p->deadline < wake ?
-				    p->deadline : wake;
-			if (p->exited && p->exit_at + LINGER_MS > now)
-				wake = wake < 0 || p->exit_at + LINGER_MS <
-				    wake ? p->exit_at + LINGER_MS : wake;
-		}
-		nf = n;
-		n += sup_fwd_poll(pf + nf, now, &wake);
-		{
-			int tn = (int)n;
-
-			stask_poll_fill(pf, &tn);
-			n = (size_t)tn;
-		}
-		timeout = wake < 0 ? -1 : wake <= now ? 0 :
-		    (int)(wake - now > 60000 ? 60000 : wake - now);
-		if (stask_timeout() >= 0 && (timeout < 0 ||
-		    timeout > stask_timeout()))
-			timeout = stask_timeout();
-		if (poll(pf, (nfds_t)n, timeout) < 0 && errno != EINTR) {
-			say("poll", errno);
-			return 1;
-		}
-		now = sup_now_ms();
-		if (pf[0].revents)
-			on_signal();
-		/* Connections in the order pf was built (the list only
-		 * loses the current entry here); new ones after. */
-		n = 2;
-		for (c = conns; c != NULL; c = cn) {
-			cn = c->next;
-			if ((pf[n++].revents & (POLLIN | POLLHUP | POLLERR)) &&
-			    conn_read(c) != 0)
-				conn_free(c);
-		}
-		if (pf[1].revents & POLLIN)
-			accept_one();
-		for (p = sup_procs; p != NULL; p = pn) {
-			pn = p->next;
-			if (p->status_fd >= 0)
-				sproc_status(p);
-			for (int i = 1; i <= 2; i++)
-				if (p->out_fd[i] >= 0 && (p->c == NULL ||
-				    p->credit[i] > 0))
-					sproc_output(p, i, now);
-			sproc_input(p);
-			if (!p->exited && p->deadline > 0 &&
-			    now >= p->deadline) {
-				p->timed_out = 1;
-				p->deadline = 0;
-				sproc_kill(p, SIGKILL);
-			}
-			(void)sproc_finish(p);
-		}
-		sup_fwd_run(pf + nf, now);
-		stask_service(now);
-		/* Task readers: queue, write, queue what fits again (it
-		 * goes out when the socket takes it: POLLOUT). */
-		for (c = conns; c != NULL; c = cn) {
-			cn = c->next;
-			if (c->tr != NULL && !c->closing)
-				stask_reader_pump(c->tr, &c->wb);
-			if ((c->wb.len > 0 || c->closing) &&
-			    conn_flush(c) != 0) {
-				conn_free(c);
-				continue;
-			}
-			if (c->tr != NULL && !c->closing)
-				stask_reader_pump(c->tr, &c->wb);
-		}
-	}
+	return serve();
 }
