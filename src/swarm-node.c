@@ -17,6 +17,7 @@
 #include "log.h"
 #include "rt.h"
 #include "swarm-rt.h"
+#include "timeutil.h"
 #include "xmalloc.h"
 
 int
@@ -147,16 +148,46 @@ swarm_task_node(struct swarm_rt *s, const char *id, struct swarm_node **np,
 int
 swarm_locate(struct rt *rt, const char *id, struct rt_where *w)
 {
-	struct swarm_node *n;
+	struct swarm_rt *s = (struct swarm_rt *)rt;
+	struct swarm_loc *c;
+	struct swarm_node *n = NULL;
+	unsigned h = 5381;
 	int r;
 
 	memset(w, 0, sizeof *w);
-	if ((r = swarm_task_node((struct swarm_rt *)rt, id, &n, w->id,
-	    sizeof w->id)) != 0)
-		return r;
+	for (const char *p = id; p != NULL && *p != '\0'; p++)
+		h = h * 33 + (unsigned char)*p;
+	c = &s->loc[h % SWARM_LOC_N];
+	pthread_mutex_lock(&s->loc_lock);
+	if (id != NULL && strcmp(c->id, id) == 0 &&
+	    mono_ms() - c->at < SWARM_LOC_MS) {
+		n = c->node;
+		strlcpy_b(w->id, c->cid, sizeof w->id);
+	}
+	pthread_mutex_unlock(&s->loc_lock);
+	if (n == NULL) {
+		if ((r = swarm_task_node(s, id, &n, w->id, sizeof w->id)) != 0)
+			return r;
+		pthread_mutex_lock(&s->loc_lock);
+		if (strlcpy_b(c->id, id, sizeof c->id) < sizeof c->id) {
+			strlcpy_b(c->cid, w->id, sizeof c->cid);
+			c->node = n;
+			c->at = mono_ms();
+		} else
+			c->id[0] = '\0';
+		pthread_mutex_unlock(&s->loc_lock);
+	}
 	w->rt = n->rt;
 	strlcpy_b(w->via, n->agent, sizeof w->via);
 	return 0;
+}
+
+void
+swarm_locate_forget(struct swarm_rt *s)
+{
+	pthread_mutex_lock(&s->loc_lock);
+	memset(s->loc, 0, sizeof s->loc);
+	pthread_mutex_unlock(&s->loc_lock);
 }
 
 /* ---- run directories and volumes: on every node ---- */

@@ -386,6 +386,7 @@ swarm_start(struct rt *rt, const char *id)
 	int64_t t0 = mono_ms(), pending_since = 0;
 	int r, tries = 1;
 
+	swarm_locate_forget(s);
 	if ((r = state_of(s, id, &svc, &st)) != 0)
 		return r;
 	if (st.running) {
@@ -403,8 +404,11 @@ swarm_start(struct rt *rt, const char *id)
 		nap(100);
 		if ((r = state_of(s, id, NULL, &st)) != 0)
 			return r;
-		if (st.running)
-			return pin(s, id);
+		if (st.running) {
+			r = pin(s, id);
+			swarm_locate_forget(s);	/* its new container */
+			return r;
+		}
 		/* A node just back can fail its first task (its networks
 		 * being set up again): a fresh task, twice at most. */
 		if (strcmp(st.status, "exited") == 0 && st.error[0] != '\0' &&
@@ -447,6 +451,7 @@ swarm_stop(struct rt *rt, const char *id, int timeout_s)
 	int64_t t0;
 	int r;
 
+	swarm_locate_forget(s);
 	if ((r = get_service(s, id, &svc)) != 0)
 		return r;
 	if ((r = get_filtered(s, "/tasks", "service", jstr(svc, "ID"),
@@ -538,6 +543,7 @@ swarm_remove(struct rt *rt, const char *id, int force)
 	}
 	swarm_run_dir(s, label(json_object_get(json_object_get(svc, "Spec"),
 	    "Labels"), SWARM_LABEL_RUNDIR), NULL, 0);
+	swarm_locate_forget(s);
  out:
 	json_decref(svc);
 	json_decref(tasks);
@@ -913,6 +919,7 @@ swarm_rt_new(const char *address)
 	}
 	s = xcalloc(1, sizeof *s);
 	s->rt.ops = &swarm_rt_ops;
+	pthread_mutex_init(&s->loc_lock, NULL);
 	if ((s->mgr = docker_rt_new(a)) == NULL)
 		goto fail;
 	s->dc = docker_rt_client(s->mgr);

@@ -8,6 +8,9 @@
 #define BERTH_SWARM_RT_H
 
 
+#include <pthread.h>
+#include <stdint.h>
+
 #include <jansson.h>
 
 #include "rt.h"
@@ -23,12 +26,27 @@ struct swarm_node {
 	struct rt	*rt;		/* its engine, through the agent */
 };
 
+#define SWARM_LOC_N	64
+#define SWARM_LOC_MS	2000
+
+/* Where a container ran when last asked (swarm_locate), for at most
+ * SWARM_LOC_MS: every exec asks, and finding out takes three calls to
+ * the manager. */
+struct swarm_loc {
+	char			 id[80];	/* service id or name */
+	char			 cid[72];	/* its container on the node */
+	struct swarm_node	*node;
+	int64_t			 at;		/* mono ms */
+};
+
 struct swarm_rt {
 	struct rt		 rt;		/* first: rt.h's head */
 	struct rt		*mgr;		/* the manager's engine */
 	struct dc		*dc;		/* its client (borrowed) */
 	struct swarm_node	 nodes[SWARM_NODES_MAX];
 	size_t			 nnodes;
+	pthread_mutex_t		 loc_lock;
+	struct swarm_loc	 loc[SWARM_LOC_N];
 };
 
 /* rt_new("swarm", address): address is the manager's engine and the
@@ -45,6 +63,8 @@ struct swarm_node *swarm_node_of(struct swarm_rt *, const char *node_id);
 int	swarm_task_node(struct swarm_rt *, const char *id,
 	    struct swarm_node **, char *cid, size_t cidsize);
 int	swarm_locate(struct rt *, const char *, struct rt_where *);
+/* Forgets where containers ran (on a start, stop or removal). */
+void	swarm_locate_forget(struct swarm_rt *);
 /* Makes (make 1, for user "uid:gid" or NULL) or removes a workspace's
  * run directory dir on every node, through each node's agent (an
  * rt_bind with make): a node whose agent does not answer is logged and
