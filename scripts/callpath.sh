@@ -10,7 +10,7 @@
 # for the thread that ran each request: the files in order, the moves
 # between files and how often the path came back to each file after
 # leaving it. Helper files (buf, xmalloc, log, err, json-util, timeutil,
-# valid) are not counted: a call into them counts as staying in the
+# valid, rnd) are not counted: a call into them counts as staying in the
 # caller's file. See docs/architecture.md for what it printed.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -76,7 +76,7 @@ python3 - "$BDIR/berthd" "$TR" "$NAME" <<'PY'
 import collections, os, subprocess, sys
 exe, tr, name = sys.argv[1:4]
 HELPERS = {"buf.c", "xmalloc.c", "log.c", "err.c", "json-util.c",
-           "timeutil.c", "valid.c"}
+           "timeutil.c", "valid.c", "rnd.c"}
 
 def family(f):
     if f.startswith("db") or f == "gpu-alloc.c":

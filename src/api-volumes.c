@@ -12,6 +12,7 @@
 #include "err.h"
 #include "http.h"
 #include "json-util.h"
+#include "rnd.h"
 #include "rt.h"
 #include "timeutil.h"
 #include "valid.h"
@@ -106,7 +107,7 @@ vol_create(struct req *r)
 		    (long long)quota, (long long)gib);
 		goto out;
 	}
-	auth_uuid(id);
+	rnd_uuid(id);
 	backend = ws_volume_backend(user, name, id);
 	if ((rc = db_vol_add(db, id, user, name, backend, gib)) != 0) {
 		db_rollback(db);

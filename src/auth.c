@@ -4,54 +4,18 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "auth.h"
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "rnd.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
 #define KEYID_BYTES	6	/* 12 hex chars */
 #define SECRET_BYTES	32	/* 64 hex chars */
-
-static void
-random_bytes(unsigned char *p, size_t n)
-{
-	if (RAND_bytes(p, (int)n) != 1)
-		fatal("RAND_bytes failed");
-}
-
-void
-auth_random_hex(char *buf, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char raw[64];
-
-	if (n > sizeof raw)
-		fatal("auth_random_hex: %zu bytes", n);
-	random_bytes(raw, n);
-	for (size_t i = 0; i < n; i++) {
-		buf[2 * i] = hex[raw[i] >> 4];
-		buf[2 * i + 1] = hex[raw[i] & 15];
-	}
-	buf[2 * n] = '\0';
-}
-
-void
-auth_uuid(char *buf)
-{
-	unsigned char u[16];
-
-	random_bytes(u, sizeof u);
-	u[6] = (u[6] & 0x0f) | 0x40;
-	u[8] = (u[8] & 0x3f) | 0x80;
-	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
-	    u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-}
 
 static void lim_from_db(const struct db_keylim *, struct auth_limits *);
 static void lim_to_db(const struct auth_limits *, struct db_keylim *);
@@ -64,8 +28,8 @@ auth_key_new(struct db *db, const char *user, const char *name,
 	unsigned char hash[SHA256_DIGEST_LENGTH];
 	int rc;
 
-	auth_random_hex(id, KEYID_BYTES);
-	auth_random_hex(secret, SECRET_BYTES);
+	rnd_hex(id, KEYID_BYTES);
+	rnd_hex(secret, SECRET_BYTES);
 	SHA256((const unsigned char *)secret, strlen(secret), hash);
 	{
 		struct db_keylim dl;

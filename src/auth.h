@@ -78,9 +78,5 @@ json_t	*auth_key_json_fix(json_t *key);
 /* Reads scopes/workspaces/expires_in from a key-create body into *lim
  * (ERR_INVAL naming the bad field). */
 int	auth_limits_parse(const json_t *body, struct auth_limits *lim);
-/* A random UUID v4 into buf (>= 37 bytes). */
-void	auth_uuid(char *buf);
-/* n random bytes as lowercase hex into buf (>= 2n + 1). */
-void	auth_random_hex(char *buf, size_t n);
 
 #endif

@@ -30,6 +30,7 @@
 #include "term.h"
 #include "timeutil.h"
 #include "proc-sup.h"
+#include "rnd.h"
 #include "sup-host.h"
 #include "task.h"
 #include "tmpl.h"
@@ -152,7 +153,7 @@ instance_id(struct app *app, struct db *db)
 	}
 	if (r != ERR_NOTFOUND)
 		return r;
-	auth_random_hex(id, 8);
+	rnd_hex(id, 8);
 	snprintf(app->instance, sizeof app->instance, "%s", id);
 	return db_meta_set(db, "instance", id);
 }

@@ -23,6 +23,7 @@
 #include "http.h"
 #include "log.h"
 #include "mcp.h"
+#include "rnd.h"
 #include "timeutil.h"
 #include "xmalloc.h"
 
@@ -46,7 +47,7 @@ sess_new(const char *user, const char *version, char *id)
 {
 	struct sess *s, *old = &sessions[0];
 
-	auth_random_hex(id, 16);
+	rnd_hex(id, 16);
 	pthread_mutex_lock(&sess_lock);
 	for (s = sessions; s < sessions + SESS_MAX; s++) {
 		if (s->id[0] == '\0' || now_s() - s->used > SESS_IDLE) {

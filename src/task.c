@@ -18,6 +18,7 @@
 #include "err.h"
 #include "json-util.h"
 #include "log.h"
+#include "rnd.h"
 #include "sup-host.h"
 #include "sup-tframe.h"
 #include "task-sup.h"
@@ -377,7 +378,7 @@ task_start(struct app *app, struct db *db, const struct ws *w,
 		json_array_append_new(argv, json_string(q.argv[i]));
 	argvs = json_dumps(argv, JSON_COMPACT);
 	json_decref(argv);
-	auth_random_hex(t.id, 8);
+	rnd_hex(t.id, 8);
 	t.ws_id = xstrdup(w->id);
 	t.name = xstrdup(q.name != NULL ? q.name : "");
 	t.argv = argvs;

@@ -24,6 +24,7 @@
 #include "http.h"
 #include "json-util.h"
 #include "log.h"
+#include "rnd.h"
 #include "timeutil.h"
 #include "web.h"
 
@@ -203,8 +204,8 @@ h_login(struct req *r)
 		rc = err_set(ERR_UNAUTH, "that API key is not valid");
 		goto out;
 	}
-	auth_random_hex(tok, TOKEN_BYTES);
-	auth_random_hex(csrf, CSRF_BYTES);
+	rnd_hex(tok, TOKEN_BYTES);
+	rnd_hex(csrf, CSRF_BYTES);
 	pthread_mutex_lock(&lock);
 	/* A free slot, else an expired one, else the oldest. */
 	for (int i = 0; i < MAX_SESSIONS; i++) {

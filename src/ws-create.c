@@ -15,6 +15,7 @@
 #include "err.h"
 #include "json-util.h"
 #include "log.h"
+#include "rnd.h"
 #include "rt.h"
 #include "timeutil.h"
 #include "tmpl.h"
@@ -492,7 +493,7 @@ ws_create_ex(struct app *app, struct db *db, const struct principal *who,
 		json_object_set_new(spec, "extra_keys", json_sprintf("%s\n",
 		    extra_key));
 
-	auth_uuid(id);
+	rnd_uuid(id);
 	memset(&rec, 0, sizeof rec);
 	rec.id = id;
 	rec.name = (char *)a.name;
@@ -521,7 +522,7 @@ ws_create_ex(struct app *app, struct db *db, const struct principal *who,
 	json_array_foreach(json_object_get(spec, "volumes"), vi, v) {
 		if (nv >= 16)
 			break;
-		auth_uuid(vids[nv]);
+		rnd_uuid(vids[nv]);
 		vnew[nv] = vids[nv];
 		bnew[nv] = ws_volume_backend(who->user, json_string_value(
 		    json_object_get(v, "name")), vids[nv]);
