@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -27,12 +28,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "agent-link.h"
 #include "agent.h"
+#include "buf.h"
 #include "err.h"
 #include "gpu-inventory.h"
 #include "gpu-nvml.h"
@@ -43,6 +46,8 @@
 
 #define AGENT_AUTH_MS	5000
 #define AGENT_LINKS_MAX	512
+#define AGENT_RUNS_MAX	1024	/* run directories named per "runs" */
+#define AGENT_SWEEP_S	10	/* unchanged that long: "sweep" may go */
 
 static char		 token[256];
 static char		*engine_sock;	/* path of the engine's socket */
@@ -207,8 +212,91 @@ run_dir(const char *arg, int make, int *fdp)
 	return r;
 }
 
+/* A link that answers text and ends (text is copied). */
+static int
+answer(const char *text, int *fdp)
+{
+	size_t n = strlen(text);
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return err_set(ERR_IO, "socketpair: %s", strerror(errno));
+	/* Fits the socket's buffer: at most AGENT_RUNS_MAX short lines. */
+	if ((n > 0 && send(sv[1], text, n, MSG_NOSIGNAL) != (ssize_t)n) ||
+	    fcntl(sv[0], F_SETFL, O_NONBLOCK) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return err_set(ERR_IO, "cannot answer: %s", strerror(errno));
+	}
+	close(sv[1]);
+	*fdp = sv[0];
+	return 0;
+}
+
+/* "runs": the run directories this node holds, "<id> <seconds since it
+ * last changed>" a line, so that the manager can sweep those of
+ * workspaces it no longer has (a delete while this node was down). */
+static int
+run_list(int *fdp)
+{
+	char *root = xasprintf("%s/sup", state_dir), *p;
+	struct buf *b = buf_new(0);
+	struct dirent *e;
+	struct stat st;
+	time_t now = time(NULL);
+	DIR *d;
+	int r, k = 0;
+
+	if ((d = opendir(root)) != NULL) {
+		while ((e = readdir(d)) != NULL && k < AGENT_RUNS_MAX) {
+			p = xasprintf("%s/%s", root, e->d_name);
+			if (e->d_name[0] != '.' && run_dir_id(p) != NULL &&
+			    lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
+				buf_appendf(b, "%s %lld\n", e->d_name,
+				    (long long)(now - st.st_ctime));
+				k++;
+			}
+			free(p);
+		}
+		closedir(d);
+	}
+	free(root);
+	r = answer(buf_data(b) != NULL ? buf_data(b) : "", fdp);
+	buf_free(b);
+	return r;
+}
+
+/* "sweep <id>": removes that run directory when it has not changed for
+ * AGENT_SWEEP_S (a create or start that makes it again meanwhile wins;
+ * the manager asks only for those no workspace of its names). */
+static int
+run_sweep(const char *id, int *fdp)
+{
+	char *p = xasprintf("%s/sup/%s", state_dir, id);
+	struct stat st;
+	int r = 0;
+
+	if (run_dir_id(p) == NULL || lstat(p, &st) != 0 ||
+	    !S_ISDIR(st.st_mode))
+		r = err_set(ERR_NOTFOUND, "no such run directory");
+	else if (time(NULL) - st.st_ctime < AGENT_SWEEP_S)
+		r = err_set(ERR_CONFLICT, "run directory %s changed in the "
+		    "last %d s", id, AGENT_SWEEP_S);
+	else {
+		log_info("sweeping run directory %s (no workspace of the "
+		    "manager's)", p);
+		if (nftw(p, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) !=
+		    0 && errno != ENOENT)
+			r = err_set(ERR_IO, "cannot remove %s: %s", p,
+			    strerror(errno));
+	}
+	free(p);
+	return r != 0 ? r : answer("", fdp);
+}
+
 /* The targets: "engine", "sup <id>" (id: letters, digits, '-', '_'),
- * "port <container id> <port>", "mkdir|rmdir <run directory> …". */
+ * "port <container id> <port>", "mkdir|rmdir <run directory> …",
+ * "runs", "sweep <id>". */
 static int
 open_target(const char *target, void *arg, int *fdp)
 {
@@ -226,6 +314,10 @@ open_target(const char *target, void *arg, int *fdp)
 		return run_dir(target + 6, 1, fdp);
 	if (strncmp(target, "rmdir ", 6) == 0)
 		return run_dir(target + 6, 0, fdp);
+	if (strcmp(target, "runs") == 0)
+		return run_list(fdp);
+	if (strncmp(target, "sweep ", 6) == 0)
+		return run_sweep(target + 6, fdp);
 	if (strncmp(target, "sup ", 4) != 0)
 		return err_set(ERR_NOTFOUND, "no such target");
 	id = target + 4;

@@ -4,6 +4,10 @@
  * places a workspace where it likes; pinned there after its first run),
  * the volume chown helper, the workspace network's per-node config,
  * exec targets, logs, stats and files. Any thread. */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,11 +212,155 @@ swarm_run_dir(struct swarm_rt *s, const char *dir, const char *user,
 		if (agent_dial(s->nodes[i].agent, target, 1500, &fd) != 0) {
 			log_warn("%s on %s: %s", target, s->nodes[i].agent,
 			    err_msg());
+			if (!make)	/* swept when the node is back */
+				atomic_store(&s->nodes[i].sweep_now, 1);
 			continue;
 		}
 		close(fd);	/* done once the agent said OK */
 	}
 	free(target);
+}
+
+#define SWARM_SWEEP_MS		60000	/* each node's run directories */
+#define SWARM_SWEEP_RETRY_MS	5000	/* a node that did not answer */
+#define SWARM_SWEEP_AGE_S	10	/* the agent's AGENT_SWEEP_S */
+#define SWARM_RUNS_MAX		(256 * 1024)
+
+/* The agent's "runs" answer of node n ("<id> <age>" lines), or NULL. */
+static char *
+node_runs(struct swarm_node *n)
+{
+	int64_t deadline = mono_ms() + 3000, left;
+	struct buf *b = buf_new(SWARM_RUNS_MAX);
+	struct pollfd p;
+	char chunk[4096], *out = NULL;
+	ssize_t k;
+	int fd;
+
+	if (agent_dial(n->agent, "runs", 1500, &fd) != 0) {
+		log_debug("runs on %s: %s", n->agent, err_msg());
+		buf_free(b);
+		return NULL;
+	}
+	while ((left = deadline - mono_ms()) > 0) {
+		p.fd = fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			break;
+		k = recv(fd, chunk, sizeof chunk, 0);
+		if (k == 0) {
+			out = xstrdup(buf_len(b) > 0 ? buf_data(b) : "");
+			break;
+		}
+		if ((k < 0 && errno != EAGAIN && errno != EINTR) ||
+		    (k > 0 && buf_append(b, chunk, (size_t)k) != 0))
+			break;
+	}
+	close(fd);
+	buf_free(b);
+	return out;
+}
+
+/* 1 when a service in svcs names run directory id. */
+static int
+named(json_t *svcs, const char *id)
+{
+	json_t *svc;
+	const char *d, *base;
+	size_t i;
+
+	json_array_foreach(svcs, i, svc) {
+		d = json_string_value(json_object_get(json_object_get(
+		    json_object_get(svc, "Spec"), "Labels"),
+		    SWARM_LABEL_RUNDIR));
+		if (d == NULL)
+			continue;
+		base = strrchr(d, '/') != NULL ? strrchr(d, '/') + 1 : d;
+		if (strcmp(base, id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Sweeps what node n holds (runs) and svcs does not name: 0 when every
+ * such directory went. */
+static int
+sweep_node(struct swarm_node *n, char *runs, json_t *svcs)
+{
+	char *save = NULL, *line, *sp, *target;
+	int left = 0, fd;
+
+	for (line = strtok_r(runs, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((sp = strchr(line, ' ')) == NULL)
+			continue;
+		*sp = '\0';
+		if (named(svcs, line))
+			continue;
+		if (strtol(sp + 1, NULL, 10) < SWARM_SWEEP_AGE_S) {
+			left = 1;	/* again once it has aged */
+			continue;
+		}
+		target = xasprintf("sweep %s", line);
+		if (agent_dial(n->agent, target, 1500, &fd) == 0) {
+			log_info("removed run directory %s on %s: no "
+			    "workspace of it", line, n->agent);
+			close(fd);
+		} else {
+			log_debug("%s on %s: %s", target, n->agent, err_msg());
+			left = 1;
+		}
+		free(target);
+	}
+	return left;
+}
+
+void
+swarm_sweep(struct swarm_rt *s)
+{
+	char *runs[SWARM_NODES_MAX] = { NULL };
+	struct buf *b;
+	json_t *svcs = NULL;
+	int64_t now = mono_ms();
+	int any = 0, r;
+	size_t i;
+
+	if (pthread_mutex_trylock(&s->sweep_lock) != 0)
+		return;		/* another thread sweeps */
+	/* First what the nodes hold, then the services: a directory made
+	 * for a service before the list is named in it. */
+	for (i = 0; i < s->nnodes; i++) {
+		struct swarm_node *n = &s->nodes[i];
+
+		if (now < n->sweep_at && !atomic_exchange(&n->sweep_now, 0))
+			continue;
+		if ((runs[i] = node_runs(n)) == NULL)
+			n->sweep_at = now + SWARM_SWEEP_RETRY_MS;
+		else
+			any = 1;
+	}
+	if (!any)
+		goto out;
+	b = buf_new(0);
+	buf_appendf(b, "/services?filters=");
+	dc_escape(b, "{\"label\":[\"" SWARM_LABEL_RUNDIR "\"]}");
+	r = swarm_call(s, "GET", buf_data(b), NULL, "cannot list", &svcs);
+	buf_free(b);
+	for (i = 0; i < s->nnodes; i++) {
+		if (runs[i] == NULL)
+			continue;
+		if (r != 0 || !json_is_array(svcs))
+			s->nodes[i].sweep_at = now + SWARM_SWEEP_RETRY_MS;
+		else
+			s->nodes[i].sweep_at = now + (sweep_node(&s->nodes[i],
+			    runs[i], svcs) ? SWARM_SWEEP_RETRY_MS :
+			    SWARM_SWEEP_MS);
+	}
+ out:
+	for (i = 0; i < s->nnodes; i++)
+		free(runs[i]);
+	json_decref(svcs);
+	pthread_mutex_unlock(&s->sweep_lock);
 }
 
 int

@@ -24,7 +24,6 @@
 
 #define SWARM_LABEL_INSTANCE	"berth.instance"
 #define SWARM_LABEL_WORKSPACE	"berth.workspace"
-#define SWARM_LABEL_RUNDIR	"berth.rundir"		/* rt_bind.make */
 #define SWARM_LABEL_RUNDIR_USER	"berth.rundir.user"
 #define SWARM_START_MS		90000	/* scale 1 to a running task */
 #define SWARM_PENDING_MS	1500	/* unschedulable that long: pending */
@@ -571,6 +570,7 @@ swarm_list(struct rt *rt, struct rt_container **out, size_t *np)
 
 	*out = NULL;
 	*np = 0;
+	swarm_sweep(s);		/* nothing left on a node that was down */
 	if ((r = get_filtered(s, "/services", "label", SWARM_LABEL_INSTANCE,
 	    &svcs)) != 0 ||
 	    (r = get_filtered(s, "/tasks", NULL, NULL, &tasks)) != 0 ||
@@ -920,6 +920,7 @@ swarm_rt_new(const char *address)
 	s = xcalloc(1, sizeof *s);
 	s->rt.ops = &swarm_rt_ops;
 	pthread_mutex_init(&s->loc_lock, NULL);
+	pthread_mutex_init(&s->sweep_lock, NULL);
 	if ((s->mgr = docker_rt_new(a)) == NULL)
 		goto fail;
 	s->dc = docker_rt_client(s->mgr);

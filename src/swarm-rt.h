@@ -9,6 +9,7 @@
 
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -24,7 +25,12 @@ struct swarm_node {
 	char		 host[64];	/* the host part, matched against the
 					 * node's address in the swarm */
 	struct rt	*rt;		/* its engine, through the agent */
+	int64_t		 sweep_at;	/* mono ms: its run directories
+					 * next swept (swarm_sweep) */
+	atomic_int	 sweep_now;	/* a removal there failed */
 };
+
+#define SWARM_LABEL_RUNDIR	"berth.rundir"		/* rt_bind.make */
 
 #define SWARM_LOC_N	64
 #define SWARM_LOC_MS	2000
@@ -46,6 +52,7 @@ struct swarm_rt {
 	struct swarm_node	 nodes[SWARM_NODES_MAX];
 	size_t			 nnodes;
 	pthread_mutex_t		 loc_lock;
+	pthread_mutex_t		 sweep_lock;	/* one swarm_sweep at once */
 	struct swarm_loc	 loc[SWARM_LOC_N];
 };
 
@@ -71,6 +78,12 @@ void	swarm_locate_forget(struct swarm_rt *);
  * skipped (it runs nothing now; the next start makes it again). */
 void	swarm_run_dir(struct swarm_rt *, const char *dir, const char *user,
 	    int make);
+/* Removes, on each node due (every SWARM_SWEEP_MS, and soon after a
+ * removal there failed, e.g. a delete while it was down), the run
+ * directories that no service names: what a node holds is asked first,
+ * the services listed after, and the agent removes only a directory
+ * unchanged for a while (a create or start making it again wins). */
+void	swarm_sweep(struct swarm_rt *);
 int	swarm_volume_create(struct rt *, const char *, const char *const *);
 int	swarm_volume_create_bind(struct rt *, const char *,
 	    const char *const *, const char *);

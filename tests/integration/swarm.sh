@@ -11,7 +11,9 @@
 #   - GPU and MIG workspaces until one is pending with the engine's
 #     reason, then one freed and the pending one runs;
 #   - one node's dockerd stopped: its workspace shows unavailable, and is
-#     running again when the node is back;
+#     running again when the node is back; a workspace deleted while its
+#     node (engine and agent) is down leaves nothing there once it is
+#     back (its run directory swept through the agent);
 #   - on a worker's workspace: tasks (output, list, berth attach, kill),
 #     ssh -R, a download and the port proxy, each through the node's
 #     agent (its log names every link's target);
@@ -358,6 +360,31 @@ st=$(files_get "$V" "$A" /data/f.bin "$WORK/back")
 [ "$st" = 200 ] && cmp -s "$WORK/f.$V" "$WORK/back" ||
 	fail "the volume's file after the node came back ($st)"
 ok "node $VN back: the workspace runs there again with its volume"
+
+# ---- a delete while a node is down (its engine and its agent): once the
+# node is back, its run directory and container go too ----
+bash "$CLUSTER" stop "$VN"
+agent_stop "$VN"
+[ -d "$SO_BASE/n$VN-private/$V" ] || fail "no run directory of $V on node $VN"
+expect 204 DELETE "/v1/workspaces/$V" '' "$A"
+[ -d "$SO_BASE/n$VN-private/$V" ] || fail "node $VN down, yet its run directory went"
+t=$(date +%s%N)
+bash "$CLUSTER" start "$VN" || fail "node $VN did not come back"
+agent_start "$VN"
+gone=
+for _ in $(seq 200); do
+	if [ ! -e "$SO_BASE/n$VN-private/$V" ] &&
+	    [ -z "$(docker -H "unix://$SO_BASE/n$VN.sock" ps -aq --filter "label=berth.workspace=$V")" ]; then
+		gone=1
+		break
+	fi
+	sleep 0.3
+done
+[ -n "$gone" ] || fail "node $VN back: $V left there: $(ls -A "$SO_BASE/n$VN-private") $(docker -H "unix://$SO_BASE/n$VN.sock" ps -a --filter "label=berth.workspace=$V")"
+grep -q "sweeping run directory .*/$V " "$WORK/agent$VN.log" ||
+	fail "node $VN's agent did not sweep $V's run directory"
+[ -z "$(m service ls -q --filter "label=berth.workspace=$V")" ] || fail "$V's service left"
+ok "a workspace deleted while node $VN was down: its run directory and container gone $(( ($(date +%s%N) - t) / 1000000 )) ms after the node came back"
 
 # ---- nothing left: every workspace deleted, no container, service,
 # volume or helper of this berthd on any node ----

@@ -62,20 +62,27 @@ swarm_up() {
 	head -c 32 /dev/urandom | base64 >"$WORK/token"
 	chmod 600 "$WORK/token"
 	mkdir -p "$WORK/state"
-	for i in 1 2 3; do
-		# In the node's own view of <state>/sup (SO_PRIVATE).
-		ip netns exec "so-n$i" bash -c 'mount --bind "$1" "$2" &&
-		    shift 2 && exec "$@"' - "$SO_BASE/n$i-private" \
-		    "$WORK/state/sup" "$BERTHD" agent \
-		    --listen "10.99.0.$i:7070" --token-file "$WORK/token" \
-		    --engine "unix://$SO_BASE/n$i.sock" --state "$WORK/state" -v \
-		    >>"$WORK/agent$i.log" 2>&1 &
-		AGENT_PIDS="$AGENT_PIDS $!"
-	done
-	for i in 1 2 3; do
-		wait_for bash -c "exec 3<>/dev/tcp/10.99.0.$i/7070" ||
-			fail "agent $i does not listen"
-	done
+	for i in 1 2 3; do agent_start "$i"; done
+}
+
+# agent_start I: node I's agent, in the node's own view of <state>/sup
+# (SO_PRIVATE); agent_stop I: killed, as when its server goes down.
+declare -A AGENT_PID
+agent_start() {
+	ip netns exec "so-n$1" bash -c 'mount --bind "$1" "$2" &&
+	    shift 2 && exec "$@"' - "$SO_BASE/n$1-private" \
+	    "$WORK/state/sup" "$BERTHD" agent \
+	    --listen "10.99.0.$1:7070" --token-file "$WORK/token" \
+	    --engine "unix://$SO_BASE/n$1.sock" --state "$WORK/state" -v \
+	    >>"$WORK/agent$1.log" 2>&1 &
+	AGENT_PID[$1]=$!
+	AGENT_PIDS="$AGENT_PIDS $!"
+	wait_for bash -c "exec 3<>/dev/tcp/10.99.0.$1/7070" ||
+		fail "agent $1 does not listen"
+}
+agent_stop() {
+	kill -9 "${AGENT_PID[$1]}" 2>/dev/null || true
+	wait "${AGENT_PID[$1]}" 2>/dev/null || true
 }
 
 # swarm_berthd [flags...]: berthd with runtime swarm on the cluster.
