@@ -17,7 +17,7 @@ DEPS_PKGS="build-essential cmake pkg-config git libjansson-dev
 libcurl4-openssl-dev libsqlite3-dev sqlite3 libssl-dev libssh-dev docker.io
 debootstrap busybox-static curl jq openssh-client rsync wrk clang tmux procps
 psmisc iproute2 ca-certificates debian-archive-keyring python3-paramiko
-ansible-core"
+python3-cryptography ansible-core"
 # promtool (tests/integration/metrics.sh); node and npm for the OpenAPI
 # validators (tests/integration/openapi.sh, into ./node_modules) and the
 # terminal tests' WebSocket client (tests/integration/term, npm ws).

@@ -1,4 +1,5 @@
-/* agent-link.c: the join-token handshake of agent-link.h, both sides.
+/* agent-link.c: the join-token handshake of agent-link.h, both sides,
+ * with an ephemeral X25519 exchange (OpenSSL EVP) for the link's keys.
  * Lines are short and read a byte at a time under one deadline; proofs
  * are compared in constant time. Any thread after agent_link_init. */
 #include <sys/socket.h>
@@ -31,6 +32,9 @@
 
 #define NONCE_HEX	32
 #define MAC_HEX		64
+#define PUB_HEX		64	/* an X25519 public key */
+#define DH_LEN		32	/* and the secret of two */
+#define GREETING	"BERTH-AGENT/3 "
 
 static char	client_token[256];	/* set once at start-up */
 
@@ -98,32 +102,102 @@ nonce(char out[NONCE_HEX + 1])
 	return 0;
 }
 
+/* A fresh X25519 key pair: *kp and its public half in hex. */
+static int
+kx_new(EVP_PKEY **kp, char pub[PUB_HEX + 1])
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_id(EVP_PKEY_X25519, NULL);
+	unsigned char raw[PUB_HEX / 2];
+	size_t n = sizeof raw;
+	int ok;
+
+	*kp = NULL;
+	ok = c != NULL && EVP_PKEY_keygen_init(c) == 1 &&
+	    EVP_PKEY_keygen(c, kp) == 1 &&
+	    EVP_PKEY_get_raw_public_key(*kp, raw, &n) == 1 && n == sizeof raw;
+	EVP_PKEY_CTX_free(c);
+	if (!ok) {
+		EVP_PKEY_free(*kp);
+		*kp = NULL;
+		return err_set(ERR_INTERNAL, "no X25519 key for the link");
+	}
+	hex(raw, sizeof raw, pub);
+	return 0;
+}
+
+/* The X25519 secret of mine and the peer's public key (hex) into dh;
+ * ERR_UNAUTH for a key that is not one (bad hex, a low-order point). */
+static int
+kx_secret(EVP_PKEY *mine, const char *peer_hex, unsigned char dh[DH_LEN])
+{
+	unsigned char raw[PUB_HEX / 2];
+	EVP_PKEY *peer = NULL;
+	EVP_PKEY_CTX *c = NULL;
+	size_t n = DH_LEN;
+	int ok;
+
+	if (strlen(peer_hex) != PUB_HEX ||
+	    strspn(peer_hex, "0123456789abcdef") != PUB_HEX)
+		return err_set(ERR_UNAUTH, "a bad key on the agent link");
+	for (size_t i = 0; i < sizeof raw; i++) {
+		char b[3] = { peer_hex[2 * i], peer_hex[2 * i + 1], '\0' };
+
+		raw[i] = (unsigned char)strtoul(b, NULL, 16);
+	}
+	peer = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, raw,
+	    sizeof raw);
+	ok = peer != NULL && (c = EVP_PKEY_CTX_new(mine, NULL)) != NULL &&
+	    EVP_PKEY_derive_init(c) == 1 &&
+	    EVP_PKEY_derive_set_peer(c, peer) == 1 &&
+	    EVP_PKEY_derive(c, dh, &n) == 1 && n == DH_LEN;
+	EVP_PKEY_CTX_free(c);
+	EVP_PKEY_free(peer);
+	if (!ok) {
+		OPENSSL_cleanse(dh, DH_LEN);
+		return err_set(ERR_UNAUTH, "no key exchange on the agent "
+		    "link (a bad public key)");
+	}
+	return 0;
+}
+
 /* The key of one direction: HMAC-SHA256(tok, "key " who "\n" snonce
- * "\n" cnonce "\n" target); who is the side that seals with it. */
+ * "\n" cnonce "\n" target "\n" hex(dh)); who is the side that seals
+ * with it, dh the link's X25519 secret (forward secrecy: the token and
+ * a recording of the link do not give it). */
 static void
 link_key(const char *tok, const char *who, const char *snonce,
-    const char *cnonce, const char *target, unsigned char *out)
+    const char *cnonce, const char *target, const unsigned char *dh,
+    unsigned char *out)
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int mlen = 0;
-	char *msg = xasprintf("key %s\n%s\n%s\n%s", who, snonce, cnonce,
-	    target);
+	char dhx[2 * DH_LEN + 1], *msg;
 
+	hex(dh, DH_LEN, dhx);
+	msg = xasprintf("key %s\n%s\n%s\n%s\n%s", who, snonce, cnonce,
+	    target, dhx);
 	HMAC(EVP_sha256(), tok, (int)strlen(tok), (unsigned char *)msg,
 	    strlen(msg), mac, &mlen);
+	OPENSSL_cleanse(msg, strlen(msg));
+	OPENSSL_cleanse(dhx, sizeof dhx);
 	free(msg);
 	memcpy(out, mac, AGENT_KEY_LEN);
 	OPENSSL_cleanse(mac, sizeof mac);
 }
 
-/* HMAC-SHA256(tok, who "\n" a "\n" b "\n" target) in hex. */
+/* HMAC-SHA256(tok, who "\n" snonce "\n" cnonce "\n" spub "\n" cpub
+ * "\n" target) in hex: each side's proof covers both nonces and both
+ * public keys, so nobody without the token can put a key of its own
+ * in the middle. */
 static void
-proof(const char *tok, const char *who, const char *a, const char *b,
+proof(const char *tok, const char *who, const char *snonce,
+    const char *cnonce, const char *spub, const char *cpub,
     const char *target, char out[MAC_HEX + 1])
 {
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned int mlen = 0;
-	char *msg = xasprintf("%s\n%s\n%s\n%s", who, a, b, target);
+	char *msg = xasprintf("%s\n%s\n%s\n%s\n%s\n%s", who, snonce, cnonce,
+	    spub, cpub, target);
 
 	HMAC(EVP_sha256(), tok, (int)strlen(tok), (unsigned char *)msg,
 	    strlen(msg), mac, &mlen);
@@ -265,22 +339,31 @@ agent_link_connect(int fd, const char *tok, const char *peer,
     const char *target, int timeout_ms, struct agent_keys *k)
 {
 	char line[AGENT_LINE_MAX], snonce[NONCE_HEX + 1], cnonce[NONCE_HEX + 1];
-	char mac[MAC_HEX + 1], *msg = NULL;
+	char spub[PUB_HEX + 1], cpub[PUB_HEX + 1], mac[MAC_HEX + 1];
+	unsigned char dh[DH_LEN];
 	int64_t deadline = mono_ms() + timeout_ms;
+	size_t gl = strlen(GREETING);
+	EVP_PKEY *kx = NULL;
+	char *msg = NULL;
 	int r;
 
 	if ((r = get_line(fd, line, sizeof line, deadline)) != 0)
 		goto out;
-	if (strncmp(line, "BERTH-AGENT/2 ", 14) != 0 ||
-	    strlen(line + 14) != NONCE_HEX) {
-		r = err_set(ERR_BACKEND, "%s is not a berth agent", peer);
+	/* GREETING <snonce> <spub> */
+	if (strncmp(line, GREETING, gl) != 0 ||
+	    strlen(line + gl) != NONCE_HEX + 1 + PUB_HEX ||
+	    line[gl + NONCE_HEX] != ' ') {
+		r = err_set(ERR_BACKEND, "%s is not a berth agent of this "
+		    "version (want %.13s)", peer, GREETING);
 		goto out;
 	}
-	memcpy(snonce, line + 14, sizeof snonce);
-	if ((r = nonce(cnonce)) != 0)
+	memcpy(snonce, line + gl, NONCE_HEX);
+	snonce[NONCE_HEX] = '\0';
+	memcpy(spub, line + gl + NONCE_HEX + 1, sizeof spub);
+	if ((r = nonce(cnonce)) != 0 || (r = kx_new(&kx, cpub)) != 0)
 		goto out;
-	proof(tok, "manager", snonce, cnonce, target, mac);
-	msg = xasprintf("AUTH %s %s %s\n", cnonce, mac, target);
+	proof(tok, "manager", snonce, cnonce, spub, cpub, target, mac);
+	msg = xasprintf("AUTH %s %s %s %s\n", cnonce, cpub, mac, target);
 	if ((r = put_line(fd, msg, deadline)) != 0 ||
 	    (r = get_line(fd, line, sizeof line, deadline)) != 0)
 		goto out;
@@ -289,17 +372,21 @@ agent_link_connect(int fd, const char *tok, const char *peer,
 		    ERR_NOTFOUND, "berth agent at %s: %s", peer, line + 3);
 		goto out;
 	}
-	proof(tok, "agent", cnonce, snonce, target, mac);
+	proof(tok, "agent", snonce, cnonce, spub, cpub, target, mac);
 	if (strncmp(line, "OK ", 3) != 0 || strlen(line + 3) != MAC_HEX ||
 	    CRYPTO_memcmp(line + 3, mac, MAC_HEX) != 0) {
 		r = err_set(ERR_UNAUTH, "berth agent at %s did not prove the "
 		    "join token", peer);
 		goto out;
 	}
-	link_key(tok, "manager", snonce, cnonce, target, k->tx);
-	link_key(tok, "agent", snonce, cnonce, target, k->rx);
+	if ((r = kx_secret(kx, spub, dh)) != 0)
+		goto out;
+	link_key(tok, "manager", snonce, cnonce, target, dh, k->tx);
+	link_key(tok, "agent", snonce, cnonce, target, dh, k->rx);
+	OPENSSL_cleanse(dh, sizeof dh);
 	r = 0;
  out:
+	EVP_PKEY_free(kx);
 	free(msg);
 	return r;
 }
@@ -379,51 +466,65 @@ agent_link_accept(int fd, const char *tok, int timeout_ms,
     struct agent_keys *k)
 {
 	char line[AGENT_LINE_MAX], snonce[NONCE_HEX + 1], mac[MAC_HEX + 1];
-	char *hello = NULL, *ok = NULL, *cn, *cm, *tg;
+	char spub[PUB_HEX + 1], *hello = NULL, *ok = NULL, *cn, *cp, *cm, *tg;
+	unsigned char dh[DH_LEN];
 	int64_t deadline = mono_ms() + timeout_ms;
+	EVP_PKEY *kx = NULL;
 	int r;
 
-	if ((r = set_nonblock(fd, 1)) != 0 || (r = nonce(snonce)) != 0)
-		return r;
-	hello = xasprintf("BERTH-AGENT/2 %s\n", snonce);
+	*tfdp = -1;
+	if ((r = set_nonblock(fd, 1)) != 0 || (r = nonce(snonce)) != 0 ||
+	    (r = kx_new(&kx, spub)) != 0)
+		goto out;
+	hello = xasprintf(GREETING "%s %s\n", snonce, spub);
 	if ((r = put_line(fd, hello, deadline)) != 0 ||
 	    (r = get_line(fd, line, sizeof line, deadline)) != 0)
 		goto out;
-	/* AUTH <cnonce> <mac> <target...> */
+	/* AUTH <cnonce> <cpub> <mac> <target...> */
 	cn = line + 5;
 	if (strncmp(line, "AUTH ", 5) != 0 || strlen(cn) < NONCE_HEX +
-	    MAC_HEX + 3 || cn[NONCE_HEX] != ' ' ||
-	    cn[NONCE_HEX + 1 + MAC_HEX] != ' ') {
+	    PUB_HEX + MAC_HEX + 4 || cn[NONCE_HEX] != ' ' ||
+	    cn[NONCE_HEX + 1 + PUB_HEX] != ' ' ||
+	    cn[NONCE_HEX + 1 + PUB_HEX + 1 + MAC_HEX] != ' ') {
 		r = err_set(ERR_UNAUTH, "not a berth manager");
 		goto out;
 	}
 	cn[NONCE_HEX] = '\0';
-	cm = cn + NONCE_HEX + 1;
+	cp = cn + NONCE_HEX + 1;
+	cp[PUB_HEX] = '\0';
+	cm = cp + PUB_HEX + 1;
 	cm[MAC_HEX] = '\0';
 	tg = cm + MAC_HEX + 1;
-	proof(tok, "manager", snonce, cn, tg, mac);
+	proof(tok, "manager", snonce, cn, spub, cp, tg, mac);
 	if (CRYPTO_memcmp(cm, mac, MAC_HEX) != 0 ||
 	    strspn(cn, "0123456789abcdef") != NONCE_HEX) {
 		(void)put_line(fd, "NO bad join token\n", deadline);
 		r = err_set(ERR_UNAUTH, "a manager failed the join token");
 		goto out;
 	}
-	/* Proved: say plainly when the target is not there. */
+	/* Proved: its key must make a secret with ours. */
+	if ((r = kx_secret(kx, cp, dh)) != 0) {
+		(void)put_line(fd, "NO bad key exchange\n", deadline);
+		goto out;
+	}
+	/* Say plainly when the target is not there. */
 	if ((r = open_target(tg, arg, tfdp)) != 0) {
 		ok = xasprintf("NO %s\n", err_msg());
 		(void)put_line(fd, ok, deadline);
 		goto out;
 	}
-	proof(tok, "agent", cn, snonce, tg, mac);
+	proof(tok, "agent", snonce, cn, spub, cp, tg, mac);
 	ok = xasprintf("OK %s\n", mac);
 	if ((r = put_line(fd, ok, deadline)) != 0) {
 		close(*tfdp);
 		*tfdp = -1;
 		goto out;
 	}
-	link_key(tok, "agent", snonce, cn, tg, k->tx);
-	link_key(tok, "manager", snonce, cn, tg, k->rx);
+	link_key(tok, "agent", snonce, cn, tg, dh, k->tx);
+	link_key(tok, "manager", snonce, cn, tg, dh, k->rx);
  out:
+	OPENSSL_cleanse(dh, sizeof dh);
+	EVP_PKEY_free(kx);
 	free(hello);
 	free(ok);
 	return r;

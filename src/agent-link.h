@@ -1,14 +1,18 @@
 /* agent-link.h: the authenticated link between a berthd manager and the
  * berth agent of a cluster node (agent.c). Both ends hold the same join
  * token (a file only its owner reads); a link starts with a challenge
- * both ways: the agent sends a fresh nonce, the manager answers with its
- * own nonce and HMAC-SHA256(token, both nonces, target), the agent proves
- * the token back the same way; from then on the TCP connection carries
- * the target's bytes in sealed records (agent-seal.h: ChaCha20-Poly1305,
- * a key per direction derived from the token and both nonces). Targets:
- * "engine" (the node's Docker engine API) or "sup <workspace id>" (that
- * workspace's supervisor socket). The handshake's lines (nonces, proofs,
- * the target's name) are in clear; nothing after them is.
+ * both ways and an ephemeral X25519 exchange: the agent sends a fresh
+ * nonce and public key ("BERTH-AGENT/3 <nonce> <key>"), the manager
+ * answers with its own nonce, public key and HMAC-SHA256(token, both
+ * nonces, both keys, target), the agent proves the token back over the
+ * same; from then on the TCP connection carries the target's bytes in
+ * sealed records (agent-seal.h: ChaCha20-Poly1305, a key per direction
+ * derived from the token, both nonces and the X25519 secret, so that a
+ * recorded link stays closed to whoever gets the token later). Targets:
+ * "engine" (the node's Docker engine API), "sup <workspace id>" (that
+ * workspace's supervisor socket) and the others agent.c lists. The
+ * handshake's lines (nonces, public keys, proofs, the target's name) are
+ * in clear; nothing after them is.
  * Any thread once agent_link_init has run. */
 #ifndef BERTH_AGENT_LINK_H
 #define BERTH_AGENT_LINK_H

@@ -5,7 +5,7 @@
  * greeting and answer of a would-be agent): the input is written to a
  * socketpair that then ends, and no target may be opened nor a link
  * accepted without the token's proof, which the input cannot hold (each
- * side proves over a fresh random nonce of its own);
+ * side proves over a fresh random nonce and X25519 key of its own);
  * 2, sealed records as they come off the wire (agent_seal_open under a
  * fixed key): no length past the limit, nothing opened past the input;
  * 3, the input sealed as records, one byte of them changed where the

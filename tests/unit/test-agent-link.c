@@ -26,7 +26,9 @@
 
 #define TOKEN	"unit-join-token-0123456789abcdef"
 
-enum mitm_mode { PASS, FLIP, REPLAY };
+enum mitm_mode { PASS, FLIP, REPLAY, KXFLIP };
+
+#define GREET_PUB	47	/* "BERTH-AGENT/3 <32 hex> <64 hex: key>" */
 
 struct agent_side {
 	int		lfd;
@@ -156,9 +158,17 @@ mitm_back(void *arg)
 	struct mitm *m = arg;
 	unsigned char b[4096];
 	ssize_t n;
+	int first = 1;
 
-	while ((n = read(m->afd, b, sizeof b)) > 0)
+	while ((n = read(m->afd, b, sizeof b)) > 0) {
+		/* One hex digit of the agent's public key, changed: the
+		 * key a man in the middle would put there. */
+		if (first && m->mode == KXFLIP && n > GREET_PUB + 13)
+			b[GREET_PUB + 13] = b[GREET_PUB + 13] == 'a' ? 'b' :
+			    'a';
+		first = 0;
 		pass(m, m->cfd, b, (size_t)n);
+	}
 	shutdown(m->cfd, SHUT_WR);
 	return NULL;
 }
@@ -283,6 +293,7 @@ run_end(struct run *r)
 }
 
 static const char secret[] = "secret-payload-0123456789";
+static unsigned char first_pub[64];	/* the agent's key in test_clean */
 static const char answer[] = "answer-from-the-workspace";
 
 /* Both ways, ended both ways, nothing readable on the wire. */
@@ -316,7 +327,8 @@ test_clean(void)
 	run_end(&r);
 	CHECK_EQ_INT(r.a.accepted, 1);
 	CHECK_EQ_INT(r.a.rc, 0);
-	CHECK(contains(r.m->seen, r.m->nseen, "BERTH-AGENT/2"));
+	CHECK(contains(r.m->seen, r.m->nseen, "BERTH-AGENT/3 "));
+	memcpy(first_pub, r.m->seen + GREET_PUB, 64);
 	CHECK(!contains(r.m->seen, r.m->nseen, "secret-payload"));
 	CHECK(!contains(r.m->seen, r.m->nseen, "answer-from"));
 }
@@ -402,10 +414,26 @@ test_bulk(void)
 		pthread_join(t2, NULL);
 		run_end(&r);
 		CHECK_EQ_INT(r.a.rc, 0);
+		/* A fresh key pair per link (forward secrecy). */
+		CHECK(memcmp(r.m->seen + GREET_PUB, first_pub, 64) != 0);
 	}
 	free(up);
 	free(down);
 	free(got);
+}
+
+/* The agent's public key swapped on the way (by someone without the
+ * token): the proofs cover both keys, so the link is refused. */
+static void
+test_key_swapped(void)
+{
+	struct run r;
+
+	run_start(&r, KXFLIP, TOKEN, "sup ws-test");
+	CHECK_EQ_INT(r.rc, ERR_UNAUTH);
+	run_end(&r);
+	CHECK_EQ_INT(r.a.accepted, 0);
+	CHECK_EQ_INT(r.a.target, -1);
 }
 
 /* Either side without the token: refused before any target. */
@@ -443,6 +471,7 @@ main(void)
 	test_tampered(FLIP);
 	test_tampered(REPLAY);
 	test_bulk();
+	test_key_swapped();
 	test_wrong_token();
 	CHECK_DONE();
 }
