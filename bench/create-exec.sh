@@ -7,7 +7,10 @@
 # twice; docker twice), timed with bash's $EPOCHREALTIME; the id is taken
 # from the create's answer with bash alone and the answers are checked
 # after the clock stops, so no helper process (cat, jq, awk) is timed on
-# either side. Then the supervisor's own memory: the RSS of every
+# either side. Third, the engine's own floor: the same container made
+# and started through the Engine API alone (curl on its socket, no CLI, no
+# exec), which no create through this engine can beat without containers
+# made ahead of time. Then the supervisor's own memory: the RSS of every
 # berth-sup process (the supervisor, not the processes it runs) across
 # the N workspaces (target < 2 MB each).
 # Usage: bench/create-exec.sh [N]   (default 10)
@@ -17,6 +20,13 @@ berthd_start --quota-workspaces 1000
 net=${BERTH_TEST_NETWORK:-berth-test}
 : >"$WORK/api.txt"
 : >"$WORK/docker.txt"
+: >"$WORK/engine.txt"
+raw=$(jq -nc --arg net "$net" --arg inst "$INSTANCE" '{Image:
+	"berth/workspace:latest", Cmd: ["sleep", "infinity"], User: "1000:1000",
+	WorkingDir: "/home/dev", Hostname: "ceraw", Labels: {"berth.instance":
+	$inst}, HostConfig: {CapDrop: ["ALL"], SecurityOpt:
+	["no-new-privileges"], PidsLimit: 1024, Memory: 4294967296, MemorySwap:
+	4294967296, NanoCpus: 2000000000, Init: true, NetworkMode: $net}}')
 # ms T0 T1: milliseconds between two $EPOCHREALTIME readings.
 ms() {
 	awk -v a="$2" -v b="$1" 'BEGIN {printf "%.3f\n", (a - b) * 1000}'
@@ -51,11 +61,28 @@ for i in $(seq "$N"); do
 	docker exec "$c" true
 	t1=$EPOCHREALTIME
 	ms "$t0" "$t1" >>"$WORK/docker.txt"
+	# The engine's own floor: the same container made and started
+	# through the Engine API (no CLI, no exec), as berth's create does.
+	t0=$EPOCHREALTIME
+	rid=$(curl -sS --unix-socket /var/run/docker.sock \
+		-H 'Content-Type: application/json' --data-binary "$raw" \
+		"http://docker/v1.41/containers/create?name=bench-ceraw-$$-$i")
+	[[ $rid =~ \"Id\":\"([0-9a-f]+)\" ]] && rid=${BASH_REMATCH[1]}
+	rc=$(curl -sS -o /dev/null -w '%{http_code}' -X POST \
+		--unix-socket /var/run/docker.sock \
+		"http://docker/v1.41/containers/$rid/start")
+	t1=$EPOCHREALTIME
+	[ "$rc" = 204 ] || fail "engine start of bench-ceraw-$$-$i: $rc"
+	ms "$t0" "$t1" >>"$WORK/engine.txt"
+	docker rm -f "bench-ceraw-$$-$i" >/dev/null
 done
 api_med=$(median <"$WORK/api.txt")
 dk_med=$(median <"$WORK/docker.txt")
+en_med=$(median <"$WORK/engine.txt")
 printf 'create->first exec, median of %d: berth API %.0f ms, docker run -d + docker exec %.0f ms, ratio %.2fx (target <= 0.8x)\n' \
 	"$N" "$api_med" "$dk_med" "$(awk -v a="$api_med" -v b="$dk_med" 'BEGIN {print a / b}')"
+printf 'the engine alone (create + start through its API, no exec): %.0f ms, %.2fx of that baseline, before any exec is answered\n' \
+	"$en_med" "$(awk -v a="$en_med" -v b="$dk_med" 'BEGIN {print a / b}')"
 # The supervisors of this run's workspaces: their processes named
 # /.berth/sup (forks of it that keep a running process would count too).
 : >"$WORK/sup.txt"
