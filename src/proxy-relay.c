@@ -33,7 +33,7 @@
 #define RELAY_BUF	(1024 * 1024)	/* per direction, in a pipe */
 #define SPLICE_MIN	(64 * 1024)	/* smaller bodies: read and write */
 #define IDLE_S		3600		/* the server quiet (long polls) */
-#define SEND_S		60		/* the client not reading */
+#define SEND_S		60	/* a peer not reading (proxy_write_all) */
 #define TOUCH_S		1		/* activity, noted this often */
 
 static atomic_int nrelays;
@@ -66,10 +66,8 @@ moved(struct flow *f)
 	}
 }
 
-/* Writes all of p to non-blocking fd, SEND_S at most without progress:
- * 0 or -1. */
-static int
-write_all(int fd, const void *buf, size_t n)
+int
+proxy_write_all(int fd, const void *buf, size_t n)
 {
 	struct pollfd pf = { fd, POLLOUT, 0 };
 	const char *p = buf;
@@ -235,8 +233,8 @@ chunk_pass(struct flow *f, struct http_chunked *ch, const char *p, size_t n,
 		memcpy(scratch, p + off, k);
 		if ((o = http_chunked_decode(ch, scratch, k, &u, done)) < 0)
 			return -1;
-		if (f->dechunk ? write_all(f->cfd, scratch, (size_t)o) :
-		    write_all(f->cfd, p + off, u))
+		if (f->dechunk ? proxy_write_all(f->cfd, scratch, (size_t)o) :
+		    proxy_write_all(f->cfd, p + off, u))
 			return -1;
 		off += u;
 	}
@@ -279,7 +277,7 @@ copy_body(struct flow *f, int64_t left, struct http_chunked *ch,
 		}
 		if (left > 0)
 			left -= n;
-		if (write_all(f->cfd, tmp, (size_t)n) != 0)
+		if (proxy_write_all(f->cfd, tmp, (size_t)n) != 0)
 			return -1;
 		moved(f);
 	}
@@ -306,7 +304,7 @@ relay_body(struct flow *f, const struct proxy_resp *resp, const char *rest,
 		k = (int64_t)restlen > resp->length ? (size_t)resp->length :
 		    restlen;
 		*extra = restlen - k;
-		if (write_all(f->cfd, rest, k) != 0)
+		if (proxy_write_all(f->cfd, rest, k) != 0)
 			return -1;
 		left = resp->length - (int64_t)k;
 		if (left >= SPLICE_MIN)
@@ -320,7 +318,7 @@ relay_body(struct flow *f, const struct proxy_resp *resp, const char *rest,
 		*extra = restlen - k;
 		return done ? 0 : copy_body(f, -2, &ch, extra);
 	default:
-		if (write_all(f->cfd, rest, restlen) != 0)
+		if (proxy_write_all(f->cfd, rest, restlen) != 0)
 			return -1;
 		return splice_body(f, -1);
 	}
@@ -430,8 +428,8 @@ relay_main(void *arg)
 		goto out;
 	}
 	fcntl(f->cfd, F_SETFL, fcntl(f->cfd, F_GETFL) | O_NONBLOCK);
-	if (write_all(f->ufd, x->to_up, x->to_uplen) != 0 ||
-	    write_all(f->cfd, x->to_client, x->to_clientlen) != 0)
+	if (proxy_write_all(f->ufd, x->to_up, x->to_uplen) != 0 ||
+	    proxy_write_all(f->cfd, x->to_client, x->to_clientlen) != 0)
 		goto out;
 	for (;;) {
 		pf[0].fd = f->cfd;
@@ -482,7 +480,7 @@ upgraded(struct req *r, struct flow *f, const struct buf *head,
 	size_t prelen = 0;
 	int cfd;
 
-	if (write_all(f->cfd, buf_data(head), buf_len(head)) != 0)
+	if (proxy_write_all(f->cfd, buf_data(head), buf_len(head)) != 0)
 		return PROXY_CUT;
 	req_detach(r, &cfd, &pre, &prelen);
 	req_raw_reply(r, 101, 0);
@@ -559,7 +557,7 @@ proxy_response(struct req *r, int ufd, const char *prefix,
 			break;
 		/* An interim 1xx: its final head follows. */
 		req_raw_reply(r, resp.status, 1);
-		if (write_all(f.cfd, buf_data(out), buf_len(out)) != 0) {
+		if (proxy_write_all(f.cfd, buf_data(out), buf_len(out)) != 0) {
 			rc = PROXY_CUT;
 			goto out;
 		}
@@ -567,7 +565,7 @@ proxy_response(struct req *r, int ufd, const char *prefix,
 		buf_consume(in, (size_t)hl);
 	}
 	req_raw_reply(r, resp.status, !resp.client_close);
-	if (write_all(f.cfd, buf_data(out), buf_len(out)) != 0 ||
+	if (proxy_write_all(f.cfd, buf_data(out), buf_len(out)) != 0 ||
 	    relay_body(&f, &resp, buf_data(in) + hl, buf_len(in) - (size_t)hl,
 	    &extra) != 0) {
 		rc = PROXY_CUT;

@@ -36,7 +36,6 @@
 
 #define RELAY_MAX	1024		/* WebSocket relays at once, then 503 */
 #define UP_HEAD_MAX	(64 * 1024)	/* the request head to the server */
-#define SEND_S		60		/* the server not reading the body */
 #define CONNECT_MS	3000		/* through an agent: and 1 s more */
 
 /* Each request is activity (memory only: activity.h writes the store
@@ -183,31 +182,6 @@ upstream_head(struct req *r, const char *rest, const char *prefix,
 	return rc != 0 ? err_set(ERR_TOOBIG, "request head too large") : 0;
 }
 
-/* Writes all of p to the server's non-blocking socket, SEND_S at most
- * without progress: 0 or -1. */
-static int
-write_all(int fd, const void *buf, size_t n)
-{
-	struct pollfd pf = { fd, POLLOUT, 0 };
-	const char *p = buf;
-	ssize_t w;
-
-	while (n > 0) {
-		w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-		if (w < 0 && errno == EAGAIN && poll(&pf, 1, SEND_S * 1000) !=
-		    1)
-			return -1;
-	}
-	return 0;
-}
-
 /* The request body from the client to the server (chunked again when
  * it came chunked): 0, -1 when the client's side failed, -2 the
  * server's. */
@@ -221,20 +195,21 @@ send_body(struct req *r, int ufd, int chunked)
 	while ((n = req_read(r, p, 65536)) > 0) {
 		if (chunked) {
 			hn = snprintf(hex, sizeof hex, "%zx\r\n", (size_t)n);
-			if (write_all(ufd, hex, (size_t)hn) != 0) {
+			if (proxy_write_all(ufd, hex, (size_t)hn) != 0) {
 				rc = -2;
 				break;
 			}
 		}
-		if (write_all(ufd, p, (size_t)n) != 0 || (chunked &&
-		    write_all(ufd, "\r\n", 2) != 0)) {
+		if (proxy_write_all(ufd, p, (size_t)n) != 0 || (chunked &&
+		    proxy_write_all(ufd, "\r\n", 2) != 0)) {
 			rc = -2;
 			break;
 		}
 	}
 	if (n < 0)
 		rc = -1;
-	else if (rc == 0 && chunked && write_all(ufd, "0\r\n\r\n", 5) != 0)
+	else if (rc == 0 && chunked &&
+	    proxy_write_all(ufd, "0\r\n\r\n", 5) != 0)
 		rc = -2;
 	free(p);
 	return rc;
@@ -349,7 +324,7 @@ forward(struct req *r, struct target *t, const struct buf *head,
 		if ((ufd = open_upstream(r, t, !has_body && !upgrade &&
 		    attempt == 0, &reused)) < 0)
 			return -1;
-		if (write_all(ufd, buf_data(head), buf_len(head)) != 0) {
+		if (proxy_write_all(ufd, buf_data(head), buf_len(head)) != 0) {
 			close(ufd);
 			ufd = -1;
 			if (reused)

@@ -96,6 +96,9 @@ enum {
  * Returns a PROXY_* value above. */
 int	proxy_response(struct req *, int ufd, const char *prefix,
 	    const char *ws_id, int upgrade);
+/* Writes all of buf to non-blocking fd, giving up after 60 s without
+ * progress (a peer not reading): 0 or -1. */
+int	proxy_write_all(int fd, const void *buf, size_t n);
 /* WebSocket relays open now (each a thread). */
 int	proxy_relays(void);
 
