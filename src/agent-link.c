@@ -246,27 +246,34 @@ put_line(int fd, const char *s, int64_t deadline)
 	return 0;
 }
 
-/* One line without its newline; no byte past it is consumed. */
+/* One line without its newline; no byte past it is consumed (what has
+ * come is peeked at, and taken up to its newline). */
 static int
 get_line(int fd, char *b, size_t size, int64_t deadline)
 {
-	size_t n = 0;
+	size_t n = 0, take;
 	ssize_t r;
+	char *nl;
 	int rc;
 
 	for (;;) {
 		if ((rc = wait_fd(fd, POLLIN, deadline)) != 0)
 			return rc;
-		r = recv(fd, b + n, 1, 0);
+		r = recv(fd, b + n, size - 1 - n, MSG_PEEK);
 		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0)
 			return err_set(ERR_EOF, "the agent link was closed");
-		if (b[n] == '\n') {
-			b[n] = '\0';
+		nl = memchr(b + n, '\n', (size_t)r);
+		take = nl != NULL ? (size_t)(nl - (b + n)) + 1 : (size_t)r;
+		if ((r = recv(fd, b + n, take, 0)) <= 0)
+			return err_set(ERR_EOF, "the agent link was closed");
+		n += (size_t)r;
+		if (nl != NULL && (size_t)r == take) {
+			b[n - 1] = '\0';
 			return 0;
 		}
-		if (++n >= size - 1)
+		if (n >= size - 1)
 			return err_set(ERR_EOF, "the agent link sent a line "
 			    "too long");
 	}
