@@ -20,28 +20,6 @@
 	"created_at, started_at, stopped_at, ssh_port, op, version, acked, " \
 	"activity_source"
 
-void
-ws_free(struct ws *w)
-{
-	if (w == NULL)
-		return;
-	free(w->id);
-	free(w->name);
-	free(w->owner);
-	free(w->template);
-	free(w->image);
-	free(w->state);
-	free(w->error);
-	free(w->container_id);
-	free(w->ssh_mode);
-	free(w->gpu_request);
-	free(w->op);
-	free(w->activity_source);
-	json_decref(w->spec);
-	json_decref(w->gpus);
-	free(w);
-}
-
 static struct ws *
 ws_from_row(sqlite3_stmt *st)
 {
