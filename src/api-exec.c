@@ -22,6 +22,7 @@
 #include "app.h"
 #include "buf.h"
 #include "err.h"
+#include "exec-args.h"
 #include "exec-spool.h"
 #include "exec-user.h"
 #include "http.h"
@@ -219,14 +220,6 @@ read_body(struct req *r, json_t **out)
 	return rc;
 }
 
-/* A string without NUL (a C string can't carry one). */
-static int
-plain_string(json_t *v)
-{
-	return json_is_string(v) && strlen(json_string_value(v)) ==
-	    json_string_length(v);
-}
-
 static int
 parse_exec(const struct ws *w, json_t *body, struct exec_req *e)
 {
@@ -236,43 +229,14 @@ parse_exec(const struct ws *w, json_t *body, struct exec_req *e)
 	json_t *cmd = json_object_get(body, "command");
 	json_t *in = json_object_get(body, "stdin");
 	json_t *env = json_object_get(body, "env");
-	json_t *to = json_object_get(body, "timeout"), *v;
-	const char *enc = NULL, *k, *shell;
-	size_t i, n;
+	json_t *to = json_object_get(body, "timeout");
+	const char *enc = NULL;
 	int rc;
 
 	if ((rc = json_only_fields(body, fields)) != 0)
 		return rc;
-	if ((argv != NULL) == (cmd != NULL))
-		return err_set(ERR_INVAL, "give exactly one of argv (an array "
-		    "of strings) and command (a string run by the shell)");
-	if (argv != NULL) {
-		if (!json_is_array(argv) || json_array_size(argv) == 0 ||
-		    json_array_size(argv) > 65536)
-			return err_set(ERR_INVAL, "argv must be a non-empty "
-			    "array of strings");
-		n = json_array_size(argv);
-		e->argv = xcalloc(n + 1, sizeof *e->argv);
-		json_array_foreach(argv, i, v) {
-			if (!plain_string(v))
-				return err_set(ERR_INVAL, "argv[%zu] must be a "
-				    "string without NUL", i);
-			e->argv[i] = xstrdup(json_string_value(v));
-		}
-		if (*e->argv[0] == '\0')
-			return err_set(ERR_INVAL, "argv[0] is empty");
-	} else {
-		if (!plain_string(cmd) || json_string_length(cmd) == 0)
-			return err_set(ERR_INVAL, "command must be a non-empty "
-			    "string without NUL");
-		shell = json_string_value(json_object_get(w->spec, "shell"));
-		if (shell == NULL || *shell != '/')
-			shell = "/bin/sh";
-		e->argv = xcalloc(4, sizeof *e->argv);
-		e->argv[0] = xstrdup(shell);
-		e->argv[1] = xstrdup("-c");
-		e->argv[2] = xstrdup(json_string_value(cmd));
-	}
+	if ((rc = exec_args_argv(w, argv, cmd, 65536, &e->argv)) != 0)
+		return rc;
 	if ((rc = json_opt_str(body, "stdin_encoding", &enc)) != 0)
 		return rc;
 	if (enc != NULL && strcmp(enc, "base64") != 0 &&
@@ -294,22 +258,8 @@ parse_exec(const struct ws *w, json_t *body, struct exec_req *e)
 		}
 	} else if (enc != NULL)
 		return err_set(ERR_INVAL, "stdin_encoding without stdin");
-	if (env != NULL && !json_is_null(env)) {
-		if (!json_is_object(env) || json_object_size(env) > 4096)
-			return err_set(ERR_INVAL, "env must be an object of "
-			    "strings");
-		e->env = xcalloc(json_object_size(env) + 1, sizeof *e->env);
-		i = 0;
-		json_object_foreach(env, k, v) {
-			if ((rc = valid_env_key("env", k)) != 0)
-				return rc;
-			if (!plain_string(v))
-				return err_set(ERR_INVAL, "env '%s' must be a "
-				    "string without NUL", k);
-			e->env[i++] = xasprintf("%s=%s", k,
-			    json_string_value(v));
-		}
-	}
+	if ((rc = exec_args_env(env, &e->env)) != 0)
+		return rc;
 	if ((rc = json_opt_str(body, "workdir", &e->workdir)) != 0)
 		return rc;
 	if (e->workdir != NULL && (rc = valid_container_path("workdir",

@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "db.h"
 #include "err.h"
+#include "exec-args.h"
 #include "json-util.h"
 #include "log.h"
 #include "rnd.h"
@@ -226,13 +227,6 @@ task_get(struct db *db, const struct ws *w, const char *ref,
 
 /* ---- starting one ---------------------------------------------------- */
 
-static int
-plain_string(const json_t *v)
-{
-	return json_is_string(v) && strlen(json_string_value(v)) ==
-	    json_string_length(v);
-}
-
 static void
 strv_free(char **v)
 {
@@ -271,58 +265,15 @@ parse(const struct ws *w, const json_t *body, struct treq *q)
 	    "env", "workdir", "tty", "rows", "cols", "output_max", NULL };
 	json_t *argv = json_object_get(body, "argv");
 	json_t *cmd = json_object_get(body, "command");
-	json_t *env = json_object_get(body, "env"), *v;
-	const char *k, *shell;
-	size_t i;
+	json_t *env = json_object_get(body, "env");
 	int rc, present;
 
 	if ((rc = json_only_fields(body, fields)) != 0)
 		return rc;
-	if ((argv != NULL) == (cmd != NULL))
-		return err_set(ERR_INVAL, "give exactly one of argv (an array "
-		    "of strings) and command (a string run by the shell)");
-	if (argv != NULL) {
-		if (!json_is_array(argv) || json_array_size(argv) == 0 ||
-		    json_array_size(argv) > 4096)
-			return err_set(ERR_INVAL, "argv must be a non-empty "
-			    "array of strings");
-		q->argv = xcalloc(json_array_size(argv) + 1, sizeof *q->argv);
-		json_array_foreach(argv, i, v) {
-			if (!plain_string(v))
-				return err_set(ERR_INVAL, "argv[%zu] must be a "
-				    "string without NUL", i);
-			q->argv[i] = xstrdup(json_string_value(v));
-		}
-		if (*q->argv[0] == '\0')
-			return err_set(ERR_INVAL, "argv[0] is empty");
-	} else {
-		if (!plain_string(cmd) || json_string_length(cmd) == 0)
-			return err_set(ERR_INVAL, "command must be a non-empty "
-			    "string without NUL");
-		shell = json_string_value(json_object_get(w->spec, "shell"));
-		if (shell == NULL || *shell != '/')
-			shell = "/bin/sh";
-		q->argv = xcalloc(4, sizeof *q->argv);
-		q->argv[0] = xstrdup(shell);
-		q->argv[1] = xstrdup("-c");
-		q->argv[2] = xstrdup(json_string_value(cmd));
-	}
-	if (env != NULL && !json_is_null(env)) {
-		if (!json_is_object(env) || json_object_size(env) > 4096)
-			return err_set(ERR_INVAL, "env must be an object of "
-			    "strings");
-		q->env = xcalloc(json_object_size(env) + 1, sizeof *q->env);
-		i = 0;
-		json_object_foreach((json_t *)env, k, v) {
-			if ((rc = valid_env_key("env", k)) != 0)
-				return rc;
-			if (!plain_string(v))
-				return err_set(ERR_INVAL, "env '%s' must be a "
-				    "string without NUL", k);
-			q->env[i++] = xasprintf("%s=%s", k,
-			    json_string_value(v));
-		}
-	}
+	if ((rc = exec_args_argv(w, argv, cmd, 4096, &q->argv)) != 0)
+		return rc;
+	if ((rc = exec_args_env(env, &q->env)) != 0)
+		return rc;
 	if ((rc = json_opt_str(body, "name", &q->name)) != 0 ||
 	    (q->name != NULL && (rc = valid_task_name(q->name)) != 0))
 		return rc;
